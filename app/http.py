@@ -1,0 +1,256 @@
+"""The one place requests sessions are made.
+
+Every vendor call goes through ``HttpClient`` so that timeouts, retries, TLS policy and secret
+redaction are decided once. Retries cover what a busy vendor does to a polite client: 429 and
+503 with ``Retry-After`` (seconds, fractional seconds as Graph sends, or an HTTP date), other
+5xx, and dropped connections; everything else fails at once with a one-line ``SourceError``.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import logging
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+import urllib3
+
+from app.timeutil import utc_now
+
+log = logging.getLogger("histview.http")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+DEFAULT_TIMEOUT = (5.0, 60.0)  # connect, read
+MAX_RETRY_AFTER_S = 120.0
+
+
+class SourceError(Exception):
+    """A failure talking to one source, with a one-line message safe to show anywhere.
+
+    ``status`` is the HTTP status when there was one. The message never holds a secret:
+    it is built through ``Redactor`` before the exception exists.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(" ".join(message.split()))
+        self.status = status
+
+
+class Redactor:
+    """Removes known secrets, in every encoding they travel in, from text."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self._needles: list[str] = []
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str | None) -> None:
+        if not secret or len(secret) < 3:
+            return
+        forms = {
+            secret,
+            urllib.parse.quote(secret, safe=""),
+            urllib.parse.quote_plus(secret),
+            base64.b64encode(secret.encode()).decode(),
+        }
+        self._needles.extend(sorted(forms - set(self._needles), key=len, reverse=True))
+
+    def add_basic(self, username: str, password: str) -> None:
+        self.add(password)
+        self.add(base64.b64encode(f"{username}:{password}".encode()).decode())
+
+    def __call__(self, text: str) -> str:
+        for needle in self._needles:
+            text = text.replace(needle, "***")
+        return text
+
+
+def is_loopback(url: str) -> bool:
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str) -> str:
+    """Refuse URLs that would send credentials in clear text off this machine."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    if parts.scheme == "http" and not is_loopback(url):
+        raise ValueError(
+            f"{url} is plain http: use https (http is allowed only for loopback addresses)"
+        )
+    return url.rstrip("/")
+
+
+def retry_after_seconds(response: requests.Response, attempt: int, backoff: float) -> float:
+    """How long to wait before the next try: the server's word first, else exponential."""
+    header = response.headers.get("Retry-After") if response is not None else None
+    if header:
+        try:
+            return min(max(float(header), 0.0), MAX_RETRY_AFTER_S)
+        except ValueError:
+            try:
+                delta = (parsedate_to_datetime(header) - utc_now()).total_seconds()
+                return min(max(delta, 0.0), MAX_RETRY_AFTER_S)
+            except (TypeError, ValueError):
+                pass
+    return backoff * (2**attempt)
+
+
+class HttpClient:
+    """A source's HTTP client: thread-safe (one requests.Session per thread), retrying.
+
+    ``error_message`` lets a vendor turn its error body (Graph's ``error.message``,
+    BeyondTrust's ``<error>``) into the message; it receives the response and returns text
+    or None to fall back to the status line.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        source_name: str,
+        redactor: Redactor | None = None,
+        verify: bool | str = True,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        retries: int = 4,
+        backoff: float = 0.5,
+        headers: dict[str, str] | None = None,
+        auth: Any = None,
+        error_message: Callable[[requests.Response], str | None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = check_url(base_url)
+        self.source_name = source_name
+        self.redact = redactor or Redactor()
+        self.verify = verify
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.headers = dict(headers or {})
+        self.auth = auth
+        self.error_message = error_message
+        self.sleep = sleep
+        self.requests_made = 0
+        self._local = threading.local()
+        self._count_lock = threading.Lock()
+        if verify is False:
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+    @property
+    def session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.verify = self.verify
+            session.headers.update({"User-Agent": "histview/0.1", **self.headers})
+            if self.auth is not None:
+                session.auth = self.auth
+            self._local.session = session
+        return session
+
+    def url(self, path_or_url: str) -> str:
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        return self.base_url + "/" + path_or_url.lstrip("/")
+
+    def get(self, path_or_url: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path_or_url, **kwargs)
+
+    def post(self, path_or_url: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path_or_url, **kwargs)
+
+    def request(self, method: str, path_or_url: str, **kwargs: Any) -> requests.Response:
+        """Send with retries; return a 2xx/3xx response or raise ``SourceError``."""
+        url = self.url(path_or_url)
+        kwargs.setdefault("timeout", self.timeout)
+        for attempt in range(self.retries + 1):
+            response = self._send(method, url, attempt, kwargs)
+            if response is None:
+                continue
+            if response.status_code in RETRY_STATUSES and attempt < self.retries:
+                wait = retry_after_seconds(response, attempt, self.backoff)
+                log.info("%s: HTTP %s, retrying in %.2fs", self.source_name,
+                         response.status_code, wait)
+                response.close()
+                self.sleep(wait)
+                continue
+            if response.status_code >= 400:
+                raise self._status_error(method, url, response)
+            return response
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _send(self, method: str, url: str, attempt: int, kwargs: dict) -> requests.Response | None:
+        try:
+            with self._count_lock:
+                self.requests_made += 1
+            return self.session.request(method, url, **kwargs)
+        except requests.exceptions.SSLError as error:
+            raise SourceError(self.redact(
+                f"TLS verification failed for {_origin(url)} (give --ca-bundle, or --insecure "
+                f"to skip verification): {_reason(error)}")) from None
+        except (requests.ConnectionError, requests.Timeout) as error:
+            if attempt >= self.retries:
+                raise SourceError(self.redact(
+                    f"could not reach {_origin(url)}: {_reason(error)}")) from None
+            wait = self.backoff * (2**attempt)
+            log.info("%s: %s, retrying in %.2fs", self.source_name, _reason(error), wait)
+            self.sleep(wait)
+            return None
+
+    def _status_error(self, method: str, url: str, response: requests.Response) -> SourceError:
+        detail = None
+        if self.error_message is not None:
+            try:
+                detail = self.error_message(response)
+            except Exception:  # a vendor error parser must never hide the real failure
+                detail = None
+        path = urllib.parse.urlsplit(url).path
+        text = f"HTTP {response.status_code} {response.reason or ''} from {method} {path}".strip()
+        if response.status_code == 401:
+            text += " (credentials refused)"
+        if detail:
+            text += f": {detail}"
+        elif _looks_like_html(response):
+            text += ": the server answered with an HTML page"
+        return SourceError(self.redact(text), status=response.status_code)
+
+
+def _looks_like_html(response: requests.Response) -> bool:
+    kind = response.headers.get("Content-Type", "")
+    return "html" in kind or response.text[:200].lstrip().lower().startswith(("<!doctype", "<html"))
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _reason(error: Exception) -> str:
+    """The innermost reason of a requests error, without the long urllib3 repr chain."""
+    text = str(error)
+    for marker in ("Caused by ", "Failed to establish a new connection: "):
+        if marker in text:
+            text = text.split(marker, 1)[1]
+    return text.strip("()' ")[:200] or type(error).__name__
+
+
+def parse_json(response: requests.Response, what: str) -> Any:
+    """The JSON of a response, or a clear error when it is HTML, empty or broken."""
+    if _looks_like_html(response):
+        raise SourceError(f"{what}: expected JSON, the server answered with an HTML page")
+    try:
+        return response.json()
+    except ValueError as error:
+        raise SourceError(f"{what}: malformed JSON ({error})") from None

@@ -1,0 +1,105 @@
+"""The normalized records every view works with, whatever vendor they came from.
+
+Sources turn vendor pages into these; the store keeps them; the CLI and the window show them.
+Times are ISO 8601 strings in UTC ending in ``Z`` (see ``app.timeutil``), never datetimes,
+so that the source's own sub-second digits survive the round trip through SQLite untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("pexip", "beyondtrust", "msgraph", "webex", "restcomm")
+
+
+@dataclass
+class Session:
+    """One conference, call, meeting or support session: a row of the sessions table."""
+
+    session_id: str
+    type: str
+    title: str
+    start: str | None
+    end: str | None = None
+    duration_s: float | None = None
+    participants: list[str] = field(default_factory=list)
+    direction: str | None = None
+    status: str | None = None
+    has_recording: bool = False
+    has_transcript: bool = False
+    #: Kind-specific fields worth a column or a search hit (service type, tag, charge, ...).
+    extra: dict[str, Any] = field(default_factory=dict)
+    #: The vendor's document for this session (JSON text or XML), shown in the raw view.
+    raw: str | None = None
+
+
+@dataclass
+class Event:
+    """One point or span on a session's timeline.
+
+    ``event_id`` is stable across re-syncs (a vendor id, or the position in the vendor's own
+    list) so that re-fetching a session replaces its events instead of doubling them.
+    ``seq`` orders events with the same time the way the vendor listed them.
+    """
+
+    session_id: str
+    event_id: str
+    time: str
+    lane: str
+    kind: str
+    end: str | None = None
+    actor: str | None = None
+    detail: str | None = None
+    seq: int = 0
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Artifact:
+    """A recording, transcript or chat log that belongs to a session.
+
+    ``url`` is the stable resource to download from (never a short-lived signed link:
+    those are fetched fresh when a download starts).
+    """
+
+    session_id: str
+    artifact_id: str
+    kind: str  # recording | transcript | chat | shell_recording | screen_recording
+    label: str
+    url: str
+    view_url: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SourceConfig:
+    """A registered source as kept in the settings file: everything but its secret."""
+
+    name: str
+    kind: str
+    url: str
+    options: dict[str, str] = field(default_factory=dict)
+    ca_bundle: str | None = None
+    insecure: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "url": self.url,
+            "options": dict(self.options),
+            "ca_bundle": self.ca_bundle,
+            "insecure": self.insecure,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceConfig:
+        return cls(
+            name=data["name"],
+            kind=data["kind"],
+            url=data["url"],
+            options=dict(data.get("options") or {}),
+            ca_bundle=data.get("ca_bundle"),
+            insecure=bool(data.get("insecure", False)),
+        )

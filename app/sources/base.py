@@ -1,0 +1,201 @@
+"""What every source shares: the Page it yields, the sync request, and the range planner.
+
+A source module knows one vendor's paging, filters, auth and quirks, and turns API answers
+into ``Page`` objects. It never touches the store: the sync engine (``app.sync``) writes each
+page with its checkpoint in one transaction, so a source only has to say, with every page,
+"this is where to resume from if the program dies right after this page is written".
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import requests
+
+from app.http import HttpClient, Redactor, SourceError
+from app.model import Artifact, Event, Session, SourceConfig
+from app.timeutil import format_utc, parse_utc, utc_now
+
+
+class Cancelled(Exception):
+    """The user cancelled the sync; everything written so far stays."""
+
+
+class CancelToken:
+    """A flag checked between requests. Thread-safe: the window sets it from the GUI thread."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        if self._event.is_set():
+            raise Cancelled()
+
+
+@dataclass
+class SyncRequest:
+    """What the user asked for: a plain incremental sync, a range, or everything."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    full: bool = False
+    now: datetime = field(default_factory=utc_now)
+
+
+@dataclass
+class Page:
+    """One vendor page turned into rows, plus the checkpoint that is valid once it is stored.
+
+    ``raw`` maps a raw resource name (e.g. ``conference``) to records, each with an ``_id``
+    (the vendor's key) and ``_doc`` (the vendor's document as text) besides its flattened
+    fields, so that nothing the vendor sent is ever thrown away.
+    ``participants`` adds names to sessions that may have been stored by an earlier page.
+    ``replace_children`` says the page carries complete sessions: their stored events and
+    artifacts are replaced rather than merged (a re-fetched session can lose a recording).
+    """
+
+    resource: str
+    checkpoint: dict[str, Any] | None
+    sessions: list[Session] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)
+    participants: dict[str, list[str]] = field(default_factory=dict)
+    raw: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    replace_children: bool = False
+    items: int = 0
+    total: int | None = None
+
+
+class Source(ABC):
+    """A configured vendor source. Subclasses set the class attributes and the three methods.
+
+    ``options`` are the kind's required ``source add`` options (``--username``), stored in
+    ``SourceConfig.options`` under these names; ``optional_options`` maps optional ones to
+    their defaults. ``secret_label`` names the secret in prompts and the sources dialog.
+    """
+
+    kind: ClassVar[str]
+    secret_label: ClassVar[str] = "secret"
+    options: ClassVar[tuple[str, ...]] = ()
+    optional_options: ClassVar[dict[str, str | None]] = {}
+    default_url: ClassVar[str | None] = None
+
+    def __init__(self, config: SourceConfig, secret: str) -> None:
+        self.config = config
+        self.secret = secret
+        self.redactor = Redactor([secret])
+
+    def option(self, name: str) -> str | None:
+        value = self.config.options.get(name)
+        return value if value not in (None, "") else self.optional_options.get(name)
+
+    def http(self, base_url: str | None = None, **kwargs: Any) -> HttpClient:
+        """An HTTP client with this source's TLS settings and redaction."""
+        verify: bool | str = True
+        if self.config.insecure:
+            verify = False
+        elif self.config.ca_bundle:
+            verify = self.config.ca_bundle
+        return HttpClient(base_url or self.config.url, source_name=self.config.name,
+                          redactor=self.redactor, verify=verify, **kwargs)
+
+    @abstractmethod
+    def test(self) -> str:
+        """Check URL and credentials with one cheap request; return a one-line description."""
+
+    @abstractmethod
+    def resources(self) -> list[str]:
+        """The resources to sync, in order (a later one may rely on an earlier one)."""
+
+    @abstractmethod
+    def pages(self, resource: str, checkpoint: dict | None, request: SyncRequest,
+              cancel: CancelToken) -> Iterator[Page]:
+        """Fetch a resource from its checkpoint, yielding pages as they arrive.
+
+        Check ``cancel`` between requests. Raise ``SourceError`` with a one-line message on
+        any failure: the pages already yielded stay stored and their checkpoints hold.
+        """
+
+    def open_download(self, artifact: dict) -> requests.Response:
+        """A streaming response for an artifact's content (authenticated as the vendor wants)."""
+        raise SourceError(f"{self.kind} has no downloadable artifacts")
+
+
+# -- time ranges --------------------------------------------------------------------------
+
+class RangePlan:
+    """Which time ranges a sync covers, kept in the checkpoint so an interruption resumes.
+
+    The checkpoint holds ``hwm`` (everything before it is fetched) and ``pending``: ranges
+    started but not finished, each with the source's own ``state`` inside it (offsets done,
+    the next link). A plain sync finishes pending ranges first (including one an earlier
+    ``--since`` asked for), then fetches from ``hwm - overlap`` to now.
+    """
+
+    def __init__(self, checkpoint: dict | None, request: SyncRequest, *,
+                 overlap: timedelta = timedelta(0), first_sync: timedelta | None = None) -> None:
+        self.request = request
+        checkpoint = checkpoint or {}
+        self.hwm: str | None = checkpoint.get("hwm")
+        self.pending: list[dict] = [dict(r) for r in checkpoint.get("pending", [])]
+        self.overlap = overlap
+        self.first_sync = first_sync
+        self._add_requested()
+
+    def _add_requested(self) -> None:
+        req = self.request
+        until = format_utc(min(req.until or req.now, req.now))
+        if req.since is not None or req.until is not None:
+            start = format_utc(req.since) if req.since else None
+        elif req.full:
+            start = None
+        else:
+            start = self._resume_point()
+        if start is not None and start >= until:
+            return
+        new = {"from": start, "to": until, "state": {}}
+        if not any(r["from"] == new["from"] and r["to"] == new["to"] for r in self.pending):
+            self.pending.append(new)
+
+    def _resume_point(self) -> str | None:
+        """Where a plain sync starts: the high-water mark, or where an unfinished first
+        sync's range ends (its older part is finished from ``pending``)."""
+        base = self.hwm
+        if base is None:
+            open_ends = [r["to"] for r in self.pending if r["from"] is None]
+            base = max(open_ends) if open_ends else None
+        if base is None:
+            return format_utc(self.request.now - self.first_sync) if self.first_sync else None
+        return format_utc(parse_utc(base) - self.overlap)
+
+    def ranges(self) -> list[dict]:
+        """The ranges still to do, oldest request first; the caller may update their state."""
+        return list(self.pending)
+
+    def checkpoint(self) -> dict:
+        return {"hwm": self.hwm, "pending": [dict(r) for r in self.pending]}
+
+    def update(self, rng: dict, state: dict) -> dict:
+        """Record progress inside a range; returns the checkpoint to store with the page."""
+        rng["state"] = state
+        return self.checkpoint()
+
+    def finish(self, rng: dict) -> dict:
+        """Mark a range done, advancing ``hwm`` when the range reaches back to it."""
+        self.pending = [r for r in self.pending if r is not rng]
+        contiguous = rng["from"] is None or self.hwm is None or rng["from"] <= self.hwm
+        if contiguous and (self.hwm is None or rng["to"] > self.hwm):
+            self.hwm = rng["to"]
+        return self.checkpoint()

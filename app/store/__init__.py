@@ -1,0 +1,6 @@
+"""The SQLite cache: ``Store`` writes pages of a sync; ``queries`` reads sessions back."""
+
+from app.store.cache import Store, raw_table_name
+from app.store.queries import BadQuery, SessionFilter
+
+__all__ = ["BadQuery", "SessionFilter", "Store", "raw_table_name"]

@@ -1,0 +1,99 @@
+"""The cache's schema, as numbered migrations (one concern each).
+
+``apply_migrations`` copies the file aside before changing an existing cache: the cache is
+the user's only copy of history the vendors have already deleted, so a failed migration must
+never be the end of it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+SCHEMA_VERSION = 1
+MIGRATIONS = Migrations("histview")
+
+#: The FTS5 tokenizer: case- and accent-insensitive words, so "Jose" finds "José".
+TOKENIZE = "unicode61 remove_diacritics 2"
+
+
+@MIGRATIONS()
+def m001_core_tables(db: Database) -> None:
+    db["sessions"].create(
+        {
+            "source": str, "session_id": str, "kind": str, "type": str, "title": str,
+            "start_time": str, "end_time": str, "duration_s": float, "participants": str,
+            "direction": str, "status": str, "has_recording": int, "has_transcript": int,
+            "extra": str, "search_text": str,
+        },
+        pk=("source", "session_id"),
+    )
+    db["session_raw"].create(
+        {"source": str, "session_id": str, "raw": str}, pk=("source", "session_id")
+    )
+    db["participants"].create(
+        {"source": str, "session_id": str, "name": str, "seq": int},
+        pk=("source", "session_id", "name"),
+    )
+    db["events"].create(
+        {
+            "source": str, "session_id": str, "event_id": str, "seq": int, "time": str,
+            "end_time": str, "lane": str, "kind": str, "actor": str, "detail": str,
+            "data": str,
+        },
+        pk=("source", "session_id", "event_id"),
+    )
+    db["artifacts"].create(
+        {
+            "source": str, "session_id": str, "artifact_id": str, "kind": str, "label": str,
+            "url": str, "view_url": str, "downloaded_path": str, "data": str,
+        },
+        pk=("source", "session_id", "artifact_id"),
+    )
+    db["sync_state"].create(
+        {"source": str, "resource": str, "checkpoint": str, "updated_at": str},
+        pk=("source", "resource"),
+    )
+    db["source_status"].create(
+        {"source": str, "status": str, "last_sync_at": str, "last_error": str, "items": int},
+        pk="source",
+    )
+
+
+@MIGRATIONS()
+def m002_indexes(db: Database) -> None:
+    db["sessions"].create_index(["start_time"])
+    db["sessions"].create_index(["source", "start_time"])
+    db["sessions"].create_index(["type", "start_time"])
+    db["sessions"].create_index(["kind", "start_time"])
+    db["events"].create_index(["source", "session_id", "time", "seq"])
+
+
+@MIGRATIONS()
+def m003_full_text(db: Database) -> None:
+    db["sessions"].enable_fts(["title", "search_text"], create_triggers=True, tokenize=TOKENIZE)
+
+
+def apply_migrations(db: Database, path: Path | None) -> None:
+    pending = MIGRATIONS.pending(db)
+    if not pending:
+        return
+    if path is not None and path.exists() and db["sessions"].exists():
+        backup_before_migrating(db, path)
+    MIGRATIONS.apply(db)
+
+
+def backup_before_migrating(db: Database, path: Path) -> Path:
+    backup = path.with_name(path.name + ".before-migration")
+    db.conn.execute("PRAGMA wal_checkpoint(FULL)")
+    target = sqlite3.connect(backup)
+    try:
+        db.conn.backup(target)
+    finally:
+        target.close()
+    shutil.copymode(path, backup)
+    return backup

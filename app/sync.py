@@ -1,0 +1,124 @@
+"""The sync engine: runs sources page by page into the store, with progress and cancel.
+
+No Qt here: the window runs ``sync_sources`` in a worker thread and draws the ``Progress``
+callbacks as a bar; the CLI draws them on stderr. One source failing never stops the others,
+and every page a source yielded before it failed stays stored with its checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.http import Redactor, SourceError
+from app.model import SourceConfig
+from app.sources import create_source
+from app.sources.base import Cancelled, CancelToken, Page, SyncRequest
+from app.store import Store
+
+log = logging.getLogger("histview.sync")
+
+
+@dataclass
+class Progress:
+    """Where one source's sync stands; ``total`` is known only when the API tells it."""
+
+    source: str
+    resource: str
+    items: int
+    pages: int
+    total: int | None = None
+    message: str = ""
+
+
+@dataclass
+class SourceResult:
+    source: str
+    ok: bool
+    items: int = 0
+    pages: int = 0
+    error: str | None = None
+    cancelled: bool = False
+
+
+ProgressCallback = Callable[[Progress], None]
+SecretLookup = Callable[[SourceConfig], str | None]
+
+
+def sync_sources(cache_path: Path, configs: Iterable[SourceConfig], secret_for: SecretLookup,
+                 request: SyncRequest | None = None, progress: ProgressCallback | None = None,
+                 cancel: CancelToken | None = None) -> list[SourceResult]:
+    """Sync each source in turn; a failed one is reported and the next one still runs."""
+    request = request or SyncRequest()
+    cancel = cancel or CancelToken()
+    store = Store(cache_path)
+    results = []
+    try:
+        for config in configs:
+            if cancel.cancelled:
+                results.append(SourceResult(config.name, ok=False, cancelled=True,
+                                            error="cancelled"))
+                continue
+            results.append(sync_one(store, config, secret_for, request, progress, cancel))
+    finally:
+        store.close()
+    return results
+
+
+def sync_one(store: Store, config: SourceConfig, secret_for: SecretLookup,
+             request: SyncRequest, progress: ProgressCallback | None,
+             cancel: CancelToken) -> SourceResult:
+    result = SourceResult(config.name, ok=True)
+    store.set_status(config.name, "running")
+    secret = None
+    try:
+        secret = secret_for(config)
+        if secret is None:
+            raise SourceError("no secret stored in the OS keyring (run `histview source add` "
+                              "again, or set it in the Sources dialog)")
+        source = create_source(config, secret)
+        for resource in source.resources():
+            _sync_resource(store, config, source, resource, request, progress, cancel, result)
+    except Cancelled:
+        result.ok, result.cancelled, result.error = False, True, "cancelled"
+        store.set_status(config.name, "cancelled", error="cancelled", items=result.items)
+        return result
+    except SourceError as error:
+        result.ok, result.error = False, str(error)
+    except Exception as error:  # noqa: BLE001 - one broken source must not stop the rest
+        log.debug("unexpected failure syncing %s", config.name, exc_info=True)
+        result.ok = False
+        redact = Redactor([secret]) if secret else Redactor()
+        result.error = redact(f"unexpected error: {type(error).__name__}: {error}")
+    if result.ok:
+        store.set_status(config.name, "ok", items=result.items, synced=True)
+    else:
+        store.set_status(config.name, "failed", error=result.error, items=result.items)
+    return result
+
+
+def _sync_resource(store: Store, config: SourceConfig, source, resource: str,
+                   request: SyncRequest, progress: ProgressCallback | None,
+                   cancel: CancelToken, result: SourceResult) -> None:
+    cancel.check()
+    checkpoint = store.checkpoint(config.name, resource)
+    items = 0
+    for page in source.pages(resource, checkpoint, request, cancel):
+        _write(store, config, page)
+        items += page.items
+        result.items += page.items
+        result.pages += 1
+        if progress is not None:
+            progress(Progress(config.name, resource, items, result.pages, page.total))
+        cancel.check()
+
+
+def _write(store: Store, config: SourceConfig, page: Page) -> None:
+    store.write_page(
+        config.name, config.kind, page.resource, page.checkpoint,
+        sessions=page.sessions, events=page.events, artifacts=page.artifacts,
+        participants=page.participants, raw=page.raw,
+        replace_children=page.replace_children,
+    )

@@ -1,0 +1,96 @@
+"""Time parsing for the vendors' many formats, all normalized to ISO 8601 UTC with a ``Z``.
+
+The source's sub-second digits are kept as sent (Pexip sends microseconds on some fields and
+none on others), because CONTRACT.md promises them and because ``Z``-terminated ISO strings
+with the same number of digits sort correctly as text in SQLite.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+_ISO = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def iso_utc(value: str | None) -> str | None:
+    """Normalize an ISO 8601 time, naive (taken as UTC) or with an offset, to ``...Z``.
+
+    Naive inputs keep their fraction digits exactly; inputs with an offset are converted to
+    UTC, keeping microseconds when there were any.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    match = _ISO.match(text)
+    if not match:
+        raise ValueError(f"not an ISO 8601 time: {text[:40]!r}")
+    date, clock, fraction, offset = match.groups()
+    fraction = fraction or ""
+    if offset in (None, "Z", "+00:00", "+0000", "-00:00"):
+        return f"{date}T{clock}{fraction}Z"
+    parsed = datetime.fromisoformat(f"{date}T{clock}{fraction[:7]}{_colon(offset)}")
+    return format_utc(parsed, with_fraction=bool(fraction))
+
+
+def _colon(offset: str) -> str:
+    return offset if ":" in offset else f"{offset[:3]}:{offset[3:]}"
+
+
+def rfc2822_utc(value: str | None) -> str | None:
+    """Normalize an RFC 2822 date (``Mon, 6 Jan 2014 08:51:07 +0900``) to ISO UTC."""
+    if value is None or not value.strip() or value.strip() == "null":
+        return None
+    return format_utc(parsedate_to_datetime(value.strip()), with_fraction=False)
+
+
+def epoch_utc(seconds: float | int | str | None) -> str | None:
+    """Normalize UNIX seconds to ISO UTC."""
+    if seconds is None or seconds == "":
+        return None
+    stamp = datetime.fromtimestamp(float(seconds), tz=UTC)
+    return format_utc(stamp, with_fraction=stamp.microsecond != 0)
+
+
+def format_utc(moment: datetime, *, with_fraction: bool = True) -> str:
+    """Format an aware (or naive-UTC) datetime as ISO 8601 UTC with ``Z``."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    spec = "%Y-%m-%dT%H:%M:%S.%f" if with_fraction else "%Y-%m-%dT%H:%M:%S"
+    return moment.strftime(spec) + "Z"
+
+
+def parse_utc(value: str) -> datetime:
+    """Parse any ISO time we produce or a user gives (``--since``) into an aware UTC datetime."""
+    text = value.strip()
+    if len(text) == 10:  # a plain date: midnight UTC
+        text += "T00:00:00"
+    text = text.replace("Z", "+00:00")
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def seconds_between(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    return (parse_utc(end) - parse_utc(start)).total_seconds()
+
+
+def naive_utc(moment: datetime) -> str:
+    """The naive UTC form Pexip-style filters expect: ``2015-04-08T00:00:00.000000``."""
+    return format_utc(moment)[:-1]
+
+
+def plus(moment: datetime, **delta: float) -> datetime:
+    return moment + timedelta(**delta)
