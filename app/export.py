@@ -1,0 +1,116 @@
+"""Export sessions to CSV, JSON or XLSX, streaming, with spreadsheet formula protection.
+
+A manager opens exports in Excel: a cell that starts with ``=``, ``+``, ``-`` or ``@`` (a
+caller ID, a chat line, a meeting title chosen by an outsider) would run as a formula there.
+Such text cells are prefixed with an apostrophe in CSV and XLSX (OWASP's advice); JSON is
+data for programs and is written as is. Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("csv", "json", "xlsx")
+COLUMNS = ("source", "kind", "session_id", "type", "title", "start", "end", "duration_s",
+           "participants", "direction", "status", "has_recording", "has_transcript", "extra")
+_DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+
+Progress = Callable[[int], None]
+
+
+def neutralize(value: str) -> str:
+    """Make a text cell inert in spreadsheets."""
+    return "'" + value if value.startswith(_DANGEROUS_START) else value
+
+
+def flat_cells(session: dict[str, Any]) -> list[Any]:
+    """A session as spreadsheet cells: lists joined, dicts as JSON, text neutralized."""
+    cells: list[Any] = []
+    for column in COLUMNS:
+        value = session.get(column)
+        if isinstance(value, list):
+            value = "; ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            value = json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
+        if isinstance(value, str):
+            value = neutralize(value)
+        cells.append("" if value is None else value)
+    return cells
+
+
+def tsv_text(sessions: Iterable[dict[str, Any]], columns: list[str] | None = None) -> str:
+    """Tab-separated rows with a header, for the clipboard (pastes into a spreadsheet)."""
+    lines = ["\t".join(columns or COLUMNS)]
+    for session in sessions:
+        cells = flat_cells(session)
+        lines.append("\t".join(str(c).replace("\t", " ").replace("\n", " ") for c in cells))
+    return "\n".join(lines) + "\n"
+
+
+def export_sessions(sessions: Iterable[dict[str, Any]], path: Path, fmt: str,
+                    progress: Progress | None = None) -> int:
+    """Write sessions to ``path``; returns how many. Written to a temporary file first, so
+    a failed export never leaves a half file where the user expects a complete one."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".part")
+    os.close(fd)
+    try:
+        counted = _counting(sessions, progress)
+        count = {"csv": _write_csv, "json": _write_json, "xlsx": _write_xlsx}[fmt](counted, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _counting(sessions: Iterable[dict], progress: Progress | None) -> Iterator[dict]:
+    for index, session in enumerate(sessions, 1):
+        yield session
+        if progress is not None and index % 500 == 0:
+            progress(index)
+
+
+def _write_csv(sessions: Iterable[dict], tmp: str) -> int:
+    count = 0
+    with open(tmp, "w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel reads UTF-8
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for session in sessions:
+            writer.writerow(flat_cells(session))
+            count += 1
+    return count
+
+
+def _write_json(sessions: Iterable[dict], tmp: str) -> int:
+    count = 0
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write("[")
+        for session in sessions:
+            handle.write(",\n" if count else "\n")
+            handle.write(json.dumps(session, ensure_ascii=False))
+            count += 1
+        handle.write("\n]\n")
+    return count
+
+
+def _write_xlsx(sessions: Iterable[dict], tmp: str) -> int:
+    from openpyxl import Workbook  # imported here: only XLSX exports pay for it
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("sessions")
+    sheet.append(list(COLUMNS))
+    count = 0
+    for session in sessions:
+        sheet.append(flat_cells(session))
+        count += 1
+    workbook.save(tmp)
+    return count

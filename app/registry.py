@@ -1,0 +1,118 @@
+"""Registering, testing and forgetting sources: what the CLI and the Sources dialog share.
+
+The order of writes matters: a secret goes to the keyring before the source appears in the
+settings (a source without its secret would fail every sync), and on removal the settings
+entry goes first (a stale secret is harmless; a source whose secret was deleted is not).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app import credentials
+from app.http import check_url
+from app.model import KINDS, SourceConfig
+from app.settings import Settings
+from app.sources import create_source, source_class
+from app.store import Store
+
+
+class RegistryError(ValueError):
+    """Bad input from the user (unknown kind, missing option, bad URL): nothing written."""
+
+
+def data_key(data_dir: Path) -> str:
+    """Which data folder a keyring entry belongs to (the demo and real folders differ)."""
+    return str(Path(data_dir).resolve())
+
+
+def validate(config: SourceConfig) -> SourceConfig:
+    if config.kind not in KINDS:
+        raise RegistryError(f"unknown kind {config.kind!r} (known: {', '.join(KINDS)})")
+    if not config.name or any(c in config.name for c in "/\\:") or config.name.startswith("-"):
+        raise RegistryError(f"invalid source name {config.name!r}")
+    cls = source_class(config.kind)
+    if not config.url and cls.default_url:
+        config.url = cls.default_url
+    missing = [o for o in cls.options if not config.options.get(o)]
+    if missing:
+        flags = ", ".join("--" + o.replace("_", "-") for o in missing)
+        raise RegistryError(f"a {config.kind} source needs {flags}")
+    try:
+        config.url = check_url(config.url)
+    except ValueError as error:
+        raise RegistryError(str(error)) from None
+    if config.ca_bundle and not Path(config.ca_bundle).is_file():
+        raise RegistryError(f"CA bundle not found: {config.ca_bundle}")
+    if config.ca_bundle:
+        config.ca_bundle = str(Path(config.ca_bundle).resolve())
+    return config
+
+
+def add_source(data_dir: Path, config: SourceConfig, secret: str | None) -> None:
+    """Store the secret in the keyring, then the source in the settings file."""
+    config = validate(config)
+    settings = Settings(data_dir)
+    if secret:
+        credentials.set_secret(data_key(data_dir), config.name, secret)
+    elif settings.source(config.name) is None:
+        raise RegistryError(f"a new source needs its {source_class(config.kind).secret_label}")
+    settings.put_source(config)
+
+
+def remove_source(data_dir: Path, name: str, *, purge: bool = False) -> None:
+    settings = Settings(data_dir)
+    if not settings.remove_source(name):
+        raise RegistryError(f"no source named {name!r}")
+    credentials.delete_secret(data_key(data_dir), name)
+    if purge and settings.cache_path.exists():
+        store = Store(settings.cache_path)
+        try:
+            store.purge_source(name)
+        finally:
+            store.close()
+
+
+def secret_lookup(data_dir: Path):
+    key = data_key(data_dir)
+    return lambda config: credentials.get_secret(key, config.name)
+
+
+def get_source(data_dir: Path, name: str) -> SourceConfig:
+    config = Settings(data_dir).source(name)
+    if config is None:
+        raise RegistryError(f"no source named {name!r}")
+    return config
+
+
+def test_source(data_dir: Path, name: str) -> str:
+    """One cheap request with the stored credentials; raises ``SourceError`` on failure."""
+    config = get_source(data_dir, name)
+    secret = credentials.get_secret(data_key(data_dir), name)
+    if secret is None:
+        raise RegistryError(f"{name}: no secret stored in the OS keyring")
+    return create_source(config, secret).test()
+
+
+def summaries(data_dir: Path, store: Store | None = None) -> list[dict[str, Any]]:
+    """Sources with their status, for `source list` and the sidebar (never a secret)."""
+    settings = Settings(data_dir)
+    own = store is None and settings.cache_path.exists()
+    if own:
+        store = Store(settings.cache_path)
+    try:
+        rows = []
+        for config in settings.sources():
+            status = (store.status(config.name) if store else None) or {}
+            rows.append({
+                "name": config.name, "kind": config.kind, "url": config.url,
+                "options": config.options, "insecure": config.insecure,
+                "ca_bundle": config.ca_bundle, "status": status.get("status", "never synced"),
+                "last_sync_at": status.get("last_sync_at"),
+                "last_error": status.get("last_error"),
+            })
+        return rows
+    finally:
+        if own and store is not None:
+            store.close()
