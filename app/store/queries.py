@@ -199,3 +199,80 @@ def cache_age(conn: sqlite3.Connection) -> str | None:
     """When the newest successful sync of any source finished."""
     row = conn.execute("SELECT MAX(last_sync_at) FROM source_status").fetchone()
     return row[0] if row else None
+
+
+# -- the window's scrolling table (added for app/ui/sessions_model.py) ----------------------
+
+#: Above this many search matches, a start-ordered window walks the start index and tests
+#: each row against the matches (the first rows come at once); below it, the few matches are
+#: fetched and sorted (walking a million-row index for 17 hits would take a while).
+_DENSE_MATCHES = 5000
+
+
+def fast_count(conn: sqlite3.Connection, flt: SessionFilter) -> int:
+    """``count_sessions``, but a search alone is counted in the full-text index itself
+    (10 ms instead of 120 ms for 150,000 hits in a million sessions: no row lookups)."""
+    only_search = flt.search and flt.search.strip() and SessionFilter(
+        search=flt.search) == flt
+    if not only_search:
+        return count_sessions(conn, flt)
+    sql = "SELECT COUNT(*) FROM sessions_fts WHERE sessions_fts MATCH ?"
+    return _run(conn, sql, [fts_query(flt.search or "")]).fetchone()[0]
+
+
+def session_window(conn: sqlite3.Connection, flt: SessionFilter, *, limit: int, offset: int,
+                   sort: str = "start", descending: bool = True) -> list[dict[str, Any]]:
+    """Rows ``offset`` .. ``offset + limit`` of the filtered, sorted sessions, for a view
+    that jumps anywhere in a million rows.
+
+    The order's tie-break is the rowid (not source and session id as in ``list_sessions``),
+    so the window is found in the covering start-time indexes without reading a row: the
+    last page of a million sessions costs 30 ms instead of 800 ms. Only the rows of the
+    window are then read.
+    """
+    where, params = _where(flt)
+    column = SORT_COLUMNS.get(sort)
+    if column is None:
+        raise ValueError(f"cannot sort by {sort!r}")
+    if flt.search and flt.search.strip() and sort == "start" and _dense(conn, flt):
+        # Unary + keeps the planner from sorting every match: it walks the start index.
+        where = where.replace("rowid IN (SELECT rowid FROM sessions_fts",
+                              "+rowid IN (SELECT rowid FROM sessions_fts")
+    direction = "DESC" if descending else "ASC"
+    sql = (f"SELECT rowid FROM sessions{where} ORDER BY {column} {direction}, "
+           f"rowid {direction} LIMIT ? OFFSET ?")
+    rowids = [r[0] for r in _run(conn, sql, [*params, limit, offset])]
+    if not rowids:
+        return []
+    marks = ", ".join("?" for _ in rowids)
+    rows = conn.execute(f"SELECT rowid, {SESSION_COLUMNS} FROM sessions "
+                        f"WHERE rowid IN ({marks})", rowids)
+    by_rowid = {row[0]: session_row(row[1:]) for row in rows}
+    return [by_rowid[r] for r in rowids if r in by_rowid]
+
+
+def _dense(conn: sqlite3.Connection, flt: SessionFilter) -> bool:
+    sql = "SELECT COUNT(*) FROM sessions_fts WHERE sessions_fts MATCH ?"
+    return _run(conn, sql, [fts_query(flt.search or "")]).fetchone()[0] > _DENSE_MATCHES
+
+
+def extra_keys(conn: sqlite3.Connection, per_kind: int = 40) -> list[str]:
+    """The ``extra`` fields the newest sessions of each kind carry: the window's optional
+    columns. Sampled through the (kind, start) index, so it costs the same on any cache."""
+    keys: dict[str, None] = {}
+    for kind in fast_distinct(conn, "kind"):
+        for (extra,) in conn.execute("SELECT extra FROM sessions WHERE kind = ? "
+                                     "ORDER BY start_time DESC LIMIT ?", (kind, per_kind)):
+            keys.update(dict.fromkeys(json.loads(extra or "{}")))
+    return list(keys)
+
+
+def fast_distinct(conn: sqlite3.Connection, column: str) -> list[str]:
+    """``distinct_values`` by hopping through the column's index from one value to the next
+    (a few lookups instead of a scan of every row: 0.1 ms instead of 80 ms on a million)."""
+    if column not in ("source", "type", "kind"):
+        raise ValueError(column)
+    sql = (f"WITH RECURSIVE v(x) AS (SELECT MIN({column}) FROM sessions UNION ALL "
+           f"SELECT (SELECT MIN({column}) FROM sessions WHERE {column} > v.x) FROM v "
+           "WHERE v.x IS NOT NULL) SELECT x FROM v WHERE x IS NOT NULL AND x != ''")
+    return [r[0] for r in conn.execute(sql)]
