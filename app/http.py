@@ -175,6 +175,8 @@ class HttpClient:
         """Send with retries; return a 2xx/3xx response or raise ``SourceError``."""
         url = self.url(path_or_url)
         kwargs.setdefault("timeout", self.timeout)
+        # Per request: requests lets REQUESTS_CA_BUNDLE override a session's verify.
+        kwargs.setdefault("verify", self.verify)
         for attempt in range(self.retries + 1):
             response = self._send(method, url, attempt, kwargs)
             if response is None:
