@@ -104,20 +104,22 @@ def _sync_resource(store: Store, config: SourceConfig, source, resource: str,
                    cancel: CancelToken, result: SourceResult) -> None:
     cancel.check()
     checkpoint = store.checkpoint(config.name, resource)
-    items = 0
+    items: dict[str, int] = {}  # per page label: one resource may crawl several vendor lists
     for page in source.pages(resource, checkpoint, request, cancel):
-        _write(store, config, page)
-        items += page.items
+        _write(store, config, resource, page)
+        items[page.resource] = items.get(page.resource, 0) + page.items
         result.items += page.items
         result.pages += 1
         if progress is not None:
-            progress(Progress(config.name, resource, items, result.pages, page.total))
+            progress(Progress(config.name, page.resource, items[page.resource], result.pages,
+                              page.total))
         cancel.check()
 
 
-def _write(store: Store, config: SourceConfig, page: Page) -> None:
+def _write(store: Store, config: SourceConfig, resource: str, page: Page) -> None:
+    """Store a page; its checkpoint belongs to the resource the engine asked for."""
     store.write_page(
-        config.name, config.kind, page.resource, page.checkpoint,
+        config.name, config.kind, resource, page.checkpoint,
         sessions=page.sessions, events=page.events, artifacts=page.artifacts,
         participants=page.participants, raw=page.raw,
         replace_children=page.replace_children,

@@ -62,6 +62,8 @@ class Page:
     (the vendor's key) and ``_doc`` (the vendor's document as text) besides its flattened
     fields, so that nothing the vendor sent is ever thrown away.
     ``participants`` adds names to sessions that may have been stored by an earlier page.
+    ``resource`` names the vendor list the page came from (progress shows it); the engine
+    saves ``checkpoint`` under the resource it asked ``pages()`` for, which may crawl several.
     ``replace_children`` says the page carries complete sessions: their stored events and
     artifacts are replaced rather than merged (a re-fetched session can lose a recording).
     """

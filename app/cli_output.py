@@ -1,0 +1,59 @@
+"""How the CLI draws tables and progress on a terminal (and plain lines when piped)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from app.sync import Progress
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+def print_records(rows: Iterable[dict], columns: Sequence[str], out: TextIO,
+                  max_width: int = 48) -> None:
+    """An aligned text table; long cells are cut with an ellipsis."""
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    cells = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in r] for r in cells]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    print("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths)).rstrip(), file=out)
+    for row in cells:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip(), file=out)
+
+
+class ProgressPrinter:
+    """Draws sync progress: a rewritten line on a terminal, a line every few seconds if not."""
+
+    def __init__(self, out: TextIO, interval_s: float = 2.0) -> None:
+        self.out = out
+        self.tty = out.isatty()
+        self.interval_s = interval_s
+        self._last = 0.0
+        self._drawn = False
+
+    def __call__(self, progress: Progress) -> None:
+        total = f"/{progress.total}" if progress.total else ""
+        text = (f"{progress.source} {progress.resource}: {progress.items}{total} items, "
+                f"{progress.pages} pages")
+        now = time.monotonic()
+        if self.tty:
+            self.out.write("\r\033[K" + text)
+            self.out.flush()
+            self._drawn = True
+        elif now - self._last >= self.interval_s:
+            print(text, file=self.out)
+            self._last = now
+
+    def done(self) -> None:
+        if self._drawn:
+            self.out.write("\r\033[K")
+            self.out.flush()

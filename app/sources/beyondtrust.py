@@ -1,0 +1,250 @@
+"""BeyondTrust Remote Support (ex-Bomgar): support sessions from the reporting API.
+
+How a sync walks the appliance (seed 004, ../shared/samples/beyondtrust.md):
+- One OAuth 2 client-credentials token per sync, reused, renewed once on a 401 (an API
+  account holds at most 30 live tokens; a new one silently kills the oldest).
+- ``generate_report=SupportSession`` over bounded ``start_time`` + ``duration`` windows, from
+  the last window on. ``start_*`` windows return sessions still in progress too, so nothing
+  that began is missed; a window is sized to answer a bounded number of sessions, and
+  windows longer than ``DIRECT_MAX_S`` are first listed (SupportSessionListing, a few bytes
+  per session) and then fetched by ``lsids=`` in batches, so no answer grows without limit.
+  A first sync lists the whole history that way.
+- Sessions seen without an ``end_time`` are remembered in the checkpoint by LSID and fetched
+  again by ``lsids=`` on later syncs until they close (never by re-reading old windows).
+- Every reporting call closes its connection, as the seed asks.
+"""
+
+from __future__ import annotations
+
+import math
+import urllib.parse
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import requests
+
+from app.http import SourceError
+from app.model import Artifact, Event, Session
+from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
+from app.sources.beyondtrust_normalize import normalize, raw_row, session_time
+from app.sources.beyondtrust_parse import SessionXml, error_text, parse_listing, parse_sessions
+from app.sources.oauth import ClientCredentials
+from app.timeutil import format_utc, parse_utc, utc_now
+
+RESOURCE = "support_session"
+REPORT_PATH = "/api/reporting"
+TOKEN_PATH = "/oauth2/token"
+
+#: A window re-reads this much of the previous one: the appliance's clock and ours differ.
+OVERLAP = timedelta(minutes=10)
+#: Windows up to this long are asked for directly; longer ones are listed first.
+DIRECT_MAX_S = 3600
+FIRST_STEP_S = 3600
+MAX_STEP_S = 31 * 86400
+#: How many sessions a direct window should answer; the next window is sized for it.
+TARGET_SESSIONS = 150
+#: LSIDs per ``lsids=`` request: ~100 sessions of 50 events is a couple of megabytes.
+BATCH = 100
+#: Stop asking for a session that has had no end time this long after its start; it
+#: "closed abnormally" (seed 004) and will keep an empty end_time for ever.
+OPEN_GIVE_UP = timedelta(days=7)
+
+
+class BeyondTrustSource(Source):
+    kind = "beyondtrust"
+    secret_label = "OAuth client secret"
+    options = ("client_id",)
+
+    def __init__(self, config, secret: str) -> None:
+        super().__init__(config, secret)
+        client_id = self.option("client_id") or ""
+        self.oauth = ClientCredentials(self.http(), TOKEN_PATH, client_id, secret)
+        # seed 004: "When making consecutive API calls, you must close the connection after
+        # each API call."
+        self.api = self.http(auth=self.oauth, headers={"Connection": "close"},
+                             error_message=_error_message)
+
+    # -- the Source interface ---------------------------------------------------------------
+
+    def test(self) -> str:
+        rows = self.listing({"start_time": int(utc_now().timestamp()) - 86400, "duration": 0})
+        return f"token accepted; {len(rows)} support sessions started in the last 24 hours"
+
+    def resources(self) -> list[str]:
+        return [RESOURCE]
+
+    def pages(self, resource: str, checkpoint: dict | None, request: SyncRequest,
+              cancel: CancelToken) -> Iterator[Page]:
+        checkpoint = checkpoint or {}
+        plan = RangePlan(checkpoint, request, overlap=OVERLAP)
+        walk = _Walk(self, plan, dict(checkpoint.get("open") or {}), request, cancel)
+        yield from walk.refresh_open()
+        for rng in plan.ranges():
+            yield from walk.range_pages(rng)
+
+    def open_download(self, artifact: dict) -> requests.Response:
+        """Stream a recording with the bearer token, never sending it to another host."""
+        url = artifact.get("url") or ""
+        if _origin(url) != _origin(self.config.url):
+            raise SourceError(f"refusing to send the API token to {_origin(url) or url!r}")
+        return self.oauth.call(lambda: self.api.get(url, stream=True))
+
+    # -- reporting calls -----------------------------------------------------------------------
+
+    def _report(self, params: dict[str, Any]) -> requests.Response:
+        """One reporting call, form-encoded POST (the seed allows GET or POST; POST keeps a
+        long ``lsids=`` list out of URL length limits)."""
+        return self.oauth.call(lambda: self.api.post(REPORT_PATH, data=params))
+
+    def sessions(self, params: dict[str, Any]) -> list[SessionXml]:
+        response = self._report({"generate_report": "SupportSession", **params})
+        return parse_sessions(response.content, response.headers.get("Content-Type", ""))
+
+    def listing(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        response = self._report({"generate_report": "SupportSessionListing", **params})
+        return parse_listing(response.content, response.headers.get("Content-Type", ""))
+
+    def page(self, found: list[SessionXml], checkpoint: dict, *, listing: list | None = None,
+             abandoned: set[str] = frozenset()) -> Page:
+        sessions: list[Session] = []
+        events: list[Event] = []
+        artifacts: list[Artifact] = []
+        for item in found:
+            session, its_events, its_artifacts = normalize(
+                item, self.config.url, abandoned_tracking=item.lsid in abandoned)
+            sessions.append(session)
+            events.extend(its_events)
+            artifacts.extend(its_artifacts)
+        raw: dict[str, list[dict]] = {RESOURCE: [raw_row(s) for s in found]}
+        if listing:
+            raw["support_session_listing"] = [{"_id": r.get("lsid"), **r} for r in listing]
+        return Page(RESOURCE, checkpoint, sessions=sessions, events=events,
+                    artifacts=artifacts, raw=raw, replace_children=True, items=len(found))
+
+
+class _Walk:
+    """One sync of the support sessions: the open-session refresh, then the time ranges."""
+
+    def __init__(self, source: BeyondTrustSource, plan: RangePlan, open_lsids: dict[str, str],
+                 request: SyncRequest, cancel: CancelToken) -> None:
+        self.source = source
+        self.plan = plan
+        self.open = open_lsids  # lsid -> start (ISO), sessions seen without an end_time
+        self.request = request
+        self.cancel = cancel
+
+    def checkpoint(self, range_checkpoint: dict | None = None) -> dict:
+        return {**(range_checkpoint or self.plan.checkpoint()), "open": dict(self.open)}
+
+    def track(self, found: list[SessionXml]) -> set[str]:
+        """Remember sessions without an end time; return those too old to wait for."""
+        limit = format_utc(self.request.now - OPEN_GIVE_UP)
+        abandoned = set()
+        for item in found:
+            if session_time(item.record.get("end_time")):
+                self.open.pop(item.lsid, None)
+                continue
+            start = session_time(item.record.get("start_time")) or format_utc(self.request.now)
+            if start < limit:
+                self.open.pop(item.lsid, None)
+                abandoned.add(item.lsid)
+            else:
+                self.open[item.lsid] = start
+        return abandoned
+
+    # -- sessions still in progress at an earlier sync ---------------------------------------
+
+    def refresh_open(self) -> Iterator[Page]:
+        lsids = sorted(self.open)
+        for start in range(0, len(lsids), BATCH):
+            self.cancel.check()
+            batch = lsids[start:start + BATCH]
+            found = self.source.sessions({"lsids": ",".join(batch)})
+            abandoned = self.track(found)
+            for lsid in set(batch) - {s.lsid for s in found}:
+                self.open.pop(lsid, None)  # the appliance no longer has it
+            yield self.source.page(found, self.checkpoint(), abandoned=abandoned)
+
+    # -- time ranges -----------------------------------------------------------------------
+
+    def range_pages(self, rng: dict) -> Iterator[Page]:
+        """Walk one range in windows; each page's checkpoint says where the next one starts."""
+        end = math.floor(parse_utc(rng["to"]).timestamp())
+        state = dict(rng.get("state") or {})
+        if "next" not in state:
+            begin = 0 if rng["from"] is None else math.floor(parse_utc(rng["from"]).timestamp())
+            state = {"next": begin, "step": end - begin if rng["from"] is None else FIRST_STEP_S}
+        while True:
+            window_end = state.get("window_end") or min(state["next"] + state["step"], end)
+            if state["next"] >= end or window_end <= state["next"]:
+                yield self.source.page([], self.checkpoint(self.plan.finish(rng)))
+                return
+            last = window_end >= end
+            if window_end - state["next"] <= DIRECT_MAX_S:
+                pages = self._direct(rng, state, window_end, last)
+            else:
+                pages = self._listed(rng, state, window_end, last)
+            for page, next_state in pages:
+                yield page
+                state = next_state
+            if last:
+                return
+
+    def _after(self, rng: dict, state: dict, window_end: int, count: int, last: bool) -> tuple:
+        """The checkpoint once a window is done, and the state of the next window."""
+        step = _next_step(window_end - state["next"], count)
+        following = {"next": window_end, "step": step}
+        if last:
+            return self.checkpoint(self.plan.finish(rng)), following
+        return self.checkpoint(self.plan.update(rng, following)), following
+
+    def _direct(self, rng: dict, state: dict, window_end: int, last: bool) -> Iterator[tuple]:
+        self.cancel.check()
+        found = self.source.sessions({"start_time": state["next"],
+                                      "duration": max(window_end - state["next"], 1)})
+        abandoned = self.track(found)
+        checkpoint, following = self._after(rng, state, window_end, len(found), last)
+        yield self.source.page(found, checkpoint, abandoned=abandoned), following
+
+    def _listed(self, rng: dict, state: dict, window_end: int, last: bool) -> Iterator[tuple]:
+        """A long window: list its LSIDs, then fetch them in batches. The checkpoint keeps
+        the window's end and the last LSID done, so a resumed sync lists the same window and
+        skips what it already stored."""
+        self.cancel.check()
+        listing = self.source.listing({"start_time": state["next"],
+                                       "duration": window_end - state["next"]})
+        lsids = list(dict.fromkeys(r["lsid"] for r in listing if r.get("lsid")))
+        if state.get("after") in lsids:
+            lsids = lsids[lsids.index(state["after"]) + 1:]
+        batches = [lsids[i:i + BATCH] for i in range(0, len(lsids), BATCH)] or [[]]
+        for number, batch in enumerate(batches):
+            self.cancel.check()
+            found = self.source.sessions({"lsids": ",".join(batch)}) if batch else []
+            abandoned = self.track(found)
+            if number == len(batches) - 1:
+                checkpoint, following = self._after(rng, state, window_end, len(listing), last)
+            else:
+                following = {**state, "window_end": window_end, "after": batch[-1]}
+                checkpoint = self.checkpoint(self.plan.update(rng, following))
+            page = self.source.page(found, checkpoint, abandoned=abandoned,
+                                    listing=listing if number == 0 else None)
+            yield page, following
+
+
+def _next_step(step: int, count: int) -> int:
+    """Size the next window for ``TARGET_SESSIONS``, changing at most fourfold at a time."""
+    factor = 4.0 if count == 0 else min(max(TARGET_SESSIONS / count, 0.25), 4.0)
+    return int(min(max(step * factor, 60), MAX_STEP_S))
+
+
+def _error_message(response: requests.Response) -> str | None:
+    return error_text(response.content)
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.netloc else ""
+
+
+SOURCE = BeyondTrustSource

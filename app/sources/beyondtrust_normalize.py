@@ -1,0 +1,351 @@
+"""Turning one parsed BeyondTrust support session into histview's normalized records.
+
+Session = the support session (LSID); events = its ``session_details`` in the appliance's
+order, each on the lane of whoever performed it (a gsnumber resolved to the name the
+customer or representative list gives it); artifacts = the recordings and the chat
+transcript the XML offers, and only those.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+from app.model import Artifact, Event, Session
+from app.sources.beyondtrust_parse import SessionXml
+from app.timeutil import epoch_utc, iso_utc
+
+SYSTEM_LANE = "System"
+
+#: Session children that become artifacts or events rather than ``extra`` fields.
+_NOT_EXTRA = {
+    "lsid", "session_details", "session_chat_view_url", "session_chat_download_url",
+    "session_recording_view_url", "session_recording_download_url",
+    "show_my_screen_recordings", "command_shell_recordings", "start_time", "end_time",
+    "customer_list", "rep_list", "team_list", "cust_survey_list", "rep_survey_list",
+    "custom_attributes", "primary_customer", "primary_rep", "primary_team", "public_site",
+    "jumpoint", "duration",
+}
+
+
+def text(value: Any) -> str:
+    """An element's text, whether ``element_dict`` gave a string or a dict with ``value``."""
+    if isinstance(value, dict):
+        return str(value.get("value") or "")
+    if isinstance(value, list):
+        return text(value[0]) if value else ""
+    return str(value or "")
+
+
+def attr(value: Any, name: str) -> str | None:
+    return value.get(name) or None if isinstance(value, dict) else None
+
+
+def as_list(value: Any) -> list:
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+# -- the session ---------------------------------------------------------------------------
+
+def normalize(session: SessionXml, base_url: str, *, abandoned_tracking: bool = False
+              ) -> tuple[Session, list[Event], list[Artifact]]:
+    """The normalized session, its events and its artifacts.
+
+    ``abandoned_tracking`` marks a session whose ``end_time`` stayed empty for so long that
+    histview stopped asking for it (seed 004: a session that "closed abnormally" keeps an
+    empty end time for ever).
+    """
+    record = session.record
+    lsid = session.lsid
+    names = gsnumber_names(record)
+    start = session_time(record.get("start_time"))
+    end = session_time(record.get("end_time"))
+    artifacts = artifacts_of(record, lsid, base_url)
+    result = Session(
+        session_id=lsid, type="support_session", title=title_of(record, lsid),
+        start=start, end=end, duration_s=duration_seconds(record) if end else None,
+        participants=participants_of(record),
+        status=status_of(record, end, abandoned_tracking),
+        has_recording=any(a.kind != "chat" for a in artifacts),
+        has_transcript=any(a.kind == "chat" for a in artifacts),
+        extra=extra_of(record), raw=session.xml,
+    )
+    events = events_of(record, lsid, names, start)
+    return result, events, artifacts
+
+
+def session_time(value: Any) -> str | None:
+    """A ``<start_time timestamp="..">ISO</start_time>``: the UNIX timestamp first (it is
+    UTC by definition), the ISO text when the attribute is missing; empty means unknown."""
+    stamp = attr(value, "timestamp")
+    if stamp:
+        return epoch_utc(stamp)
+    return iso_utc(text(value)) if text(value).strip() else None
+
+
+def duration_seconds(record: dict[str, Any]) -> float | None:
+    """``<duration>`` is ``HH:MM:SS`` (seed 004); hours may exceed 24."""
+    parts = text(record.get("duration")).strip().split(":")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        return None
+    if not numbers:
+        return None
+    seconds = 0.0
+    for number in numbers:
+        seconds = seconds * 60 + number
+    return seconds
+
+
+def status_of(record: dict[str, Any], end: str | None, abandoned_tracking: bool) -> str:
+    if end is None:
+        return "no end recorded" if abandoned_tracking else "in progress"
+    # seed 004: rep_list "will be empty" and primary_rep absent when the customer closed
+    # the session before a representative took it: a manager calls that abandoned.
+    if not as_list(record.get("rep_list")) and not record.get("primary_rep"):
+        return "abandoned"
+    return "ended"
+
+
+def primary_customer(record: dict[str, Any]) -> dict[str, Any]:
+    customers = [c for c in as_list(record.get("customer_list")) if isinstance(c, dict)]
+    wanted = attr(record.get("primary_customer"), "gsnumber")
+    for customer in customers:
+        if wanted and customer.get("gsnumber") == wanted:
+            return customer
+    return customers[0] if customers else {}
+
+
+def customer_name(customer: dict[str, Any]) -> str:
+    info = customer.get("info") if isinstance(customer.get("info"), dict) else {}
+    return text(info.get("name")) or text(customer.get("username"))
+
+
+def rep_name(rep: dict[str, Any]) -> str:
+    for key in ("private_display_name", "display_name", "public_display_name", "username"):
+        if text(rep.get(key)):
+            return text(rep.get(key))
+    return ""
+
+
+def title_of(record: dict[str, Any], lsid: str) -> str:
+    """"Customer (Company): issue" from the front-end survey, with what is missing left out.
+    ``issue`` may be a bare numeric id (seed 004); the typed description reads better then."""
+    customer = primary_customer(record)
+    info = customer.get("info") if isinstance(customer.get("info"), dict) else {}
+    who = customer_name(customer) or text(record.get("primary_customer"))
+    company = text(info.get("company"))
+    issue = text(info.get("issue"))
+    if not issue or issue.isdigit():
+        issue = " ".join(text(info.get("details")).split())[:80] or issue
+    if company:
+        who = f"{who} ({company})" if who else company
+    if who and issue:
+        return f"{who}: {issue}"
+    return who or issue or f"Support session {lsid}"
+
+
+def participants_of(record: dict[str, Any]) -> list[str]:
+    names = [customer_name(c) for c in as_list(record.get("customer_list"))
+             if isinstance(c, dict)]
+    if not any(names) and text(record.get("primary_customer")):
+        names = [text(record.get("primary_customer"))]
+    names += [rep_name(r) for r in as_list(record.get("rep_list")) if isinstance(r, dict)]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def gsnumber_names(record: dict[str, Any]) -> dict[str, str]:
+    """gsnumber -> name, from the customer and representative lists (seed 004: the gsnumber
+    "can be used to correlate ... with an event's <performed_by> or <destination>")."""
+    names: dict[str, str] = {}
+    for customer in as_list(record.get("customer_list")):
+        if isinstance(customer, dict) and customer.get("gsnumber"):
+            names[customer["gsnumber"]] = customer_name(customer)
+    for rep in as_list(record.get("rep_list")):
+        if isinstance(rep, dict) and rep.get("gsnumber"):
+            names[rep["gsnumber"]] = rep_name(rep)
+    return {k: v for k, v in names.items() if v}
+
+
+def extra_of(record: dict[str, Any]) -> dict[str, Any]:
+    """The fields a manager wants as columns or search hits; empty ones left out."""
+    customer = primary_customer(record)
+    info = customer.get("info") if isinstance(customer.get("info"), dict) else {}
+    extra: dict[str, Any] = {
+        "start_timestamp": attr(record.get("start_time"), "timestamp"),
+        "end_timestamp": attr(record.get("end_time"), "timestamp"),
+        "duration": text(record.get("duration")),
+        "public_site": text(record.get("public_site")),
+        "public_site_id": attr(record.get("public_site"), "id"),
+        "jumpoint": text(record.get("jumpoint")),
+        "jumpoint_id": attr(record.get("jumpoint"), "id"),
+        "primary_customer": text(record.get("primary_customer")),
+        "primary_rep": text(record.get("primary_rep")),
+        "primary_rep_id": attr(record.get("primary_rep"), "id"),
+        "primary_team": text(record.get("primary_team")),
+        "primary_team_id": attr(record.get("primary_team"), "id"),
+        "company": text(info.get("company")),
+        "issue": text(info.get("issue")),
+        "issue_details": text(info.get("details")),
+        "custom_attributes": custom_attributes(record),
+        "customers": as_list(record.get("customer_list")),
+        "representatives": as_list(record.get("rep_list")),
+        "teams": [_team(t) for t in as_list(record.get("team_list"))],
+        "customer_survey": _questions(record.get("cust_survey_list")),
+        "rep_survey": _questions(record.get("rep_survey_list")),
+    }
+    for key, value in record.items():
+        if key not in _NOT_EXTRA and key not in extra:
+            extra[key] = value  # session_type, lseq, external_key, file counts, new elements
+    for key in ("file_transfer_count", "file_move_count", "file_delete_count"):
+        if str(extra.get(key, "")).isdigit():
+            extra[key] = int(extra[key])
+    return {k: v for k, v in extra.items() if v not in (None, "", [], {})}
+
+
+def custom_attributes(record: dict[str, Any]) -> dict[str, str]:
+    values = {}
+    for item in as_list(record.get("custom_attributes")):
+        if isinstance(item, dict):
+            name = item.get("display_name") or item.get("code_name") or "attribute"
+            values[name] = text(item)
+    return values
+
+
+def _team(team: Any) -> dict[str, Any]:
+    if not isinstance(team, dict):
+        return {"name": team}
+    data = {k: v for k, v in team.items() if k != "value"}
+    data["name"] = text(team)
+    return data
+
+
+def _questions(surveys: Any) -> list[dict[str, Any]]:
+    """Each question with its answers, in the order the survey asked them."""
+    return [question for survey in as_list(surveys) if isinstance(survey, dict)
+            for question in survey.get("questions", [])]
+
+
+# -- events and artifacts -----------------------------------------------------------------
+
+def events_of(record: dict[str, Any], lsid: str, names: dict[str, str],
+              session_start: str | None) -> list[Event]:
+    events = []
+    for seq, event in enumerate(record.get("session_details") or []):
+        performer = _party(event.get("performed_by"), names)
+        target = _party(event.get("destination"), names)
+        data = {k: v for k, v in event.items() if k not in ("timestamp", "event_type")}
+        if performer:
+            data["performed_by"] = performer
+        if target:
+            data["destination"] = target
+        stamp = event.get("timestamp")
+        events.append(Event(
+            session_id=lsid, event_id=str(seq), seq=seq,
+            time=epoch_utc(stamp) if stamp else (session_start or ""),
+            lane=_lane(performer), kind=event.get("event_type") or "event",
+            actor=None if _lane(performer) == SYSTEM_LANE else _lane(performer),
+            detail=_detail(event, target), data=data,
+        ))
+    return events
+
+
+def _party(element: dict[str, Any] | None, names: dict[str, str]) -> dict[str, Any] | None:
+    if not element:
+        return None
+    party = dict(element)
+    resolved = names.get(party.get("gsnumber") or "")
+    if party.get("type") != "system" and resolved:
+        party["name"] = resolved
+    return party
+
+
+def _lane(performer: dict[str, Any] | None) -> str:
+    if not performer or performer.get("type") == "system":
+        return SYSTEM_LANE
+    return performer.get("name") or f"{performer.get('type', 'member')} #{performer.get('gsnumber')}"
+
+
+def _detail(event: dict[str, Any], target: dict[str, Any] | None) -> str | None:
+    if event.get("body") is not None and event.get("body") != "":
+        return event["body"]
+    if event.get("filename"):
+        size = event.get("filesize")
+        return f"{event['filename']} ({size} bytes)" if size else str(event["filename"])
+    if event.get("files"):
+        return ", ".join(text(f.get("name")) if isinstance(f, dict) else text(f)
+                         for f in event["files"])
+    if event.get("system_information"):
+        categories = [c.get("name") or c.get("title") or "?" for c in event["system_information"]]
+        return "System information: " + ", ".join(categories)
+    if event.get("data"):
+        return "; ".join(f"{k}: {v}" for k, v in event["data"].items())[:400]
+    if target and target.get("name"):
+        return f"to {target['name']}"
+    return None
+
+
+def artifacts_of(record: dict[str, Any], lsid: str, base_url: str) -> list[Artifact]:
+    """The recordings and transcript the XML offers. Recordings are fetched through the
+    reporting API (``url``), which the API account may call with its bearer token; the
+    appliance's own links are kept (``view_url`` and ``data.download_url``)."""
+    artifacts = []
+    recording_view = text(record.get("session_recording_view_url")) or None
+    recording_link = text(record.get("session_recording_download_url")) or None
+    if recording_view or recording_link:
+        artifacts.append(Artifact(
+            lsid, "recording", "recording", "Session recording",
+            url=report_url(base_url, "SupportSessionRecording", lsid), view_url=recording_view,
+            data={"download_url": recording_link}))
+    chat_view = text(record.get("session_chat_view_url")) or None
+    chat_link = text(record.get("session_chat_download_url")) or None
+    if chat_view or chat_link:
+        # No report serves the transcript: the appliance's own link is the download.
+        artifacts.append(Artifact(lsid, "chat", "chat", "Chat transcript",
+                                  url=chat_link or chat_view or "", view_url=chat_view,
+                                  data={"download_url": chat_link}))
+    for kind, section, report, label in (
+            ("screen_recording", "show_my_screen_recordings", "ShowMyScreenRecording",
+             "Show My Screen recording"),
+            ("shell_recording", "command_shell_recordings", "CommandShellRecording",
+             "Command shell recording")):
+        for position, item in enumerate(as_list(record.get(section))):
+            artifacts.append(_instance_artifact(lsid, base_url, kind, report, label,
+                                                position, item))
+    return artifacts
+
+
+def _instance_artifact(lsid: str, base_url: str, kind: str, report: str, label: str,
+                       position: int, item: Any) -> Artifact:
+    """One Show My Screen or command shell recording. Seed 004 says the XML's ``instance``
+    attribute starts at 0, as the API's ``instance=`` parameter does (its CommandShellRecording
+    note about a report "starting at 1" is the /login web report); the position in the list
+    stands in when the attribute is missing."""
+    item = item if isinstance(item, dict) else {}
+    instance = item.get("instance")
+    instance = int(instance) if str(instance or "").isdigit() else position
+    return Artifact(
+        lsid, f"{kind}:{instance}", kind, f"{label} {instance}",
+        url=report_url(base_url, report, lsid, instance=instance),
+        view_url=text(item.get("view_url")) or None,
+        data={"instance": instance, "download_url": text(item.get("download_url")) or None})
+
+
+def report_url(base_url: str, report: str, lsid: str, **extra: Any) -> str:
+    query = urllib.parse.urlencode({"generate_report": report, "lsid": lsid, **extra})
+    return f"{base_url.rstrip('/')}/api/reporting?{query}"
+
+
+def raw_row(session: SessionXml) -> dict[str, Any]:
+    """The raw table row: the session's XML plus its scalar fields flattened to columns."""
+    row: dict[str, Any] = {"_id": session.lsid, "_doc": session.xml}
+    for key, value in session.record.items():
+        if isinstance(value, str):
+            row[key] = value
+        elif isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+            for name, item in value.items():
+                row[key if name == "value" else f"{key}_{name}"] = item
+    return row

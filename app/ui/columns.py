@@ -1,0 +1,86 @@
+"""The sessions table's columns: what each shows, how it sorts, how wide it starts.
+
+Columns follow CONTRACT.md's session shape; a kind's ``extra`` fields become optional
+columns (``extra.<key>``), hidden until the user picks them in the column chooser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.ui.formatting import cell_text, duration_text, time_text
+
+LEFT, RIGHT, CENTER = "left", "right", "center"
+CHECK = "✓"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    sort: str | None  # the store's sort name, or None when SQL cannot sort by it
+    width: int
+    align: str = LEFT
+    visible: bool = True
+    is_time: bool = False
+
+    def text(self, session: dict[str, Any], utc: bool) -> str:
+        return _TEXT.get(self.key, _plain)(self, session, utc)
+
+
+def _plain(column: Column, session: dict[str, Any], utc: bool) -> str:
+    if column.key.startswith("extra."):
+        return cell_text((session.get("extra") or {}).get(column.key[6:]))
+    return cell_text(session.get(column.key))
+
+
+def _time(column: Column, session: dict[str, Any], utc: bool) -> str:
+    return time_text(session.get(column.key), utc)
+
+
+def _check(column: Column, session: dict[str, Any], utc: bool) -> str:
+    return CHECK if session.get(column.key) else ""
+
+
+def _participants(column: Column, session: dict[str, Any], utc: bool) -> str:
+    people = session.get("participants") or []
+    return ", ".join(people)
+
+
+_TEXT: dict[str, Callable[[Column, dict[str, Any], bool], str]] = {
+    "start": _time,
+    "end": _time,
+    "duration_s": lambda c, s, u: duration_text(s.get("duration_s")),
+    "has_recording": _check,
+    "has_transcript": _check,
+    "participants": _participants,
+}
+
+BASE_COLUMNS: tuple[Column, ...] = (
+    Column("start", "Start", "start", 150, is_time=True),
+    Column("end", "End", "end", 150, visible=False, is_time=True),
+    Column("duration_s", "Duration", "duration_s", 90, RIGHT),
+    Column("source", "Source", "source", 120),
+    Column("kind", "Kind", "kind", 90, visible=False),
+    Column("type", "Type", "type", 120),
+    Column("title", "Title", "title", 280),
+    Column("participants", "Participants", "participants", 260),
+    Column("direction", "Direction", "direction", 80),
+    Column("status", "Status", "status", 100),
+    Column("has_recording", "Recording", "has_recording", 78, CENTER),
+    Column("has_transcript", "Transcript", "has_transcript", 78, CENTER),
+    Column("session_id", "Session ID", "session_id", 200, visible=False),
+)
+
+
+def extra_column(key: str) -> Column:
+    title = key.replace("_", " ").strip().capitalize()
+    return Column(f"extra.{key}", title, None, 130, visible=False)
+
+
+def columns_for(extra_keys: list[str]) -> list[Column]:
+    names = {c.key for c in BASE_COLUMNS}
+    extras = [extra_column(k) for k in extra_keys if f"extra.{k}" not in names]
+    return [*BASE_COLUMNS, *extras]

@@ -1,0 +1,301 @@
+"""The selected session in full: fields, participants, events (timeline and list),
+artifacts as links, and the vendor's own document pretty-printed.
+
+Everything comes from the cache (``app.store.queries``), so the pane works offline.
+Artifact links open their ``view_url`` in the browser; the API ``url`` needs credentials and
+is for ``histview download``, so it is shown but never opened.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QSplitter,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.store import queries
+from app.ui.formatting import cell_text, duration_text, time_text
+
+EVENT_COLUMNS = ("Time", "End", "Lane", "Kind", "Actor", "Detail")
+ARTIFACT_COLUMNS = ("Kind", "Label", "Open", "Downloaded to")
+URL_ROLE = Qt.ItemDataRole.UserRole
+EMPTY_TEXT = "Select a session to see its participants, events, artifacts and raw record."
+
+
+class DetailPane(QWidget):
+    """Shows one session; ``show_session`` loads it from the cache."""
+
+    def __init__(self, conn: sqlite3.Connection, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("detailPane")
+        self._conn = conn
+        self._utc = False
+        self._session: dict[str, Any] | None = None
+        self._events: list[dict[str, Any]] = []
+        self._timeline = None
+        self.heading = QLabel(EMPTY_TEXT, self, objectName="detailHeading")
+        self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        self.tabs = QTabWidget(self, objectName="detailTabs")
+        self.tabs.addTab(self._overview_tab(), "Overview")
+        self.tabs.addTab(self._events_tab(), "Events")
+        self.tabs.addTab(self._artifacts_tab(), "Artifacts")
+        self.tabs.addTab(self._raw_tab(), "Raw record")
+        self.tabs.currentChanged.connect(lambda _i: self._ensure_timeline())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.tabs, 1)
+        self.tabs.setEnabled(False)
+
+    # -- tabs -------------------------------------------------------------------------------
+
+    def _overview_tab(self) -> QWidget:
+        page = QWidget(self)
+        self.fields = QFormLayout()
+        self.fields.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.participants = QListWidget(page, objectName="participantsView")
+        layout = QVBoxLayout(page)
+        layout.addLayout(self.fields)
+        layout.addWidget(QLabel("<b>Participants</b>", page))
+        layout.addWidget(self.participants, 1)
+        return page
+
+    def _events_tab(self) -> QWidget:
+        self.events_split = QSplitter(Qt.Orientation.Vertical, self, objectName="eventsSplit")
+        self.timeline_host = QWidget(self.events_split)
+        QVBoxLayout(self.timeline_host).setContentsMargins(0, 0, 0, 0)
+        self.events_view = QTreeWidget(self.events_split, objectName="eventsView")
+        self.events_view.setHeaderLabels(EVENT_COLUMNS)
+        self.events_view.setRootIsDecorated(False)
+        self.events_view.setUniformRowHeights(True)
+        self.events_view.setAlternatingRowColors(True)
+        for column, width in enumerate((140, 70, 130, 120, 130)):
+            self.events_view.setColumnWidth(column, width)
+        self.events_split.setStretchFactor(0, 2)
+        self.events_split.setStretchFactor(1, 3)
+        return self.events_split
+
+    def _artifacts_tab(self) -> QWidget:
+        view = QTreeWidget(self, objectName="artifactsView")
+        view.setHeaderLabels(ARTIFACT_COLUMNS)
+        view.setRootIsDecorated(False)
+        view.setColumnWidth(0, 130)
+        view.setColumnWidth(1, 260)
+        view.setColumnWidth(2, 140)
+        view.itemActivated.connect(self._open_artifact)
+        view.itemClicked.connect(lambda item, column: column == 2 and self._open_artifact(item))
+        self.artifacts_view = view
+        return view
+
+    def _raw_tab(self) -> QWidget:
+        self.raw_view = QPlainTextEdit(self, objectName="rawView")
+        self.raw_view.setReadOnly(True)
+        self.raw_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.raw_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        return self.raw_view
+
+    # -- content ------------------------------------------------------------------------------
+
+    @property
+    def session(self) -> dict[str, Any] | None:
+        return self._session
+
+    def set_utc(self, utc: bool) -> None:
+        self._utc = utc
+        if self._timeline is not None:
+            self._timeline.set_utc(utc)
+        if self._session is not None:
+            self._fill(self._session)
+
+    def clear(self) -> None:
+        self._session, self._events = None, []
+        self.heading.setText(EMPTY_TEXT)
+        self.tabs.setEnabled(False)
+        for view in (self.events_view, self.artifacts_view, self.participants):
+            view.clear()
+        self.raw_view.clear()
+        _clear_form(self.fields)
+        if self._timeline is not None:
+            self._timeline.set_events([])
+
+    def show_session(self, source: str, session_id: str) -> bool:
+        """Load a session from the cache; False (and a cleared pane) when it is gone."""
+        session = queries.get_session(self._conn, source, session_id)
+        if session is None:
+            self.clear()
+            return False
+        self._session = session
+        self._events = queries.list_events(self._conn, source, session_id)
+        self._fill(session)
+        self._fill_artifacts(queries.list_artifacts(self._conn, source, session_id))
+        self.raw_view.setPlainText(pretty_raw(queries.session_raw(self._conn, source,
+                                                                  session_id)))
+        self.tabs.setEnabled(True)
+        return True
+
+    def _fill(self, session: dict[str, Any]) -> None:
+        self.heading.setText(_heading(session, self._utc))
+        _clear_form(self.fields)
+        for label, value in _field_rows(session, self._utc):
+            text = QLabel(value, self)
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            text.setWordWrap(True)
+            self.fields.addRow(f"{label}:", text)
+        self.participants.clear()
+        self.participants.addItems(session.get("participants") or [])
+        self._fill_events()
+
+    def _fill_events(self) -> None:
+        self.events_view.clear()
+        items = []
+        for event in self._events:
+            item = QTreeWidgetItem([
+                time_text(event["time"], self._utc), _end_text(event, self._utc),
+                event.get("lane") or "", event.get("kind") or "", event.get("actor") or "",
+                event.get("detail") or _data_text(event.get("data")),
+            ])
+            item.setToolTip(5, item.text(5))
+            items.append(item)
+        self.events_view.addTopLevelItems(items)
+        if self._timeline is not None and self.tabs.currentIndex() == 1:
+            self._timeline.set_events(self._events)
+
+    def _fill_artifacts(self, artifacts: list[dict[str, Any]]) -> None:
+        self.artifacts_view.clear()
+        link_font = QFont(self.artifacts_view.font())
+        link_font.setUnderline(True)
+        for artifact in artifacts:
+            view_url = artifact.get("view_url")
+            item = QTreeWidgetItem([artifact["kind"], artifact.get("label") or "",
+                                    "Open in browser" if view_url else "—",
+                                    artifact.get("downloaded_path") or ""])
+            item.setData(0, URL_ROLE, view_url)
+            item.setToolTip(1, artifact.get("url") or "")
+            if view_url:
+                item.setToolTip(2, view_url)
+                item.setFont(2, link_font)
+                item.setForeground(2, self.palette().link())
+            else:
+                item.setToolTip(2, "No browser link: fetch it with `histview download`")
+            self.artifacts_view.addTopLevelItem(item)
+        self.tabs.setTabText(2, f"Artifacts ({len(artifacts)})")
+        self.tabs.setTabText(1, f"Events ({len(self._events)})")
+
+    def _open_artifact(self, item: QTreeWidgetItem) -> None:
+        url = item.data(0, URL_ROLE)
+        if url:
+            QDesktopServices.openUrl(QUrl(url))
+
+    # -- timeline (lazy) ------------------------------------------------------------------------
+
+    def _ensure_timeline(self) -> None:
+        """Build the pyqtgraph timeline the first time the Events tab is shown."""
+        if self.tabs.currentIndex() != 1:
+            return
+        if self._timeline is None:
+            from app.ui.timeline import Timeline
+
+            self._timeline = Timeline(self.timeline_host)
+            self._timeline.set_utc(self._utc)
+            self._timeline.event_clicked.connect(self._select_event)
+            self.timeline_host.layout().addWidget(self._timeline)
+        self._timeline.set_events(self._events)
+
+    def _select_event(self, index: int) -> None:
+        item = self.events_view.topLevelItem(index)
+        if item is not None:
+            self.events_view.setCurrentItem(item)
+            self.events_view.scrollToItem(item)
+
+
+def pretty_raw(raw: str | None) -> str:
+    """The vendor's document indented for reading; shown as stored when it will not parse."""
+    if not raw:
+        return "(the source sent no separate document for this session)"
+    text = raw.strip()
+    try:
+        if text.startswith(("{", "[")):
+            return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        if text.startswith("<"):
+            return _pretty_xml(text)
+    except ValueError:
+        return raw
+    return raw
+
+
+def _pretty_xml(text: str) -> str:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
+    try:
+        root = etree.fromstring(text.encode(), parser)
+    except etree.XMLSyntaxError:
+        return text
+    return etree.tostring(root, pretty_print=True, encoding="unicode")
+
+
+def _heading(session: dict[str, Any], utc: bool) -> str:
+    title = _escape(session.get("title") or session["session_id"])
+    start = time_text(session.get("start"), utc)
+    zone = " UTC" if utc else ""
+    span = f"{start}{zone}"
+    if session.get("duration_s") is not None:
+        span += f" · {duration_text(session['duration_s'])}"
+    where = f"{_escape(session['source'])} · {_escape(session['type'])}"
+    return f"<span style='font-size:13pt; font-weight:600'>{title}</span><br>{where} · {span}"
+
+
+def _field_rows(session: dict[str, Any], utc: bool) -> list[tuple[str, str]]:
+    zone = " UTC" if utc else ""
+    rows = [
+        ("Session ID", session["session_id"]), ("Source", f"{session['source']} "
+                                                         f"({session['kind']})"),
+        ("Type", session["type"]), ("Status", session.get("status") or ""),
+        ("Direction", session.get("direction") or ""),
+        ("Start", time_text(session.get("start"), utc) + zone if session.get("start") else ""),
+        ("End", time_text(session.get("end"), utc) + zone if session.get("end") else
+         "unknown (still running, or ended abnormally)"),
+        ("Duration", duration_text(session.get("duration_s")) or "unknown"),
+        ("Recording", "yes" if session.get("has_recording") else "no"),
+        ("Transcript", "yes" if session.get("has_transcript") else "no"),
+    ]
+    for key, value in (session.get("extra") or {}).items():
+        rows.append((key.replace("_", " ").capitalize(), cell_text(value)))
+    return [(label, value) for label, value in rows if value != ""]
+
+
+def _end_text(event: dict[str, Any], utc: bool) -> str:
+    end = event.get("end")
+    if not end:
+        return ""
+    same_day = end[:10] == (event.get("time") or "")[:10]
+    text = time_text(end, utc)
+    return text[11:] if same_day else text
+
+
+def _data_text(data: dict[str, Any] | None) -> str:
+    return cell_text(data) if data else ""
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _clear_form(form: QFormLayout) -> None:
+    while form.rowCount():
+        form.removeRow(0)

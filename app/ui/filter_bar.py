@@ -1,0 +1,190 @@
+"""The filter bar: full-text search as you type, source, type, a date range, clear-all.
+
+It only builds a ``SessionFilter``; the main window applies it to the model. Typing waits
+for a short pause (``DEBOUNCE_MS``) so a fast typist causes one query, not one per key.
+A date edit sitting at its minimum shows "any" and means "no bound".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QDate, QDateTime, QTime, QTimer, QTimeZone, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from app.store.queries import SessionFilter
+
+DEBOUNCE_MS = 250
+UNSET = QDateTime(QDate(2000, 1, 1), QTime(0, 0), QTimeZone.utc())
+ALL = None
+
+
+class FilterBar(QWidget):
+    """Emits ``filter_changed`` with the new ``SessionFilter`` once the user pauses."""
+
+    filter_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("filterBar")
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer.timeout.connect(self.apply_now)
+        self.search_box = self._search_box()
+        self.hint = QLabel(self, objectName="searchHint")
+        self.hint.setStyleSheet("color: #b3261e;")
+        self.hint.hide()
+        self.source_box = self._combo("sourceFilter", "All sources")
+        self.type_box = self._combo("typeFilter", "All types")
+        self.date_from = self._date_edit("dateFrom", "Sessions that started at or after")
+        self.date_to = self._date_edit("dateTo", "Sessions that started before")
+        self.clear_button = QPushButton("Clear filters", self, objectName="clearFilters")
+        self.clear_button.clicked.connect(self.clear)
+        self._layout()
+
+    def _search_box(self) -> QLineEdit:
+        box = QLineEdit(self, objectName="searchBox")
+        box.setPlaceholderText("Search names, titles, numbers, events…  (Ctrl+F)")
+        box.setClearButtonEnabled(True)
+        box.setMinimumWidth(280)
+        box.textChanged.connect(lambda _text: self._timer.start())
+        box.returnPressed.connect(self.apply_now)
+        return box
+
+    def _combo(self, name: str, everything: str) -> QComboBox:
+        box = QComboBox(self, objectName=name)
+        box.addItem(everything, ALL)
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        box.currentIndexChanged.connect(lambda _i: self.apply_now())
+        return box
+
+    def _date_edit(self, name: str, tip: str) -> QDateTimeEdit:
+        edit = QDateTimeEdit(self, objectName=name)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        edit.setMinimumDateTime(UNSET)
+        edit.setSpecialValueText("any")
+        edit.setDateTime(UNSET)
+        edit.setToolTip(f"{tip} (local time; \"any\" = no limit)")
+        edit.dateTimeChanged.connect(lambda _v: self._timer.start())
+        return edit
+
+    def _layout(self) -> None:
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.search_box, 3)
+        row.addWidget(self.hint)
+        for label, widget in (("Source", self.source_box), ("Type", self.type_box),
+                              ("From", self.date_from), ("To", self.date_to)):
+            caption = QLabel(label, self)
+            caption.setBuddy(widget)
+            row.addWidget(caption)
+            row.addWidget(widget)
+        row.addWidget(self.clear_button)
+
+    # -- state ------------------------------------------------------------------------------
+
+    def set_choices(self, sources: list[str], types: list[str]) -> None:
+        """Refill the source and type lists, keeping the current choices."""
+        for box, values in ((self.source_box, sources), (self.type_box, types)):
+            current = box.currentData()
+            box.blockSignals(True)
+            while box.count() > 1:
+                box.removeItem(1)
+            for value in values:
+                box.addItem(value, value)
+            if current is not None and current not in values:
+                box.addItem(current, current)
+            box.setCurrentIndex(max(0, box.findData(current)) if current else 0)
+            box.blockSignals(False)
+
+    def set_source(self, name: str | None) -> None:
+        index = self.source_box.findData(name) if name else 0
+        self.source_box.setCurrentIndex(max(index, 0))
+
+    def set_utc(self, utc: bool) -> None:
+        zone = QTimeZone.utc() if utc else QTimeZone.systemTimeZone()
+        for edit in (self.date_from, self.date_to):
+            value = edit.dateTime()
+            edit.blockSignals(True)
+            edit.setTimeZone(zone)
+            edit.setDateTime(value)
+            edit.blockSignals(False)
+
+    def current_filter(self) -> SessionFilter:
+        return SessionFilter(source=self.source_box.currentData(),
+                             type=self.type_box.currentData(),
+                             search=self.search_box.text().strip() or None,
+                             start_from=_iso(self.date_from), start_to=_iso(self.date_to))
+
+    def is_active(self) -> bool:
+        return not self.current_filter().is_empty()
+
+    def show_hint(self, text: str | None) -> None:
+        self.hint.setText(text or "")
+        self.hint.setVisible(bool(text))
+
+    def apply_now(self) -> None:
+        self._timer.stop()
+        self.filter_changed.emit(self.current_filter())
+
+    def clear(self) -> None:
+        for widget in (self.search_box, self.source_box, self.type_box, self.date_from,
+                       self.date_to):
+            widget.blockSignals(True)
+        self.search_box.clear()
+        self.source_box.setCurrentIndex(0)
+        self.type_box.setCurrentIndex(0)
+        self.date_from.setDateTime(UNSET)
+        self.date_to.setDateTime(UNSET)
+        for widget in (self.search_box, self.source_box, self.type_box, self.date_from,
+                       self.date_to):
+            widget.blockSignals(False)
+        self.show_hint(None)
+        self.apply_now()
+
+    def state(self) -> dict[str, Any]:
+        flt = self.current_filter()
+        return {"search": self.search_box.text(), "source": flt.source, "type": flt.type,
+                "from": flt.start_from, "to": flt.start_to}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Put back the last session's filters (without emitting: the caller applies)."""
+        for widget in (self.search_box, self.source_box, self.type_box, self.date_from,
+                       self.date_to):
+            widget.blockSignals(True)
+        self.search_box.setText(state.get("search") or "")
+        for box, value in ((self.source_box, state.get("source")),
+                           (self.type_box, state.get("type"))):
+            if value and box.findData(value) < 0:
+                box.addItem(value, value)
+            box.setCurrentIndex(max(0, box.findData(value)) if value else 0)
+        for edit, value in ((self.date_from, state.get("from")), (self.date_to, state.get("to"))):
+            edit.setDateTime(_qdatetime(value))
+        for widget in (self.search_box, self.source_box, self.type_box, self.date_from,
+                       self.date_to):
+            widget.blockSignals(False)
+
+
+def _iso(edit: QDateTimeEdit) -> str | None:
+    value = edit.dateTime()
+    if value <= UNSET:
+        return None
+    return value.toUTC().toString("yyyy-MM-ddTHH:mm:ss.zzz") + "000Z"
+
+
+def _qdatetime(value: str | None) -> QDateTime:
+    if not value:
+        return UNSET
+    parsed = QDateTime.fromString(value[:19], "yyyy-MM-ddTHH:mm:ss")
+    if not parsed.isValid():
+        return UNSET
+    parsed.setTimeZone(QTimeZone.utc())
+    return parsed

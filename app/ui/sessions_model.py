@@ -1,0 +1,183 @@
+"""The sessions table's model: a window onto SQLite, never the whole cache in memory.
+
+``rowCount`` is the number of matching sessions (one COUNT); ``data`` reads the block of
+rows around the one asked for (200 rows per query, ``session_window``) and keeps the most
+recently used blocks. Sorting and filtering re-query SQL; there is no proxy model. So a
+cache of a million sessions opens, sorts and scrolls like one of a hundred.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import OrderedDict
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from app.store.queries import SessionFilter, extra_keys, fast_count, session_window
+from app.ui.columns import CENTER, RIGHT, Column, columns_for
+from app.ui.formatting import time_tooltip
+
+BLOCK = 200
+MAX_BLOCKS = 40  # 8,000 rows kept: a few screens either way of where the user is
+KEY_ROLE = Qt.ItemDataRole.UserRole  # (source, session_id), per CONTRACT.md
+SESSION_ROLE = Qt.ItemDataRole.UserRole + 1  # the whole session dict
+
+_ALIGN = {
+    RIGHT: Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+    CENTER: Qt.AlignmentFlag.AlignCenter,
+}
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class SessionsModel(QAbstractTableModel):
+    """Sessions matching a ``SessionFilter``, sorted in SQL, read a block at a time."""
+
+    count_changed = Signal(int)
+    sort_changed = Signal(int, Qt.SortOrder)
+
+    def __init__(self, conn: sqlite3.Connection, parent=None) -> None:
+        super().__init__(parent)
+        self._conn = conn
+        self._filter = SessionFilter()
+        self._sort = "start"
+        self._descending = True
+        self._utc = False
+        self._count = 0
+        self._blocks: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
+        self.columns: list[Column] = columns_for(extra_keys(conn))
+        self._count = fast_count(conn, self._filter)
+
+    # -- what the window changes -----------------------------------------------------------
+
+    @property
+    def filter(self) -> SessionFilter:
+        return self._filter
+
+    @property
+    def sort_key(self) -> tuple[str, bool]:
+        return self._sort, self._descending
+
+    def set_filter(self, flt: SessionFilter) -> None:
+        """Apply a filter; raises ``BadQuery`` (and changes nothing) for an unreadable search."""
+        count = fast_count(self._conn, flt)
+        self.beginResetModel()
+        self._filter, self._count = flt, count
+        self._blocks.clear()
+        self.endResetModel()
+        self.count_changed.emit(count)
+
+    def refresh(self) -> None:
+        """Re-read after a sync: the count, the rows and any new extra columns."""
+        keys = extra_keys(self._conn)
+        count = fast_count(self._conn, self._filter)
+        self.beginResetModel()
+        self.columns = columns_for(keys)
+        self._count = count
+        self._blocks.clear()
+        self.endResetModel()
+        self.count_changed.emit(count)
+
+    def set_utc(self, utc: bool) -> None:
+        self._utc = utc
+        if self._count:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1,
+                                                               len(self.columns) - 1))
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.columns) - 1)
+
+    def column_index(self, key: str) -> int:
+        return next((i for i, c in enumerate(self.columns) if c.key == key), -1)
+
+    # -- Qt's model interface ----------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < self._count:
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                        Qt.ItemDataRole.TextAlignmentRole, KEY_ROLE, SESSION_ROLE):
+            return None
+        session = self.session_at(index.row())
+        if session is None:
+            return None
+        column = self.columns[index.column()]
+        return self._role_data(session, column, role)
+
+    def _role_data(self, session: dict[str, Any], column: Column, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(session, self._utc)
+        if role == KEY_ROLE:
+            return (session["source"], session["session_id"])
+        if role == SESSION_ROLE:
+            return session
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _ALIGN.get(column.align, _LEFT)
+        if column.is_time:
+            return time_tooltip(session.get(column.key))
+        text = column.text(session, self._utc)
+        return text if len(text) > 30 else None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        column = self.columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{column.title} (UTC)" if column.is_time and self._utc else column.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.title if column.sort else f"{column.title} (cannot be sorted)"
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort in SQL. A column SQL cannot sort keeps the current order (and says so)."""
+        if 0 <= column < len(self.columns) and self.columns[column].sort:
+            self.beginResetModel()
+            self._sort = self.columns[column].sort or "start"
+            self._descending = order == Qt.SortOrder.DescendingOrder
+            self._blocks.clear()
+            self.endResetModel()
+        current = next((i for i, c in enumerate(self.columns) if c.sort == self._sort), 0)
+        self.sort_changed.emit(current, Qt.SortOrder.DescendingOrder if self._descending
+                               else Qt.SortOrder.AscendingOrder)
+
+    # -- rows ---------------------------------------------------------------------------------
+
+    def session_at(self, row: int) -> dict[str, Any] | None:
+        if not 0 <= row < self._count:
+            return None
+        block = self._block(row // BLOCK)
+        offset = row % BLOCK
+        return block[offset] if offset < len(block) else None
+
+    def key_at(self, row: int) -> tuple[str, str] | None:
+        session = self.session_at(row)
+        return (session["source"], session["session_id"]) if session else None
+
+    def sessions_between(self, first: int, last: int) -> list[dict[str, Any]]:
+        """Rows ``first``..``last`` inclusive, in table order, read straight from SQL."""
+        return session_window(self._conn, self._filter, limit=last - first + 1, offset=first,
+                              sort=self._sort, descending=self._descending)
+
+    def _block(self, number: int) -> list[dict[str, Any]]:
+        block = self._blocks.get(number)
+        if block is not None:
+            self._blocks.move_to_end(number)
+            return block
+        block = session_window(self._conn, self._filter, limit=BLOCK, offset=number * BLOCK,
+                               sort=self._sort, descending=self._descending)
+        self._blocks[number] = block
+        while len(self._blocks) > MAX_BLOCKS:
+            self._blocks.popitem(last=False)
+        return block

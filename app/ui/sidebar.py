@@ -1,0 +1,139 @@
+"""The source sidebar: each source with its kind, last sync, status and warnings.
+
+Picking a source filters the table to it. A warning badge marks a source whose TLS
+verification is off (``--insecure``) or whose last sync failed; the tooltip says why.
+The per-source sync lives in the context menu and the button under the list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.formatting import age_text, time_text
+
+NAME_ROLE = Qt.ItemDataRole.UserRole
+ALL_SOURCES = "All sources"
+
+
+class SourceSidebar(QWidget):
+    source_selected = Signal(object)  # a source name, or None for all
+    sync_requested = Signal(list)  # names of the sources to sync
+    edit_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sourceSidebar")
+        title = QLabel("<b>Sources</b>", self)
+        self.list = QListWidget(self, objectName="sourceList")
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._menu)
+        self.list.currentItemChanged.connect(self._on_current)
+        self.list.setWordWrap(True)
+        self.sync_button = QPushButton("Sync this source", self, objectName="syncSourceButton")
+        self.sync_button.setEnabled(False)
+        self.sync_button.clicked.connect(self._sync_current)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 0, 6)
+        layout.addWidget(title)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.sync_button)
+        self._summaries: list[dict[str, Any]] = []
+
+    def set_sources(self, summaries: list[dict[str, Any]], running: set[str]) -> None:
+        """Redraw the list from ``app.registry.summaries`` rows, keeping the selection."""
+        current = self.current_source()
+        self._summaries = summaries
+        self.list.blockSignals(True)
+        self.list.clear()
+        everything = QListWidgetItem(ALL_SOURCES)
+        everything.setData(NAME_ROLE, None)
+        self.list.addItem(everything)
+        for row in summaries:
+            self.list.addItem(self._item(row, row["name"] in running))
+        self._select(current)
+        self.list.blockSignals(False)
+        self.sync_button.setEnabled(self.current_source() is not None)
+
+    def _item(self, row: dict[str, Any], running: bool) -> QListWidgetItem:
+        status = "syncing…" if running else row.get("status") or "never synced"
+        synced = row.get("last_sync_at")
+        when = f"synced {age_text(synced)}" if synced else "never synced"
+        line = f"{row['kind']} · {when}"
+        if status not in ("ok", "never synced") or running:
+            line += f" · {status}"
+        item = QListWidgetItem(f"{row['name']}\n{line}")
+        item.setData(NAME_ROLE, row["name"])
+        tips = [f"{row['name']} ({row['kind']}) — {row.get('url', '')}"]
+        if synced:
+            tips.append(f"last successful sync: {time_text(synced)}")
+        warnings = _warnings(row)
+        if warnings and not running:
+            icon = QStyle.StandardPixmap.SP_MessageBoxWarning
+            item.setIcon(self.style().standardIcon(icon))
+            tips.extend(warnings)
+        item.setToolTip("\n".join(tips))
+        return item
+
+    def current_source(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(NAME_ROLE) if item is not None else None
+
+    def _select(self, name: str | None) -> None:
+        for row in range(self.list.count()):
+            if self.list.item(row).data(NAME_ROLE) == name:
+                self.list.setCurrentRow(row)
+                return
+        self.list.setCurrentRow(0)
+
+    def select_source(self, name: str | None) -> None:
+        """Follow the filter bar's source choice without emitting ``source_selected``."""
+        self.list.blockSignals(True)
+        self._select(name)
+        self.list.blockSignals(False)
+        self.sync_button.setEnabled(self.current_source() is not None)
+
+    def warning_for(self, name: str) -> list[str]:
+        row = next((r for r in self._summaries if r["name"] == name), None)
+        return _warnings(row) if row else []
+
+    def _on_current(self, item: QListWidgetItem | None, _previous: object) -> None:
+        name = item.data(NAME_ROLE) if item is not None else None
+        self.sync_button.setEnabled(name is not None)
+        self.source_selected.emit(name)
+
+    def _sync_current(self) -> None:
+        name = self.current_source()
+        if name:
+            self.sync_requested.emit([name])
+
+    def _menu(self, position) -> None:
+        item = self.list.itemAt(position)
+        name = item.data(NAME_ROLE) if item is not None else None
+        menu = QMenu(self)
+        if name:
+            menu.addAction(f"Sync {name} now", lambda: self.sync_requested.emit([name]))
+            menu.addAction("Edit…", lambda: self.edit_requested.emit(name))
+        else:
+            menu.addAction("Sync all sources", lambda: self.sync_requested.emit([]))
+        menu.popup(self.list.viewport().mapToGlobal(position))
+
+
+def _warnings(row: dict[str, Any]) -> list[str]:
+    warnings = []
+    if row.get("insecure"):
+        warnings.append("⚠ TLS verification is off for this source (--insecure)")
+    if row.get("status") == "failed":
+        warnings.append(f"⚠ last sync failed: {row.get('last_error') or 'unknown error'}")
+    return warnings
