@@ -146,6 +146,7 @@ class DetailPane(QWidget):
         self.raw_view.setPlainText(pretty_raw(queries.session_raw(self._conn, source,
                                                                   session_id)))
         self.tabs.setEnabled(True)
+        self._ensure_timeline()
         return True
 
     def _fill(self, session: dict[str, Any]) -> None:
@@ -172,8 +173,6 @@ class DetailPane(QWidget):
             item.setToolTip(5, item.text(5))
             items.append(item)
         self.events_view.addTopLevelItems(items)
-        if self._timeline is not None and self.tabs.currentIndex() == 1:
-            self._timeline.set_events(self._events)
 
     def _fill_artifacts(self, artifacts: list[dict[str, Any]]) -> None:
         self.artifacts_view.clear()
@@ -205,7 +204,7 @@ class DetailPane(QWidget):
 
     def _ensure_timeline(self) -> None:
         """Build the pyqtgraph timeline the first time the Events tab is shown."""
-        if self.tabs.currentIndex() != 1:
+        if self.tabs.currentIndex() != 1 or self._session is None:
             return
         if self._timeline is None:
             from app.ui.timeline import Timeline
@@ -263,8 +262,8 @@ def _heading(session: dict[str, Any], utc: bool) -> str:
 def _field_rows(session: dict[str, Any], utc: bool) -> list[tuple[str, str]]:
     zone = " UTC" if utc else ""
     rows = [
-        ("Session ID", session["session_id"]), ("Source", f"{session['source']} "
-                                                         f"({session['kind']})"),
+        ("Session ID", session["session_id"]),
+        ("Source", f"{session['source']} ({session['kind']})"),
         ("Type", session["type"]), ("Status", session.get("status") or ""),
         ("Direction", session.get("direction") or ""),
         ("Start", time_text(session.get("start"), utc) + zone if session.get("start") else ""),

@@ -40,11 +40,11 @@ def time_tooltip(value: str | None) -> str:
     return f"{local}\n{time_text(value, utc=True)} UTC\nstored: {value}"
 
 
-def duration_text(seconds: float | int | None) -> str:
+def duration_text(seconds: float | None) -> str:
     """``1 h 02 min``, ``9 min 39 s``, ``42 s``; empty when unknown."""
     if seconds is None:
         return ""
-    total = int(round(float(seconds)))
+    total = round(float(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:

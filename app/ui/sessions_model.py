@@ -14,7 +14,13 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from app.store.queries import SessionFilter, extra_keys, fast_count, session_window
+from app.store.queries import (
+    SORT_COLUMNS,
+    SessionFilter,
+    extra_keys,
+    fast_count,
+    session_window,
+)
 from app.ui.columns import CENTER, RIGHT, Column, columns_for
 from app.ui.formatting import time_tooltip
 
@@ -38,14 +44,16 @@ class SessionsModel(QAbstractTableModel):
     count_changed = Signal(int)
     sort_changed = Signal(int, Qt.SortOrder)
 
-    def __init__(self, conn: sqlite3.Connection, parent=None) -> None:
+    def __init__(self, conn: sqlite3.Connection, flt: SessionFilter | None = None, *,
+                 sort: str = "start", descending: bool = True, parent=None) -> None:
+        """Opens on ``flt`` (raises ``BadQuery`` for an unreadable search) sorted by
+        ``sort``, so a window restoring its last filters counts the cache only once."""
         super().__init__(parent)
         self._conn = conn
-        self._filter = SessionFilter()
-        self._sort = "start"
-        self._descending = True
+        self._filter = flt or SessionFilter()
+        self._sort = sort if sort in SORT_COLUMNS else "start"
+        self._descending = descending
         self._utc = False
-        self._count = 0
         self._blocks: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
         self.columns: list[Column] = columns_for(extra_keys(conn))
         self._count = fast_count(conn, self._filter)
@@ -92,10 +100,10 @@ class SessionsModel(QAbstractTableModel):
 
     # -- Qt's model interface ----------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt API
         return 0 if parent.isValid() else self._count
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -124,7 +132,7 @@ class SessionsModel(QAbstractTableModel):
         text = column.text(session, self._utc)
         return text if len(text) > 30 else None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
             return None

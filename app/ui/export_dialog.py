@@ -1,0 +1,163 @@
+"""Export sessions from the window: the dialog (what, which format, where) and the job.
+
+The job runs ``app.export.export_sessions`` on a worker thread with its own read-only
+SQLite connection: a million-row export never freezes the window, shows progress, and can
+be cancelled (the partial file is removed by ``export_sessions``). Selected rows are read
+back by their positions in the table's order, so the file holds exactly the rows the user
+selected, in the order they saw them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.export import export_sessions
+from app.sources.base import Cancelled, CancelToken
+from app.store.queries import SessionFilter, iter_sessions, session_window
+
+FORMATS = (("CSV (spreadsheets)", "csv"), ("Excel workbook (.xlsx)", "xlsx"), ("JSON", "json"))
+CHUNK = 1000
+
+
+class ExportDialog(QDialog):
+    """Asks what to export and where; ``choice()`` returns (path, format, selected_only)."""
+
+    def __init__(self, selected: int, matching: int, start_dir: Path,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("exportDialog")
+        self.setWindowTitle("Export sessions")
+        self.start_dir = Path(start_dir)
+        self.selected_radio = QRadioButton(f"Selected rows ({selected})", self,
+                                           objectName="exportSelected")
+        self.all_radio = QRadioButton(f"All {matching} sessions matching the filters", self,
+                                      objectName="exportAll")
+        self.selected_radio.setEnabled(selected > 0)
+        (self.selected_radio if selected > 0 else self.all_radio).setChecked(True)
+        self.format_box = QComboBox(self, objectName="exportFormat")
+        for label, fmt in FORMATS:
+            self.format_box.addItem(label, fmt)
+        self.format_box.currentIndexChanged.connect(lambda _i: self._fix_suffix())
+        self.path_edit = QLineEdit(str(self.start_dir / "sessions.csv"), self,
+                                   objectName="exportPath")
+        self.error = QLabel(self)
+        self.error.setStyleSheet("color: #b3261e;")
+        self._build()
+
+    def _build(self) -> None:
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._browse)
+        where = QHBoxLayout()
+        where.addWidget(self.path_edit, 1)
+        where.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Rows:", self.selected_radio)
+        form.addRow("", self.all_radio)
+        form.addRow("Format:", self.format_box)
+        form.addRow("File:", where)
+        note = QLabel("Cells starting with = + - @ are neutralized so spreadsheets never run "
+                      "them as formulas.", self)
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #555;")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.resize(560, self.sizeHint().height())
+
+    def fmt(self) -> str:
+        return self.format_box.currentData()
+
+    def _fix_suffix(self) -> None:
+        text = self.path_edit.text().strip()
+        if text:
+            self.path_edit.setText(str(Path(text).with_suffix("." + self.fmt())))
+
+    def _browse(self) -> None:
+        label = self.format_box.currentText()
+        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(),
+                                              f"{label} (*.{self.fmt()});;All files (*)")
+        if path:
+            self.path_edit.setText(path)
+
+    def choice(self) -> tuple[Path, str, bool]:
+        path = Path(self.path_edit.text().strip()).expanduser()
+        if path.suffix.lower() != "." + self.fmt():
+            path = path.with_name(path.name + "." + self.fmt())
+        return path, self.fmt(), self.selected_radio.isChecked()
+
+    def accept(self) -> None:
+        path, _fmt, _selected = self.choice()
+        if not self.path_edit.text().strip():
+            self.error.setText("Choose a file to export to.")
+            return
+        if not path.parent.is_dir():
+            self.error.setText(f"No such folder: {path.parent}")
+            return
+        super().accept()
+
+
+def export_job(cache_path: Path, flt: SessionFilter, sort: tuple[str, bool],
+               ranges: list[tuple[int, int]] | None, path: Path, fmt: str):
+    """A worker job writing the export; ``ranges`` are inclusive row ranges of the table
+    (None: every matching session). Reports progress as a count of rows written."""
+
+    def job(progress, cancel: CancelToken) -> dict[str, Any]:
+        conn = sqlite3.connect(f"file:{cache_path}?mode=ro", uri=True)
+        try:
+            rows = _rows(conn, flt, sort, ranges)
+
+            def report(done: int) -> None:
+                cancel.check()
+                progress(done)
+
+            count = export_sessions(_checked(rows, cancel), path, fmt, progress=report)
+        finally:
+            conn.close()
+        return {"path": str(path), "count": count, "format": fmt}
+
+    return job
+
+
+def _rows(conn: sqlite3.Connection, flt: SessionFilter, sort: tuple[str, bool],
+          ranges: list[tuple[int, int]] | None) -> Iterator[dict[str, Any]]:
+    key, descending = sort
+    if ranges is None:
+        yield from iter_sessions(conn, flt, sort=key, descending=descending)
+        return
+    for first, last in ranges:
+        for offset in range(first, last + 1, CHUNK):
+            limit = min(CHUNK, last + 1 - offset)
+            yield from session_window(conn, flt, limit=limit, offset=offset, sort=key,
+                                      descending=descending)
+
+
+def _checked(rows: Iterator[dict[str, Any]], cancel: CancelToken) -> Iterator[dict[str, Any]]:
+    for index, row in enumerate(rows):
+        if index % 200 == 0 and cancel.cancelled:
+            raise Cancelled()
+        yield row

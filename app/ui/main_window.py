@@ -1,0 +1,479 @@
+"""The main window: sources on the left, filters and sessions in the middle, the selected
+session below, sync progress and counts in the status bar.
+
+``create_main_window(data_dir)`` builds it on a cache without starting an event loop and
+without touching the network (CONTRACT.md, "The window's handles"). The window reads the
+cache through its own SQLite connection; sync and export run on worker threads with theirs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import registry
+from app.export import tsv_text
+from app.settings import Settings
+from app.store import Store
+from app.store.queries import BadQuery, SessionFilter, cache_age, fast_count, fast_distinct
+from app.ui import window_state
+from app.ui.detail_pane import DetailPane
+from app.ui.empty_state import EmptyState
+from app.ui.export_dialog import ExportDialog, export_job
+from app.ui.filter_bar import FilterBar
+from app.ui.formatting import age_text
+from app.ui.sessions_model import SessionsModel
+from app.ui.sidebar import SourceSidebar
+from app.ui.sources_dialog import SourcesDialog
+from app.ui.sync_control import SyncControl
+from app.ui.workers import Worker
+
+
+def create_main_window(data_dir: Path) -> MainWindow:
+    """The window on ``data_dir``'s cache (a QApplication must exist; no event loop runs)."""
+    return MainWindow(Path(data_dir))
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"histview — {data_dir}")
+        self.data_dir = data_dir
+        self.settings = Settings(data_dir)
+        self.store = Store(self.settings.cache_path)
+        self.conn = self.store.db.conn
+        self.ui_state = self.settings.ui_state()
+        self.workers: list[Worker] = []
+        self.model = self._make_model()
+        self._build_actions()
+        self._build_widgets()
+        self._build_menus()
+        self._connect()
+        self._restore()
+        self.refresh_sources()
+        self._update_counts(self.model.rowCount())
+        self._age_timer = QTimer(self, interval=60_000)
+        self._age_timer.timeout.connect(self._update_cache_age)
+        self._age_timer.start()
+
+    # -- construction ---------------------------------------------------------------------
+
+    def _make_model(self) -> SessionsModel:
+        filters = self.ui_state.get("filters") or {}
+        flt = SessionFilter(source=filters.get("source"), type=filters.get("type"),
+                            search=(filters.get("search") or "").strip() or None,
+                            start_from=filters.get("from"), start_to=filters.get("to"))
+        sort = self.ui_state.get("sort") or ["start", True]
+        try:
+            return SessionsModel(self.conn, flt, sort=sort[0], descending=bool(sort[1]),
+                                 parent=self)
+        except BadQuery:
+            self.ui_state["filters"] = {}
+            return SessionsModel(self.conn, parent=self)
+
+    def _action(self, name: str, text: str, shortcut: Any = None, slot: Any = None,
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setToolTip(f"{tip} ({action.shortcut().toString()})" if shortcut else tip)
+        if slot is not None:
+            action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.sync_action = self._action("syncAction", "Sync", "Ctrl+R",
+                                        lambda: self.start_sync(), "Fetch new history")
+        self.cancel_action = self._action("cancelSyncAction", "Cancel sync", None,
+                                          lambda: self.sync.cancel(), "Stop the running sync")
+        self.export_action = self._action("exportAction", "Export…", "Ctrl+E",
+                                          self.open_export, "Export rows to CSV, XLSX or JSON")
+        self.sources_action = self._action("sourcesAction", "Sources…", "Ctrl+Shift+S",
+                                           self.open_sources, "Add, edit, test sources")
+        self.find_action = self._action("findAction", "Search", QKeySequence.StandardKey.Find,
+                                        self.focus_search)
+        self.copy_action = self._action("copyAction", "Copy rows",
+                                        QKeySequence.StandardKey.Copy, self.copy_selection)
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.utc_action = self._action("utcAction", "Times in UTC", "Ctrl+U",
+                                       tip="Show times in UTC instead of local time")
+        self.utc_action.setCheckable(True)
+        self.utc_action.toggled.connect(self.set_utc)
+        self.quit_action = self._action("quitAction", "Quit", QKeySequence.StandardKey.Quit,
+                                        self.close)
+        self.cancel_action.setEnabled(False)
+
+    def _build_widgets(self) -> None:
+        self.sidebar = SourceSidebar(self)
+        self.filter_bar = FilterBar(self)
+        self.table = self._build_table()
+        self.empty_state = EmptyState(self.sources_action, self)
+        self.table_stack = QStackedWidget(self, objectName="tableStack")
+        self.table_stack.addWidget(self.table)
+        self.table_stack.addWidget(self.empty_state)
+        self.detail = DetailPane(self.conn, self)
+        self.detail_split = QSplitter(Qt.Orientation.Vertical, self, objectName="detailSplit")
+        self.detail_split.addWidget(self.table_stack)
+        self.detail_split.addWidget(self.detail)
+        self.detail_split.setSizes([520, 330])
+        centre = QWidget(self)
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(4, 6, 6, 0)
+        column.addWidget(self.filter_bar)
+        column.addWidget(self.detail_split, 1)
+        self.main_split = QSplitter(Qt.Orientation.Horizontal, self, objectName="mainSplit")
+        self.main_split.addWidget(self.sidebar)
+        self.main_split.addWidget(centre)
+        self.main_split.setStretchFactor(1, 1)
+        self.main_split.setSizes([230, 1170])
+        self.setCentralWidget(self.main_split)
+        self._build_status_bar()
+        self._build_toolbar()
+        self.resize(1400, 880)
+
+    def _build_table(self) -> QTableView:
+        table = QTableView(self, objectName="sessionsTable")
+        table.setModel(self.model)
+        table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        header.setSectionsMovable(False)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self._size_columns(table)
+        table.setSortingEnabled(False)
+        self._sync_sort_indicator(table)
+        table.setSortingEnabled(True)
+        table.addAction(self.copy_action)
+        return table
+
+    def _size_columns(self, table: QTableView) -> None:
+        header = table.horizontalHeader()
+        for index, column in enumerate(self.model.columns):
+            header.resizeSection(index, column.width)
+        window_state.apply_columns(header, [c.key for c in self.model.columns],
+                                   [c.visible for c in self.model.columns],
+                                   self.ui_state.get("columns") or {})
+
+    def _sync_sort_indicator(self, table: QTableView) -> None:
+        key, descending = self.model.sort_key
+        index = next((i for i, c in enumerate(self.model.columns) if c.sort == key), 0)
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        table.horizontalHeader().setSortIndicator(index, order)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.sync = SyncControl(self.data_dir, self)
+        self.row_count_label = QLabel(self, objectName="rowCountLabel")
+        self.cache_age_label = QLabel(self, objectName="cacheAgeLabel")
+        bar.addPermanentWidget(self.sync.bar)
+        bar.addPermanentWidget(self.sync.cancel_button)
+        bar.addPermanentWidget(self.row_count_label)
+        bar.addPermanentWidget(self.cache_age_label)
+        self._update_cache_age()
+
+    def _build_toolbar(self) -> None:
+        tools = QToolBar("Main", self, objectName="mainToolbar")
+        tools.setMovable(False)
+        tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.sync_action, self.cancel_action, None, self.sources_action,
+                       self.export_action, None, self.utc_action):
+            if action is None:
+                tools.addSeparator()
+            else:
+                tools.addAction(action)
+        self.addToolBar(tools)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.copy_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        sources = bar.addMenu("&Sources")
+        sources.addAction(self.sources_action)
+        sources.addAction(self.sync_action)
+        sources.addAction(self.cancel_action)
+        view = bar.addMenu("&View")
+        view.addAction(self.find_action)
+        view.addAction(self.utc_action)
+        self.columns_menu = view.addMenu("Columns")
+        self.columns_menu.aboutToShow.connect(lambda: self._fill_column_menu(self.columns_menu))
+
+    def _connect(self) -> None:
+        self.filter_bar.filter_changed.connect(self.apply_filter)
+        self.filter_bar.source_box.currentIndexChanged.connect(
+            lambda _i: self.sidebar.select_source(self.filter_bar.source_box.currentData()))
+        self.sidebar.source_selected.connect(self.filter_bar.set_source)
+        self.sidebar.sync_requested.connect(lambda names: self.start_sync(names))
+        self.sidebar.edit_requested.connect(self.open_sources)
+        self.model.count_changed.connect(self._update_counts)
+        self.model.sort_changed.connect(lambda *_: self._sync_sort_indicator(self.table))
+        self.model.modelReset.connect(self.detail_follow_selection)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self.show_detail(current.row()))
+        self.table.activated.connect(lambda index: self.open_detail(index.row()))
+        self.sync.running_changed.connect(self._on_sync_running)
+        self.sync.sync_finished.connect(lambda _results: self.refresh_after_sync())
+        self.sync.progressed.connect(self._on_sync_progress)
+        self.sync.message.connect(lambda text: self.statusBar().showMessage(text, 30_000))
+
+    # -- filters, rows, detail ---------------------------------------------------------------
+
+    def apply_filter(self, flt: SessionFilter) -> None:
+        """Re-query with the filter bar's filter; a bad search shows a hint instead."""
+        try:
+            self.model.set_filter(flt)
+        except BadQuery as error:
+            self.filter_bar.show_hint(str(error))
+            return
+        self.filter_bar.show_hint(None)
+
+    def _update_counts(self, count: int) -> None:
+        noun = "session" if count == 1 else "sessions"
+        filtered = " match the filters" if self.filter_bar.is_active() else ""
+        self.row_count_label.setText(f"{count} {noun}{filtered}")
+        everything = count if not self.filter_bar.is_active() else fast_count(
+            self.conn, SessionFilter())
+        self.table_stack.setCurrentIndex(1 if everything == 0 else 0)
+        self.export_action.setEnabled(count > 0)
+
+    def _update_cache_age(self) -> None:
+        age = cache_age(self.conn)
+        self.cache_age_label.setText(f"Cache updated {age_text(age)}" if age else
+                                     "Cache never synced")
+
+    def show_detail(self, row: int) -> None:
+        key = self.model.key_at(row) if row >= 0 else None
+        if key is None:
+            self.detail.clear()
+        else:
+            self.detail.show_session(*key)
+
+    def detail_follow_selection(self) -> None:
+        """After a re-query the selection is gone: clear the pane unless row 0 is current."""
+        if not self.table.selectionModel().hasSelection():
+            self.detail.clear()
+
+    def open_detail(self, row: int) -> None:
+        """Enter or double-click: make sure the detail pane is visible and focused."""
+        self.show_detail(row)
+        sizes = self.detail_split.sizes()
+        if sizes[1] < 120:
+            self.detail_split.setSizes([max(sizes[0] - 330, 200), 330])
+        self.detail.tabs.setFocus()
+
+    def select_rows(self, rows: list[int]) -> None:
+        """Select table rows by position (keyboard users and tests)."""
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        flags = (QItemSelectionModel.SelectionFlag.Select
+                 | QItemSelectionModel.SelectionFlag.Rows)
+        for row in rows:
+            selection.select(self.model.index(row, 0), flags)
+        if rows:
+            selection.setCurrentIndex(self.model.index(rows[0], 0), flags)
+
+    def selected_ranges(self) -> list[tuple[int, int]]:
+        """Selected rows as inclusive (first, last) ranges, merged and in table order."""
+        rows: list[tuple[int, int]] = sorted(
+            (r.top(), r.bottom()) for r in self.table.selectionModel().selection())
+        merged: list[tuple[int, int]] = []
+        for first, last in rows:
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
+            else:
+                merged.append((first, last))
+        return merged
+
+    def selected_keys(self) -> list[tuple[str, str]]:
+        return [(s["source"], s["session_id"]) for first, last in self.selected_ranges()
+                for s in self.model.sessions_between(first, last)]
+
+    def copy_selection(self) -> None:
+        """Ctrl+C: the selected rows as tab-separated text that pastes into a spreadsheet."""
+        sessions = [s for first, last in self.selected_ranges()
+                    for s in self.model.sessions_between(first, last)]
+        if not sessions:
+            return
+        QGuiApplication.clipboard().setText(tsv_text(sessions))
+        self.statusBar().showMessage(f"Copied {len(sessions)} rows.", 5000)
+
+    def focus_search(self) -> None:
+        self.filter_bar.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_bar.search_box.selectAll()
+
+    def set_utc(self, utc: bool) -> None:
+        self.model.set_utc(utc)
+        self.detail.set_utc(utc)
+        self.filter_bar.set_utc(utc)
+
+    # -- columns -------------------------------------------------------------------------------
+
+    def _column_menu(self, position) -> None:
+        menu = QMenu(self)
+        self._fill_column_menu(menu)
+        menu.popup(self.table.horizontalHeader().mapToGlobal(position))
+
+    def _fill_column_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        header = self.table.horizontalHeader()
+        for index, column in enumerate(self.model.columns):
+            action = menu.addAction(column.title)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(index))
+            action.toggled.connect(lambda on, i=index: self.set_column_visible(i, on))
+
+    def set_column_visible(self, index: int, visible: bool) -> None:
+        header = self.table.horizontalHeader()
+        if not visible and header.count() - header.hiddenSectionCount() <= 1:
+            return  # never hide the last visible column
+        header.setSectionHidden(index, not visible)
+
+    # -- sources and sync -----------------------------------------------------------------------
+
+    def refresh_sources(self) -> None:
+        summaries = registry.summaries(self.data_dir, self.store)
+        self.sidebar.set_sources(summaries, self.sync.running_sources)
+        names = sorted({*(s["name"] for s in summaries), *fast_distinct(self.conn, "source")})
+        self.filter_bar.set_choices(names, fast_distinct(self.conn, "type"))
+        self.sidebar.select_source(self.filter_bar.source_box.currentData())
+
+    def start_sync(self, names: list[str] | None = None) -> Worker | None:
+        worker = self.sync.start(names or [])
+        if worker is not None:
+            self.workers.append(worker)
+            self.refresh_sources()
+        return worker
+
+    def _on_sync_running(self, running: bool) -> None:
+        self.sync_action.setEnabled(not running)
+        self.cancel_action.setEnabled(running)
+
+    def _on_sync_progress(self, _progress) -> None:
+        """On a first sync, show rows as they arrive instead of an empty table."""
+        if self.model.rowCount() == 0:
+            self.model.refresh()
+            self._size_columns(self.table)
+
+    def refresh_after_sync(self) -> None:
+        """New rows, new sources' statuses, new types and extra columns; the filter stays."""
+        keys_before = [c.key for c in self.model.columns]
+        current = self.model.key_at(self.table.currentIndex().row())
+        self.model.refresh()
+        if [c.key for c in self.model.columns] != keys_before:
+            self._size_columns(self.table)
+        self.refresh_sources()
+        self._update_cache_age()
+        if current is not None:
+            self.detail.show_session(*current)
+
+    def open_sources(self, name: str | None = None) -> SourcesDialog:
+        dialog = self.findChild(SourcesDialog, "sourcesDialog")
+        if dialog is None:
+            dialog = SourcesDialog(self.data_dir, self)
+            dialog.sources_changed.connect(self.refresh_sources)
+            dialog.finished.connect(dialog.deleteLater)
+        if isinstance(name, str) and name:
+            dialog.edit_source(name)
+        dialog.open()
+        return dialog
+
+    # -- export ----------------------------------------------------------------------------------
+
+    def open_export(self) -> ExportDialog:
+        selected = sum(last - first + 1 for first, last in self.selected_ranges())
+        dialog = ExportDialog(selected, self.model.rowCount(),
+                              Path(self.ui_state.get("export_dir") or Path.home()), self)
+        dialog.accepted.connect(lambda: self.export_to(*dialog.choice()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def export_to(self, path: Path, fmt: str, selected_only: bool) -> Worker:
+        """Export selected (or all matching) rows on a worker; progress in the status bar."""
+        ranges = self.selected_ranges() if selected_only else None
+        if ranges and ranges == [(0, self.model.rowCount() - 1)]:
+            ranges = None  # everything is selected: stream it in one query
+        total = sum(b - a + 1 for a, b in ranges) if ranges else self.model.rowCount()
+        job = export_job(self.settings.cache_path, self.model.filter, self.model.sort_key,
+                         ranges, Path(path), fmt)
+        worker = Worker(job, "export", self)
+        worker.progress.connect(lambda done: self.statusBar().showMessage(
+            f"Exporting… {done} of {total} rows"))
+        worker.result.connect(lambda r: self.statusBar().showMessage(
+            f"Exported {r['count']} rows to {r['path']}", 30_000))
+        worker.error.connect(lambda text: self.statusBar().showMessage(
+            f"Export failed: {text}", 30_000))
+        worker.cancelled.connect(lambda: self.statusBar().showMessage("Export cancelled.", 10_000))
+        self.ui_state["export_dir"] = str(Path(path).parent)
+        self.workers.append(worker)
+        return worker.start()
+
+    # -- closing ---------------------------------------------------------------------------------
+
+    def save_state(self) -> None:
+        header = self.table.horizontalHeader()
+        state = dict(self.ui_state)
+        state.update({
+            "geometry": window_state.encode(self.saveGeometry()),
+            "splitters": window_state.save_splitters([self.main_split, self.detail_split]),
+            "columns": window_state.column_state(header, [c.key for c in self.model.columns]),
+            "filters": self.filter_bar.state(),
+            "sort": list(self.model.sort_key),
+            "utc": self.utc_action.isChecked(),
+            "detail_tab": self.detail.tabs.currentIndex(),
+        })
+        self.settings.save_ui_state(state)
+
+    def _restore(self) -> None:
+        state = self.ui_state
+        self.filter_bar.restore(state.get("filters") or {})
+        window_state.restore_geometry(self, state.get("geometry"))
+        window_state.restore_splitters([self.main_split, self.detail_split],
+                                       state.get("splitters") or {})
+        if state.get("utc"):
+            self.utc_action.setChecked(True)
+        self.detail.tabs.setCurrentIndex(int(state.get("detail_tab") or 0))
+
+    def shutdown(self) -> None:
+        """Cancel and join every worker, then close the cache (idempotent)."""
+        self.sync.shutdown()
+        for worker in self.workers:
+            worker.cancel()
+            worker.join(15000)
+        self.workers.clear()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        try:
+            self.save_state()
+        finally:
+            self.shutdown()
+        super().closeEvent(event)
