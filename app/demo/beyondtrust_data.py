@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 DAY = 86400
 
@@ -103,14 +102,14 @@ CUSTOMER_OS = ["Windows 11 Pro (23H2)", "Windows 11 Enterprise (24H2)",
 
 # issue, details, team, files offered (upload), files asked for (download), shell, the fix
 ISSUES = [
-    ("VPN will not connect", "GlobalProtect says the gateway is not responding since this "
-     "morning", 3, ["GlobalProtect64-6.2.1.msi"], ["vpn_diag_{d}.zip"], True,
-     "Your GlobalProtect client was two versions behind; I pushed 6.2.1 and reset the "
-     "network adapter."),
-    ("Outlook keeps asking for my password", "Outlook prompts for credentials every few "
-     "minutes after the password change", 1, [], [], False,
-     "Credential Manager still had your old password cached; I cleared it and re-added "
-     "the mailbox."),
+    ("VPN will not connect", ("GlobalProtect says the gateway is not responding since this "
+     "morning"), 3, ["GlobalProtect64-6.2.1.msi"], ["vpn_diag_{d}.zip"], True,
+     ("Your GlobalProtect client was two versions behind; I pushed 6.2.1 and reset the "
+     "network adapter.")),
+    ("Outlook keeps asking for my password", ("Outlook prompts for credentials every few "
+     "minutes after the password change"), 1, [], [], False,
+     ("Credential Manager still had your old password cached; I cleared it and re-added "
+     "the mailbox.")),
     ("Printer offline", "The 3rd floor Ricoh shows offline, others can print", 1,
      ["RicohPCL6_x64_4.35.exe"], [], False,
      "The print spooler was stuck; I restarted it and reinstalled the Ricoh driver."),
@@ -119,8 +118,8 @@ ISSUES = [
      "OneDrive finished syncing your files; bookmarks and signatures are moved too."),
     ("ERP client crashes on login", "Dynamics client closes right after the splash screen", 4,
      [], ["erp_crash_{d}.dmp"], True,
-     "The client cache was corrupted; I cleared the Dynamics cache folder and re-registered "
-     "the client."),
+     ("The client cache was corrupted; I cleared the Dynamics cache folder and re-registered "
+     "the client.")),
     ("Shared drive mapping missing", "S: drive disappeared after the reboot", 1, [], [],
      False, "I remapped S: to the shared folder and set it to reconnect at sign-in."),
     ("Teams camera not detected", "Camera works in the Camera app but not in Teams", 2, [],
@@ -157,8 +156,8 @@ QUESTIONS_REP = [
 ]
 
 TERMINAL_PASTES = [
-    "\x1b[31mERROR\x1b[0m 809: The network connection between your computer and the VPN "
-    "server could not be established",
+    ("\x1b[31mERROR\x1b[0m 809: The network connection between your computer and the VPN "
+    "server could not be established"),
     "ping gateway.{domain}\n\x07Request timed out.\n\x07Request timed out.",
     "Faulting module: ntdll.dll\x00\x00 exception code 0xc0000374",
     "copied from the console:\x0c Access denied \x1b[1m(0x80070005)\x1b[0m 😩",
