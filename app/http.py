@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import logging
+import os
 import threading
 import time
 import urllib.parse
@@ -28,6 +29,10 @@ log = logging.getLogger("histview.http")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT = (5.0, 60.0)  # connect, read
 MAX_RETRY_AFTER_S = 120.0
+#: Tries after the first, and the first back-off step in seconds; the environment can tune
+#: them for a flaky link (or a test that wants failures fast).
+RETRIES = int(os.environ.get("HISTVIEW_HTTP_RETRIES", "4"))
+BACKOFF_S = float(os.environ.get("HISTVIEW_HTTP_BACKOFF", "0.5"))
 
 
 class SourceError(Exception):
@@ -124,8 +129,8 @@ class HttpClient:
         redactor: Redactor | None = None,
         verify: bool | str = True,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-        retries: int = 4,
-        backoff: float = 0.5,
+        retries: int = RETRIES,
+        backoff: float = BACKOFF_S,
         headers: dict[str, str] | None = None,
         auth: Any = None,
         error_message: Callable[[requests.Response], str | None] | None = None,

@@ -18,6 +18,8 @@ import keyring
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Retries stay on (tests check them) but back off in milliseconds, not seconds.
+os.environ.setdefault("HISTVIEW_HTTP_BACKOFF", "0.01")
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -148,12 +148,12 @@ class HistoryGenerator:
                 "end_time": pexip_time(leave), "id": self.stream_id, "node": node,
                 "participant": uri, "rx_bitrate": rng.randint(24, 1800),
                 "rx_codec": codec, "rx_packet_loss": loss,
-                "rx_packets_lost": int(loss * 100), "rx_packets_received": rng.randint(1e4, 9e4),
+                "rx_packets_lost": int(loss * 100), "rx_packets_received": rng.randint(10_000, 90_000),
                 "rx_resolution": resolution, "start_time": pexip_time(join),
                 "stream_id": str(index), "stream_type": kind,
                 "tx_bitrate": rng.randint(24, 1800), "tx_codec": codec,
                 "tx_packet_loss": round(loss / 2, 2), "tx_packets_lost": int(loss * 50),
-                "tx_packets_sent": rng.randint(1e4, 9e4), "tx_resolution": resolution,
+                "tx_packets_sent": rng.randint(10_000, 90_000), "tx_resolution": resolution,
             })
         return streams
 

@@ -44,12 +44,12 @@ class PexipSource(Source):
     kind = "pexip"
     secret_label = "password"
     options = ("username",)
+    optional_options = {"page_size": str(PAGE_SIZE), "workers": "4"}
 
-    def __init__(self, config, secret: str, *, page_size: int = PAGE_SIZE,
-                 workers: int = 4) -> None:
+    def __init__(self, config, secret: str) -> None:
         super().__init__(config, secret)
-        self.page_size = page_size
-        self.workers = workers
+        self.page_size = max(1, min(int(self.option("page_size") or PAGE_SIZE), 10_000))
+        self.workers = max(1, int(self.option("workers") or 4))
         username = self.option("username") or ""
         self.redactor.add_basic(username, secret)
         self.client = self.http(auth=(username, secret))

@@ -1,0 +1,221 @@
+"""Pexip end to end: the simulator over loopback, the real keyring, the CLI, a real cache."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from app.demo.pexip import PexipSimulator
+from app.model import SourceConfig
+from app.registry import add_source
+from tests.conftest import files_containing
+
+PASSWORD = "s3cret-Pexip-pa55word"
+
+
+@pytest.fixture
+def sim():
+    simulator = PexipSimulator(conferences=400, include_seed_examples=True, password=PASSWORD,
+                               seed=3)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def pexip(cli, sim):
+    """A registered source named ``px`` pointing at the simulator."""
+    result = cli("source", "add", "pexip", "px", "--url", sim.url, "--username", "admin",
+                 "--secret-stdin", stdin=PASSWORD + "\n")
+    assert result.code == 0, result.err
+    return sim
+
+
+def cached(data_dir: Path, sql: str, *params) -> list[tuple]:
+    with sqlite3.connect(data_dir / "cache.db") as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def sessions_json(cli, *args: str) -> list[dict]:
+    result = cli("sessions", "--format", "json", "--limit", "0", *args)
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def test_every_conference_and_participant_lands_once(cli, pexip, data_dir):
+    assert cli("sync").code == 0
+    ids = [s["session_id"] for s in sessions_json(cli)]
+    assert sorted(ids) == sorted(pexip.conference_ids())
+    calls = cached(data_dir, "SELECT event_id FROM events WHERE kind = 'call'")
+    assert sorted(c[0] for c in calls) == sorted(pexip.participant_ids())
+    raw = cached(data_dir, "SELECT COUNT(*), COUNT(DISTINCT _id) FROM raw_pexip_participant")
+    assert raw == [(len(pexip.participant_ids()),) * 2]
+
+
+def test_seed_example_comes_out_with_the_seeds_values(cli, pexip):
+    assert cli("sync").code == 0
+    [alice] = [s for s in sessions_json(cli) if s["session_id"].startswith("8583f400")]
+    assert alice["title"] == "meet.alice"
+    assert alice["start"] == "2015-04-10T09:39:47Z"
+    assert alice["end"] == "2015-04-10T09:49:26.556929Z"
+    assert alice["duration_s"] == 579
+    assert alice["type"] == "conference" and alice["kind"] == "pexip"
+    assert alice["extra"]["service_type"] == "conference"
+
+    events = json.loads(cli("events", "px", "00000000-0000-0000-0000-000000000001",
+                            "--format", "json").out)
+    calls = {e["lane"]: e for e in events if e["kind"] == "call"}
+    assert set(calls) == {"Alice", "Bob"}
+    assert calls["Bob"]["time"] == "2015-04-02T09:46:53.712941Z"
+    assert calls["Bob"]["end"] == "2015-04-02T09:55:33.141261Z"
+    assert calls["Bob"]["data"]["call_quality"] == "1_good"
+    assert "Call disconnected" in calls["Bob"]["detail"]
+    streams = [e for e in events if e["kind"].endswith("_stream")]
+    assert {(s["kind"], s["data"]["rx_codec"]) for s in streams} == {
+        ("audio_stream", "opus"), ("video_stream", "VP8")}
+    assert [e["time"] for e in events] == sorted(e["time"] for e in events)
+
+
+def test_second_sync_fetches_only_the_new_pages(cli, pexip, data_dir):
+    assert cli("sync").code == 0
+    before = len(pexip.requests)
+    new_ids = pexip.end_conferences(5)
+    assert cli("sync").code == 0
+    second = [t for _, t in pexip.requests[before:]]
+    lists = [t for t in second if "limit=1&" not in t and "limit=1" != t[-7:]]
+    # one probe and one page per list, and nothing from before the high-water mark
+    assert len([t for t in second if "/conference/" in t]) <= 2
+    assert len([t for t in second if "/participant/" in t]) <= 2
+    assert all("offset=0" in t for t in lists if "offset=" in t)
+    ids = {s["session_id"] for s in sessions_json(cli)}
+    assert set(new_ids) <= ids and len(ids) == len(pexip.conference_ids())
+
+
+def test_retention_deletes_during_the_crawl_lose_and_double_nothing(cli, data_dir):
+    sim = PexipSimulator(conferences=600, retention=600, password=PASSWORD, seed=5)
+    sim.start()
+    try:
+        add_source(data_dir, SourceConfig("busy", "pexip", sim.url,
+                                          {"username": "admin", "page_size": "50"}), PASSWORD)
+        existed_before = sim.conference_ids()
+        sim.churn_per_request = 2  # two conferences end (and two expire) per request
+        assert cli("sync").code == 0
+        existed_throughout = existed_before & sim.conference_ids()
+    finally:
+        sim.stop()
+    cached_ids = [r[0] for r in cached(data_dir, "SELECT session_id FROM sessions")]
+    assert len(cached_ids) == len(set(cached_ids))
+    assert existed_throughout <= set(cached_ids)
+    assert set(cached_ids) <= existed_before | sim.conference_ids() | sim.deleted
+
+
+def test_sync_killed_midway_resumes_with_exactly_the_simulators_data(
+        cli, cli_process, data_dir):
+    sim = PexipSimulator(conferences=600, password=PASSWORD, seed=9, latency_s=0.15)
+    sim.start()
+    try:
+        add_source(data_dir, SourceConfig("slow", "pexip", sim.url,
+                                          {"username": "admin", "page_size": "40",
+                                           "workers": "2"}), PASSWORD)
+        process = cli_process("-q", "sync")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            if (data_dir / "cache.db").exists() and cached(
+                    data_dir, "SELECT COUNT(*) FROM sessions")[0][0] >= 120:
+                break
+        process.kill()
+        process.wait(10)
+        partial = cached(data_dir, "SELECT COUNT(*) FROM sessions")[0][0]
+        assert 0 < partial < len(sim.conference_ids()), "kill landed mid-sync"
+        sim.latency_s = 0
+        assert cli("sync").code == 0
+    finally:
+        sim.stop()
+    ids = [r[0] for r in cached(data_dir, "SELECT session_id FROM sessions")]
+    assert sorted(ids) == sorted(sim.conference_ids())
+    calls = [r[0] for r in cached(data_dir, "SELECT event_id FROM events WHERE kind = 'call'")]
+    assert sorted(calls) == sorted(sim.participant_ids())
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "503", "drop"])
+def test_transient_failures_are_retried(cli, pexip, fault):
+    pexip.faults.add(fault, retry_after="0.05")
+    pexip.faults.add(fault, path_contains="participant", retry_after="0.05")
+    result = cli("sync")
+    assert result.code == 0, result.err
+    assert len(sessions_json(cli)) == len(pexip.conference_ids())
+
+
+def cache_dump(data_dir: Path) -> list[tuple]:
+    return cached(data_dir, "SELECT source, session_id, title, participants, search_text "
+                            "FROM sessions ORDER BY session_id") + cached(
+        data_dir, "SELECT source, session_id, event_id FROM events ORDER BY event_id")
+
+
+@pytest.mark.parametrize("fault, words", [
+    ("malformed", "malformed JSON"),
+    ("html", "HTML page"),
+    ("401", "credentials refused"),
+    ("drop", "could not reach"),
+])
+def test_bad_answers_give_one_line_and_keep_the_cache(cli, pexip, data_dir, fault, words):
+    assert cli("sync").code == 0
+    before = cache_dump(data_dir)
+    pexip.end_conferences(3)
+    pexip.faults.add(fault, count=10 if fault == "drop" else 1)
+    result = cli("sync")
+    assert result.code == 1
+    lines = [line for line in result.err.splitlines() if "failed" in line]
+    assert len(lines) == 1 and "px" in lines[0] and words in lines[0], result.err
+    assert cache_dump(data_dir) == before
+    listing = json.loads(cli("source", "list", "--format", "json").out)
+    assert listing[0]["status"] == "failed" and words in listing[0]["last_error"]
+    pexip.faults.clear()
+    assert cli("sync").code == 0  # and the next sync catches up
+    assert len(sessions_json(cli)) == len(pexip.conference_ids())
+
+
+def test_the_password_reaches_no_file_and_no_output(cli, pexip, data_dir):
+    outputs = [cli("-v", "sync"), cli("source", "list", "--format", "json"),
+               cli("source", "test", "px"), cli("sessions", "--format", "json"),
+               cli("export", "--format", "csv", "--out", str(data_dir / "all.csv"))]
+    pexip.faults.add("401")
+    outputs.append(cli("-v", "sync"))
+    pexip.password = "changed-on-the-server"
+    outputs.append(cli("source", "test", "px"))
+    assert outputs[-1].code == 1
+    for result in outputs:
+        assert PASSWORD not in result.out + result.err
+    assert files_containing(data_dir, PASSWORD) == []
+    import base64
+
+    basic = base64.b64encode(f"admin:{PASSWORD}".encode()).decode()
+    assert files_containing(data_dir, basic) == []
+
+
+def test_search_finds_sessions_by_participant_and_by_disconnect_reason(cli, pexip, data_dir):
+    assert cli("sync").code == 0
+    found = sessions_json(cli, "--search", "Bob")
+    assert "00000000-0000-0000-0000-000000000001" in {s["session_id"] for s in found}
+    rows = cached(data_dir, "SELECT DISTINCT session_id FROM events WHERE kind = 'call' "
+                            "AND detail LIKE '%proxying resource%'")
+    assert rows, "the simulator's month has some 'Out of proxying resource' calls"
+    found = sessions_json(cli, "--search", "proxying")
+    assert {s["session_id"] for s in found} == {r[0] for r in rows}
+
+
+def test_packet_loss_filter_of_the_simulator_matches_the_seed(pexip):
+    import requests
+
+    response = requests.get(f"{pexip.url}/api/admin/history/v1/participant/",
+                            params={"media_streams__tx_packet_loss__gte": "0.5", "limit": 0},
+                            auth=("admin", PASSWORD), timeout=10)
+    objects = response.json()["objects"]
+    assert objects and all(any(s["tx_packet_loss"] >= 0.5 for s in p["media_streams"])
+                           for p in objects)
+    assert response.json()["meta"]["limit"] == 10000
