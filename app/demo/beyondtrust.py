@@ -22,7 +22,7 @@ from pathlib import Path
 from app.demo.beyondtrust_data import SimSession
 from app.demo.beyondtrust_timeline import month
 from app.demo.beyondtrust_xml import document, error_document, listing_xml, session_xml
-from app.demo.server import DemoSource, Request, Response, Simulator
+from app.demo.server import HTML_ERROR, DemoSource, Request, Response, Simulator
 
 NAMESPACES = {
     "current": "https://www.beyondtrust.com/namespaces/API/reporting",
@@ -52,6 +52,8 @@ class BeyondTrustSimulator(Simulator):
         self.ordered = sorted(sessions, key=lambda s: s.start)
         self.tokens: dict[str, float] = {}  # token -> expiry, oldest first
         self.tokens_issued = 0
+        self.issued: list[str] = []  # every token ever handed out (secret-leak tests)
+        self._fail_after: int | None = None
         self.reports: list[dict[str, str]] = []  # the parameters of every reporting call
         self.connection_headers: list[str | None] = []
         self.answers: deque[bytes] = deque()
@@ -84,6 +86,11 @@ class BeyondTrustSimulator(Simulator):
 
     def inject_answer(self, body: bytes) -> None:
         self.answers.append(body)
+
+    def fail_after(self, calls: int) -> None:
+        """Let ``calls`` more reporting calls through, then answer one with an HTML page (an
+        appliance behind a proxy that fell over mid-sync)."""
+        self._fail_after = calls
 
     def revoke_tokens(self) -> None:
         with self._state:
@@ -119,6 +126,7 @@ class BeyondTrustSimulator(Simulator):
         with self._state:
             self.tokens[token] = time.time() + self.token_lifetime_s
             self.tokens_issued += 1
+            self.issued.append(token)
             while len(self.tokens) > MAX_TOKENS:  # a 31st token silently kills the oldest
                 self.tokens.pop(next(iter(self.tokens)))
         return Response.json({"access_token": token, "token_type": "Bearer",
@@ -153,6 +161,11 @@ class BeyondTrustSimulator(Simulator):
         if isinstance(params, str):
             return self._error(params)
         self.reports.append(params)
+        if self._fail_after is not None:
+            self._fail_after -= 1
+            if self._fail_after < 0:
+                self._fail_after = None
+                return Response(200, HTML_ERROR, {"Content-Type": "text/html"})
         if self.answers:
             return Response(200, self.answers.popleft(), {"Content-Type": XML})
         report = params.get("generate_report", "")

@@ -1,0 +1,481 @@
+"""BeyondTrust end to end: the appliance simulator over loopback, the real keyring, the CLI,
+a real cache; plus the parser on the real Sekoia capture and on hostile XML."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from app.demo.beyondtrust import BeyondTrustSimulator, recording_bytes
+from app.demo.beyondtrust_data import SimSession
+from app.demo.beyondtrust_timeline import month
+from app.demo.beyondtrust_xml import session_xml
+from app.http import SourceError
+from app.model import SourceConfig
+from app.sources import beyondtrust
+from app.sources.beyondtrust_normalize import normalize
+from app.sources.beyondtrust_parse import parse_listing, parse_sessions
+from app.sources.oauth import ClientCredentials
+from tests.conftest import FIXTURES, files_containing
+
+CLIENT_ID = "histview-reports"
+SECRET = "Bt-cl1ent-s3cret-9f2a-value"
+
+
+def small_month() -> list[SimSession]:
+    return month(datetime.now(UTC), days=5, per_weekday=(14, 22), seed=5)
+
+
+@pytest.fixture
+def sim(request):
+    namespace = getattr(request, "param", "current")
+    simulator = BeyondTrustSimulator(small_month(), client_id=CLIENT_ID, client_secret=SECRET,
+                                     namespace=namespace)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def bt(cli, sim):
+    """A registered source named ``bt`` pointing at the simulator."""
+    result = cli("source", "add", "beyondtrust", "bt", "--url", sim.url, "--client-id",
+                 CLIENT_ID, "--secret-stdin", stdin=SECRET + "\n")
+    assert result.code == 0, result.err
+    return sim
+
+
+def sessions_json(cli, *args: str) -> list[dict]:
+    result = cli("sessions", "--format", "json", "--limit", "0", *args)
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def children(cli, what: str, lsid: str) -> list[dict]:
+    result = cli(what, "bt", lsid, "--format", "json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def cached(data_dir: Path, sql: str, *params) -> list[tuple]:
+    with sqlite3.connect(data_dir / "cache.db") as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def iso(stamp: int) -> str:
+    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rich_session(sim: BeyondTrustSimulator) -> SimSession:
+    """An ended session with two representatives, a survey, a file and an external key."""
+    return next(s for s in sim.ordered if s.end and len(s.reps) > 1 and s.cust_survey
+                and s.external_key and s.event_count("File Download"))
+
+
+def offered(sim: BeyondTrustSimulator, session: SimSession) -> set[tuple[str, str]]:
+    """The recordings the XML offers, read from the XML with plain lxml, not our parser."""
+    root = etree.fromstring(session_xml(session, sim.url, int(time.time())).encode())
+    found = set()
+    if root.find("session_chat_download_url") is not None:
+        found.add(("chat", "chat"))
+    if root.find("session_recording_download_url") is not None:
+        found.add(("recording", "recording"))
+    for tag, kind in (("show_my_screen_recording", "screen_recording"),
+                      ("command_shell_recording", "shell_recording")):
+        for item in root.iter(tag):
+            found.add((kind, f"{kind}:{item.get('instance')}"))
+    return found
+
+
+def expected_lane(event) -> str:
+    return event.performed_by.name if event.performed_by else "System"
+
+
+# -- a whole sync ---------------------------------------------------------------------------
+
+def test_every_session_lands_once_with_its_fields(cli, bt, data_dir):
+    result = cli("sync")
+    assert result.code == 0, result.err
+    rows = sessions_json(cli)
+    assert sorted(r["session_id"] for r in rows) == sorted(bt.sessions)
+    assert cached(data_dir, "SELECT COUNT(*), COUNT(DISTINCT _id) FROM "
+                  "raw_beyondtrust_support_session") == [(len(bt.sessions),) * 2]
+    assert bt.tokens_issued == 1, "one token for the whole sync"
+    assert set(bt.connection_headers) == {"close"}
+
+    sim_session = rich_session(bt)
+    [row] = [r for r in rows if r["session_id"] == sim_session.lsid]
+    customer = sim_session.customer
+    info = customer.fields["info"]
+    assert row["type"] == "support_session" and row["kind"] == "beyondtrust"
+    assert row["title"] == f"{customer.name} ({info['company']}): {info['issue']}"
+    assert row["start"] == iso(sim_session.start) and row["end"] == iso(sim_session.end)
+    assert row["duration_s"] == sim_session.end - sim_session.start
+    assert row["participants"] == [customer.name, *[r.name for r in sim_session.reps]]
+    assert row["status"] == "ended"
+    extra = row["extra"]
+    assert extra["external_key"] == sim_session.external_key
+    assert extra["public_site"] == sim_session.public_site[1]
+    assert extra["custom_attributes"] == {d: v for _, d, v in sim_session.custom_attributes}
+    assert extra["file_transfer_count"] == (sim_session.event_count("File Upload")
+                                            + sim_session.event_count("File Download"))
+    assert extra["customers"][0]["hostname"] == customer.fields["hostname"]
+    assert extra["customers"][0]["public_ip"] == customer.fields["public_ip"]
+    assert extra["customers"][0]["os"] == customer.fields["os"]
+    reps = extra["representatives"]
+    assert [r["gsnumber"] for r in reps] == [str(r.gsnumber) for r in sim_session.reps]
+    assert all(int(r["seconds_involved"]) > 0 for r in reps)
+    assert [t["name"] for t in extra["teams"]] == [name for _, name in sim_session.teams]
+    survey = extra["customer_survey"]
+    assert [q["label"] for q in survey] == [q["label"] for q in sim_session.cust_survey]
+    assert [q["answers"] for q in survey] == [q["answers"] for q in sim_session.cust_survey]
+
+    with sqlite3.connect(data_dir / "cache.db") as conn:
+        raw = conn.execute("SELECT raw FROM session_raw WHERE session_id = ?",
+                           (sim_session.lsid,)).fetchone()[0]
+    assert raw.startswith(f'<session xmlns="{bt.namespace}" lsid="{sim_session.lsid}"')
+    assert etree.fromstring(raw.encode()).find("{*}session_details") is not None
+
+
+def test_events_come_in_the_appliances_order_with_names_resolved(cli, bt):
+    assert cli("sync").code == 0
+    sim_session = rich_session(bt)
+    events = children(cli, "events", sim_session.lsid)
+    assert [e["kind"] for e in events] == [e.event_type for e in sim_session.events]
+    assert [e["lane"] for e in events] == [expected_lane(e) for e in sim_session.events]
+    assert [e["time"] for e in events] == [iso(e.timestamp) for e in sim_session.events]
+    download = next(e for e in events if e["kind"] == "File Download")
+    sim_download = next(e for e in sim_session.events if e.event_type == "File Download")
+    assert download["data"]["filename"] == sim_download.filename
+    assert download["data"]["filesize"] == str(sim_download.filesize)
+    assert download["data"]["destination"]["name"] == sim_download.destination.name
+    sysinfo = next(e for e in events if e["kind"] == "System Information Retrieved")
+    assert [c["name"] for c in sysinfo["data"]["system_information"]] == [
+        "Operating System", "Drives", "Network Adapters"]
+    joined = [e for e in events if e["kind"] == "Conference Member Added"]
+    assert joined[-1]["data"]["data"]["username"] == sim_session.reps[-1].fields["username"]
+
+
+def test_encoded_chat_is_decoded(cli, bt):
+    assert cli("sync").code == 0
+    session, event = next((s, e) for s in bt.ordered if s.end for e in s.events
+                          if e.body and re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", e.body))
+    [stored] = [e for e in children(cli, "events", session.lsid)
+                if e["kind"] == "Chat Message" and "encoded_body" in e["data"]]
+    assert stored["detail"] == event.body
+    assert stored["lane"] == event.performed_by.name
+
+
+def test_artifacts_are_exactly_the_recordings_the_xml_offers(cli, bt, data_dir):
+    assert cli("sync").code == 0
+    for session in bt.ordered:
+        stored = {(a["kind"], a["artifact_id"]) for a in children(cli, "artifacts", session.lsid)}
+        assert stored == offered(bt, session), session.lsid
+    assert any(kind == "shell_recording" for s in bt.ordered for kind, _ in offered(bt, s))
+
+    source = beyondtrust.SOURCE(SourceConfig("bt", "beyondtrust", bt.url,
+                                             {"client_id": CLIENT_ID}), SECRET)
+    shell = next(s for s in bt.ordered if s.end and s.event_count("Command Shell Session Started"))
+    [artifact] = [a for a in children(cli, "artifacts", shell.lsid)
+                  if a["artifact_id"] == "shell_recording:0"]
+    assert "instance=0" in artifact["url"] and artifact["view_url"]
+    with source.open_download(artifact) as response:
+        assert response.content == recording_bytes(shell.lsid, "shr", "0")
+    with pytest.raises(SourceError, match="refusing to send the API token"):
+        source.open_download({**artifact, "url": "https://elsewhere.example/x"})
+
+
+def test_an_in_progress_session_is_updated_when_it_closes(cli, bt, data_dir):
+    assert cli("sync").code == 0
+    running = [s for s in bt.ordered if s.end is None and not s.never_closes]
+    assert len(running) == 3
+    target = running[0]
+    before = next(r for r in sessions_json(cli) if r["session_id"] == target.lsid)
+    assert before["status"] == "in progress" and before["end"] is None
+    assert before["duration_s"] is None
+    assert children(cli, "artifacts", target.lsid) == []
+    checkpoint = json.loads(cached(data_dir, "SELECT checkpoint FROM sync_state")[0][0])
+    assert set(checkpoint["open"]) == {s.lsid for s in running}
+    first_sync_end = int(time.time())
+
+    bt.close_session(target.lsid)
+    bt.reports.clear()
+    assert cli("sync").code == 0
+    after = next(r for r in sessions_json(cli) if r["session_id"] == target.lsid)
+    assert after["status"] == "ended" and after["end"] == iso(target.end)
+    assert len(children(cli, "events", target.lsid)) == len(target.events)
+    assert {a["kind"] for a in children(cli, "artifacts", target.lsid)} >= {"chat"}
+    # fetched again by LSID, not by re-reading old windows
+    assert bt.reports[0]["lsids"].split(",") == sorted(s.lsid for s in running)
+    windows = [int(r["start_time"]) for r in bt.reports if "start_time" in r]
+    assert windows and min(windows) >= first_sync_end - 11 * 60
+    checkpoint = json.loads(cached(data_dir, "SELECT checkpoint FROM sync_state")[0][0])
+    assert target.lsid not in checkpoint["open"] and len(checkpoint["open"]) == 2
+
+
+def test_a_session_that_closed_abnormally_is_not_chased_for_ever(cli, bt, data_dir):
+    assert cli("sync").code == 0
+    [broken] = [s for s in bt.ordered if s.never_closes]
+    row = next(r for r in sessions_json(cli) if r["session_id"] == broken.lsid)
+    assert row["status"] == "no end recorded" and row["end"] is None
+    checkpoint = json.loads(cached(data_dir, "SELECT checkpoint FROM sync_state")[0][0])
+    assert broken.lsid not in checkpoint["open"]
+
+
+@pytest.mark.parametrize("sim", ["bomgar", "sra"], indirect=True)
+def test_the_same_sync_works_in_the_older_namespaces(cli, bt):
+    assert cli("sync").code == 0
+    rows = sessions_json(cli)
+    assert sorted(r["session_id"] for r in rows) == sorted(bt.sessions)
+    sim_session = rich_session(bt)
+    events = children(cli, "events", sim_session.lsid)
+    assert [e["lane"] for e in events] == [expected_lane(e) for e in sim_session.events]
+    assert {(a["kind"], a["artifact_id"]) for a in children(cli, "artifacts", sim_session.lsid)} \
+        == offered(bt, sim_session)
+
+
+def test_search_finds_external_key_chat_word_and_file_name(cli, bt):
+    assert cli("sync").code == 0
+    sim_session = rich_session(bt)
+    by_key = sessions_json(cli, "--search", sim_session.external_key)
+    assert [r["session_id"] for r in by_key] == [sim_session.lsid]
+    file_name = next(e.filename for e in sim_session.events if e.event_type == "File Download")
+    by_file = {r["session_id"] for r in sessions_json(cli, "--search", file_name)}
+    assert sim_session.lsid in by_file
+    encoded = next(e.body for s in bt.ordered for e in s.events
+                   if e.body and re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", e.body))
+    word = max(re.findall(r"[A-Za-z]{4,}", encoded), key=len)
+    with_word = {s.lsid for s in bt.ordered if any(e.body and word.lower() in e.body.lower()
+                                                    for e in s.events)}
+    assert {r["session_id"] for r in sessions_json(cli, "--search", word)} >= with_word
+    chat = sessions_json(cli, "--search", "quarantine")
+    conference = [s for s in bt.ordered if any(e.body and "quarantine" in e.body
+                                               for e in s.events)]
+    assert {r["session_id"] for r in chat} == {s.lsid for s in conference} != set()
+
+
+def test_a_long_since_range_uses_bounded_windows(cli, bt, monkeypatch):
+    monkeypatch.setattr(beyondtrust, "BATCH", 15)
+    since = datetime.fromtimestamp(bt.ordered[0].start + 86400, UTC).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    assert cli("sync", "--since", since).code == 0
+    expected = {s.lsid for s in bt.ordered if s.start >= bt.ordered[0].start + 86400}
+    got = {r["session_id"] for r in sessions_json(cli)}
+    assert expected <= got
+    for report in bt.reports:
+        if report["generate_report"] == "SupportSession" and "start_time" in report:
+            assert int(report["duration"]) <= beyondtrust.DIRECT_MAX_S
+        if "lsids" in report:
+            assert len(report["lsids"].split(",")) <= 15
+    assert any(r["generate_report"] == "SupportSessionListing" for r in bt.reports)
+
+
+def test_an_interrupted_first_sync_resumes_without_doubling(cli, bt, data_dir, monkeypatch):
+    monkeypatch.setattr(beyondtrust, "BATCH", 20)
+    bt.fail_after(3)  # the listing and two batches get through, then a proxy error page
+    failed = cli("sync")
+    assert failed.code == 1
+    stored = len(sessions_json(cli))
+    assert stored == 40
+    assert cli("sync").code == 0
+    assert sorted(r["session_id"] for r in sessions_json(cli)) == sorted(bt.sessions)
+    batches = [r["lsids"].split(",") for r in bt.reports if "lsids" in r]
+    fetched = [lsid for batch in batches for lsid in batch]
+    stored_first = batches[0] + batches[1]
+    assert all(fetched.count(lsid) == 1 for lsid in stored_first), "stored batches not refetched"
+    assert batches[3] == batches[2], "the batch that failed is asked for again"
+    assert len(fetched) == len(set(fetched)) + len(batches[2])
+
+
+# -- bad answers ------------------------------------------------------------------------------
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<session_list xmlns="https://www.beyondtrust.com/namespaces/API/reporting">
+<session lsid="b0mb"><external_key>&lol9;</external_key></session></session_list>"""
+
+
+def external_entity(target: str) -> bytes:
+    return (f'<?xml version="1.0"?>\n<!-- a comment first -->\n<!DOCTYPE session_list [\n'
+            f'<!ENTITY leak SYSTEM "{target}">]>\n'
+            '<session_list xmlns="https://www.beyondtrust.com/namespaces/API/reporting">'
+            '<session lsid="x"><external_key>&leak;</external_key></session>'
+            "</session_list>").encode()
+
+
+def test_xml_bomb_and_external_entity_are_refused_without_expansion(cli, bt, data_dir,
+                                                                     tmp_path):
+    assert cli("sync").code == 0
+    before = cached(data_dir, "SELECT COUNT(*) FROM sessions")
+    marker = "LEAKED-" + "7f3a" * 4
+    local_file = tmp_path / "private.txt"
+    local_file.write_text(marker)
+    answers = [BOMB, external_entity(local_file.as_uri()),
+               external_entity(f"{bt.url}/xxe-probe")]
+    for answer in answers:
+        bt.inject_answer(answer)
+        started = time.monotonic()
+        result = cli("sync")
+        assert result.code == 1
+        assert time.monotonic() - started < 5
+        [line] = result.err.strip().splitlines()
+        assert "bt" in line and "DTD" in line
+        assert marker not in result.err + result.out
+    assert bt.requests_to("xxe-probe") == []
+    assert files_containing(data_dir, marker) == []
+    assert files_containing(data_dir, "lollollol") == []
+    assert cached(data_dir, "SELECT COUNT(*) FROM sessions") == before
+
+
+
+@pytest.mark.parametrize("answer", [BOMB, external_entity("file:///etc/hostname")])
+def test_the_parser_refuses_a_dtd_its_prolog_check_cannot_see(answer):
+    """In UTF-16 the byte scan of the prolog finds no ``<!DOCTYPE``: lxml still resolves
+    no entity, and the parsed document's DTD is refused."""
+    utf16 = answer.decode().replace('<?xml version="1.0"?>', "").encode("utf-16")
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="DTD|malformed") as refused:
+        parse_sessions(utf16)
+    assert time.monotonic() - started < 2
+    assert "lollol" not in str(refused.value)
+
+
+def _truncated(sim):
+    sim.faults.add("malformed", path_contains="/api/reporting")
+
+
+def _error_root(sim):
+    sim.inject_error("The API account is not allowed to run SupportSession reports")
+
+
+def _error_inside(sim):
+    sim.inject_error("Search failed: report database unavailable", inside="session_list")
+
+
+def _unauthorized(sim):
+    sim.faults.add("401", count=2, path_contains="/api/reporting")
+
+
+def _html(sim):
+    sim.faults.add("html", path_contains="/api/reporting")
+
+
+@pytest.mark.parametrize("breakage, words", [
+    (_truncated, "malformed XML"),
+    (_error_root, "not allowed to run SupportSession"),
+    (_error_inside, "report database unavailable"),
+    (_unauthorized, "401"),
+    (_html, "HTML page"),
+])
+def test_a_bad_answer_fails_the_source_in_one_line_and_keeps_the_cache(cli, bt, data_dir,
+                                                                       breakage, words):
+    assert cli("sync").code == 0
+    before = cached(data_dir, "SELECT session_id, status, end_time FROM sessions "
+                    "ORDER BY session_id")
+    events_before = cached(data_dir, "SELECT COUNT(*) FROM events")
+    checkpoint = cached(data_dir, "SELECT checkpoint FROM sync_state")
+    tokens = bt.tokens_issued
+    breakage(bt)
+    result = cli("sync")
+    assert result.code == 1
+    [line] = result.err.strip().splitlines()
+    assert "bt" in line and words in line, line
+    assert cached(data_dir, "SELECT session_id, status, end_time FROM sessions "
+                  "ORDER BY session_id") == before
+    assert cached(data_dir, "SELECT COUNT(*) FROM events") == events_before
+    assert cached(data_dir, "SELECT checkpoint FROM sync_state") == checkpoint
+    if breakage is _unauthorized:
+        assert bt.tokens_issued == tokens + 2, "one token for the sync, renewed once"
+    listed = json.loads(cli("source", "list", "--format", "json").out)
+    assert words in listed[0]["last_error"]
+
+
+def test_a_single_401_is_survived_by_renewing_the_token_once(cli, bt):
+    bt.faults.add("401", count=1, path_contains="/api/reporting")
+    assert cli("sync").code == 0
+    assert bt.tokens_issued == 2
+    assert len(sessions_json(cli)) == len(bt.sessions)
+
+
+def test_the_token_is_reused_until_it_is_about_to_expire(bt):
+    source = beyondtrust.SOURCE(SourceConfig("bt", "beyondtrust", bt.url,
+                                             {"client_id": CLIENT_ID}), SECRET)
+    clock = [time.time()]
+    oauth = ClientCredentials(source.http(), "/oauth2/token", CLIENT_ID, SECRET,
+                              clock=lambda: clock[0])
+    first = oauth.token()
+    assert oauth.token() == first and bt.tokens_issued == 1
+    clock[0] += 3600 - 30  # inside the renewal margin of a one-hour token
+    assert oauth.token() != first and bt.tokens_issued == 2
+
+
+def test_wrong_client_secret_is_one_clear_line(cli, sim):
+    assert cli("source", "add", "beyondtrust", "bt", "--url", sim.url, "--client-id",
+               CLIENT_ID, "--secret-stdin", stdin="not-the-secret\n").code == 0
+    result = cli("sync")
+    assert result.code == 1
+    [line] = result.err.strip().splitlines()
+    assert "bt" in line and "token request failed" in line and "invalid_client" in line
+    assert "not-the-secret" not in result.err
+
+
+def test_secrets_appear_in_no_file_and_no_output(cli, bt, data_dir):
+    outputs = [cli("-v", "sync"), cli("source", "test", "bt")]
+    bt.faults.add("401", count=2, path_contains="/api/reporting")
+    outputs.append(cli("-v", "sync"))
+    outputs.append(cli("sessions", "--format", "json", "--limit", "0"))
+    assert bt.issued
+    for needle in [SECRET, *bt.issued]:
+        assert files_containing(data_dir, needle) == [], needle
+        for output in outputs:
+            assert needle not in output.out + output.err
+
+
+# -- the parser on real and hostile samples ----------------------------------------------------
+
+def test_the_real_sekoia_capture_parses():
+    [session] = parse_sessions((FIXTURES / "beyondtrust_pra_accesssession_sekoia.xml")
+                               .read_bytes())
+    record, events, artifacts = normalize(session, "https://sekoia-pra.beyondtrustcloud.com")
+    assert record.session_id == "e9e99aeb9ad54fb381634498502c5a1b"
+    assert (record.start, record.end, record.duration_s) == (
+        "2024-12-03T15:26:05Z", "2024-12-03T15:41:07Z", 902)
+    assert record.participants == ["Sekoia.io integration", "Admin"]
+    assert record.extra["jump_group"] == {"type": "shared", "id": "1",
+                                          "value": "Sekoia.io integration"}
+    assert record.extra["representatives"][0]["public_ip"] == \
+        "[2a01:e34:ec57:b230:f188:56c5:7089:d987]:56722"
+    assert [(e.kind, e.lane) for e in events] == [("Session Start", "System"),
+                                                  ("Conference Owner Changed", "System")]
+    assert events[1].data["destination"]["name"] == "Pre-start Conference"
+    assert events[1].data["data"] == {"owner": "Pre-start Conference"}
+    assert [a.kind for a in artifacts] == ["chat"] and not record.has_recording
+    assert "dl_action=chat&view=1" in artifacts[0].view_url
+
+
+def test_the_listing_and_error_samples_parse():
+    rows = parse_listing((FIXTURES / "beyondtrust_pra_accesssessionlisting_sekoia.xml")
+                         .read_bytes())
+    assert [r["lsid"] for r in rows] == ["e9e99aeb9ad54fb381634498502c5a1b",
+                                         "219ca41dc71940a5a69687b49736d97b"]
+    with pytest.raises(SourceError, match="Authentication failed.*authentication_failed"):
+        parse_sessions((FIXTURES / "beyondtrust_reporting_error_sekoia_SYNTHETIC.xml")
+                       .read_bytes())
