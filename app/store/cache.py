@@ -257,8 +257,14 @@ _SCALARS = "j.type = 'text'"
 #: words and text data values (CONTRACT.md: "full-text over every cached field"). Numbers in
 #: vendor data are counters and bitrates: indexing them tripled the cost of a sync and found
 #: nothing a manager searches for (phone numbers and ids arrive as text).
+#: A stored recording or transcript sets its session's flag, whichever page brought it
+#: (Restcomm lists recordings apart from calls, and a re-synced call must not clear it).
 REFRESH_SQL = f"""
 UPDATE sessions SET
+  has_recording = max(coalesce(has_recording, 0), EXISTS(SELECT 1 FROM artifacts x
+                      WHERE {_SAME} AND x.kind = 'recording')),
+  has_transcript = max(coalesce(has_transcript, 0), EXISTS(SELECT 1 FROM artifacts x
+                       WHERE {_SAME} AND x.kind = 'transcript')),
   participants = (SELECT json_group_array(name) FROM
                   (SELECT name FROM participants x WHERE {_SAME} ORDER BY seq)),
   search_text = coalesce(title, '') || ' ' || session_id

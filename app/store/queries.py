@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.store.schema import START_INDEX
+
 #: Sortable columns by their public name (also the window's column names).
 SORT_COLUMNS = {
     "start": "start_time", "end": "end_time", "duration_s": "duration_s", "title": "title",
@@ -117,11 +119,35 @@ def _run(conn: sqlite3.Connection, sql: str, params: list[Any]) -> sqlite3.Curso
         raise
 
 
+#: Above this many full-text matches, walking the start index beats sorting the matches.
+BROAD_MATCHES = 2000
+
+
+def _source_table(conn: sqlite3.Connection, flt: SessionFilter, sort: str,
+                  limit: int | None) -> str:
+    """Pick the plan for a full-text search listed by start time.
+
+    SQLite's own plan materializes every match and sorts it: fine for a name that matches
+    a few hundred sessions, 300 ms for a word in 10% of a million. For such broad matches,
+    walking the start index newest first and stopping at the page's last row is ~50x
+    faster; for narrow ones it would walk the whole index. A bounded peek at the match list
+    tells which case this is.
+    """
+    if sort != "start" or not flt.search or limit is None or limit > BROAD_MATCHES:
+        return "sessions"
+    peek = _run(conn, "SELECT COUNT(*) FROM (SELECT rowid FROM sessions_fts WHERE "
+                "sessions_fts MATCH ? LIMIT ?)", [fts_query(flt.search), BROAD_MATCHES + 1])
+    if peek.fetchone()[0] > BROAD_MATCHES:
+        return f"sessions INDEXED BY {START_INDEX}"
+    return "sessions"
+
+
 def list_sessions(conn: sqlite3.Connection, flt: SessionFilter, *, limit: int | None = 100,
                   offset: int = 0, sort: str = "start",
                   descending: bool = True) -> list[dict[str, Any]]:
     where, params = _where(flt)
-    sql = f"SELECT {SESSION_COLUMNS} FROM sessions{where}{_order(sort, descending)}"
+    table = _source_table(conn, flt, sort, None if limit is None else limit + offset)
+    sql = f"SELECT {SESSION_COLUMNS} FROM {table}{where}{_order(sort, descending)}"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
@@ -138,6 +164,10 @@ def iter_sessions(conn: sqlite3.Connection, flt: SessionFilter, *, sort: str = "
 
 
 def count_sessions(conn: sqlite3.Connection, flt: SessionFilter) -> int:
+    if flt.search and SessionFilter(search=flt.search) == flt:
+        # Search alone: count in the index without visiting a million session rows.
+        return _run(conn, "SELECT COUNT(*) FROM sessions_fts WHERE sessions_fts MATCH ?",
+                    [fts_query(flt.search)]).fetchone()[0]
     where, params = _where(flt)
     return _run(conn, f"SELECT COUNT(*) FROM sessions{where}", params).fetchone()[0]
 
@@ -145,7 +175,8 @@ def count_sessions(conn: sqlite3.Connection, flt: SessionFilter) -> int:
 def session_keys(conn: sqlite3.Connection, flt: SessionFilter, *, limit: int, offset: int,
                  sort: str = "start", descending: bool = True) -> list[tuple[str, str]]:
     where, params = _where(flt)
-    sql = (f"SELECT source, session_id FROM sessions{where}{_order(sort, descending)} "
+    table = _source_table(conn, flt, sort, limit + offset)
+    sql = (f"SELECT source, session_id FROM {table}{where}{_order(sort, descending)} "
            "LIMIT ? OFFSET ?")
     return [tuple(r) for r in _run(conn, sql, [*params, limit, offset])]
 

@@ -19,6 +19,7 @@ MIGRATIONS = Migrations("histview")
 
 #: The FTS5 tokenizer: case- and accent-insensitive words, so "Jose" finds "José".
 TOKENIZE = "unicode61 remove_diacritics 2"
+START_INDEX = "idx_sessions_start"
 
 
 @MIGRATIONS()
@@ -66,7 +67,9 @@ def m001_core_tables(db: Database) -> None:
 
 @MIGRATIONS()
 def m002_indexes(db: Database) -> None:
-    db["sessions"].create_index(["start_time"])
+    # (start, source, id) is the default listing's total order (newest first), so a search
+    # over a million rows can walk it and stop at the hundredth match (queries.py).
+    db["sessions"].create_index(["start_time", "source", "session_id"], index_name=START_INDEX)
     db["sessions"].create_index(["source", "start_time"])
     db["sessions"].create_index(["type", "start_time"])
     db["sessions"].create_index(["kind", "start_time"])
