@@ -169,6 +169,9 @@ class Simulator:
 def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body leave in two writes; with Nagle on, a keep-alive client's delayed
+        # ACK stalls every answer ~40 ms. TCP_NODELAY (stdlib switch) sends them at once.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
             pass  # quiet: tests and the demo read the simulator's state, not its log
