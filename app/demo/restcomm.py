@@ -23,18 +23,25 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import re
 import secrets
 import struct
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.demo.restcomm_data import (
-    API_VERSION, ORG_NAME, SEED_TRACE, SimCall, SimRecording, SimTrace, SupportLine,
+    API_VERSION,
+    ORG_NAME,
+    SEED_TRACE,
+    SimCall,
+    SimRecording,
+    SimTrace,
+    SupportLine,
 )
 from app.demo.server import DemoSource, Request, Response, Simulator
 
@@ -59,7 +66,7 @@ class RestcommSimulator(Simulator):
                  auth_token: str | None = None, tz: str = "America/Denver",
                  latency_s: float = 0.0, horizon: timedelta = timedelta(days=3)) -> None:
         super().__init__(latency_s=latency_s)
-        rng_sid = "%032x" % (seed * 0x9E3779B97F4A7C15 % (1 << 128))
+        rng_sid = f"{random.Random(f'account-{seed}').getrandbits(128):032x}"
         self.account_sid = account_sid or f"AC{rng_sid}"
         self.auth_token = auth_token or secrets.token_hex(16)
         self.tz = ZoneInfo(tz)
@@ -131,7 +138,7 @@ class RestcommSimulator(Simulator):
             "phone_number_sid": self.phone_number_sid if call.direction == "inbound" else None,
             "status": status, "start_time": self._iso(call.created),
             "end_time": self._iso(call.ended) if ended else None,
-            "duration": int(round(talk)), "price_unit": "USD", "direction": call.direction,
+            "duration": round(talk), "price_unit": "USD", "direction": call.direction,
             "api_version": API_VERSION, "caller_name": call.caller_name,
             "uri": base + ".json",
             "subresource_uris": {"notifications": f"/restcomm{base}/Notifications",
@@ -207,17 +214,17 @@ class RestcommSimulator(Simulator):
                 "uri": f"/{API_VERSION}/Accounts/{self.account_sid}.json"})
         clock = self.now()
         if rest == "/Calls.json":
-            return self._list(request, "calls", self._call_rows(request, clock),
+            return self._list(request, "calls", lambda: self._call_rows(request, clock),
                               lambda c: self.call_doc(c, clock), "/restcomm", "Calls.json")
         if rest == "/Recordings.json":
-            return self._list(request, "recordings", self._recording_rows(request, clock),
+            return self._list(request, "recordings", lambda: self._recording_rows(request, clock),
                               self.recording_doc, "/restcomm", "Recordings.json")
         if rest in ("/Traces", "/Traces.json"):
             if not self.traces_enabled:
                 return self._error(403, "Traces need to be activated on your subscriber "
                                         "profile", "Forbidden")
-            rows = self._trace_rows(request, clock)
-            answer = self._list(request, "traces", rows, self.trace_doc, "/api", "Traces")
+            answer = self._list(request, "traces", lambda: self._trace_rows(request, clock),
+                                self.trace_doc, "/api", "Traces")
             if answer.status == 200 and self.trace_tick:
                 self.advance(self.trace_tick)
             return answer
@@ -305,10 +312,10 @@ class RestcommSimulator(Simulator):
 
     # -- paging --------------------------------------------------------------------------------
 
-    def _list(self, request: Request, key: str, rows_or_error: Iterable[Any],
+    def _list(self, request: Request, key: str, select: Callable[[], list[Any]],
               render: Callable[[Any], dict], prefix: str, name: str) -> Response:
         try:
-            rows = list(rows_or_error)
+            rows = select()
             page = int(request.arg("Page", "0") or 0)
             size = int(request.arg("PageSize", str(DEFAULT_PAGE_SIZE)) or DEFAULT_PAGE_SIZE)
         except ValueError:

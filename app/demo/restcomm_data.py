@@ -147,7 +147,7 @@ class SupportLine:
     # -- ids and people -------------------------------------------------------------------
 
     def _hex(self) -> str:
-        return "%032x" % self.rng.getrandbits(128)
+        return f"{self.rng.getrandbits(128):032x}"
 
     def sid(self, prefix: str) -> str:
         """Restcomm 8 style sids: instance id, dash, type prefix and 32 hex digits."""

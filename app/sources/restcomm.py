@@ -1,0 +1,390 @@
+"""Restcomm (Telestax CPaaS) 2012-04-24 API: calls, recordings and traces of one account.
+
+Seed: ``seeds/001_e53aea88987ead46.txt`` (Traces); what the seed omits: ``samples/restcomm.md``.
+
+The crawl, and why it is shaped this way:
+- Lists are ``Page``/``PageSize`` offset pages over live tables, newest first. Each page's
+  ``next_page_uri`` is followed to the end, sequentially: new rows enter at the head and only
+  push older rows onto later pages (seen twice, stored once), and expiring traces leave from
+  the tail, which moves nothing we have not read. ``num_pages`` is known up front, but pages
+  fetched concurrently against a list that grows meanwhile can miss the rows that shift past
+  the page already fetched, and a trace missed is gone for good after two days: so no
+  concurrency here.
+- ``next_page_uri`` drops the list's filters (notes: ``<uri>?Page=..&PageSize=..&AfterSid=..``)
+  and its prefix may not be the API root's (the seed's ``/api/...`` under a ``/restcomm``
+  root): the link is followed with its own ``Page``/``PageSize``/``AfterSid`` and our filters
+  put back, relative to the configured root.
+- Incremental by date filter: Calls' and Recordings' ``StartTime`` take a day, which the
+  server reads in its own zone (notes): the day sent is early enough in UTC and in the zone
+  the server's own dates show, and the re-read boundary day is deduplicated by sid. Traces'
+  ``DateCreated`` takes a UTC date-time (seed).
+- Calls still ringing or in progress are remembered and fetched again next time, so their
+  end, duration and final status arrive even when they fall outside the re-read day.
+- Traces name their session (``session_sid``), normally a call. A session sid that is not a
+  call this sync has seen is looked up once (``Calls/{sid}.json``): a call row found becomes
+  the session; none makes a ``trace_session``. Call rows and traces can thus arrive in
+  either order.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import urllib.parse
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any, ClassVar
+
+import requests
+
+from app.http import HttpClient, SourceError, parse_json
+from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
+from app.sources.cloud import follow_links, raw_row
+from app.sources.restcomm_parse import (
+    OPEN_STATUSES,
+    call_events,
+    call_session,
+    error_message,
+    is_null,
+    mask_credentials,
+    recording_artifact,
+    session_channel,
+    trace_event,
+    trace_parties,
+    trace_session,
+    utc_offset_minutes,
+)
+from app.timeutil import format_utc, parse_utc
+
+API_VERSION = "2012-04-24"
+#: The server enforces no maximum (notes); bigger pages mean fewer round trips.
+PAGE_SIZE = 500
+#: list name -> (path under the account, the array's key). Traces are JSON only (seed).
+LISTS = {"calls": ("Calls.json", "calls"), "recordings": ("Recordings.json", "recordings"),
+         "traces": ("Traces", "traces")}
+#: Day filters are read in the server's zone, which can move an hour with daylight saving.
+DST_MARGIN = timedelta(hours=1)
+#: Before any date told us the server's zone: the widest UTC offset there is.
+ANY_ZONE = timedelta(hours=14)
+#: A trace is stamped when the response arrived and may be written a little later.
+TRACE_OVERLAP = timedelta(minutes=15)
+
+Normalizer = Callable[[dict, dict, dict, CancelToken], Page]
+
+
+class RestcommSource(Source):
+    kind = "restcomm"
+    secret_label = "auth token"
+    options = ("account_sid",)
+    optional_options: ClassVar[dict[str, str | None]] = {"page_size": str(PAGE_SIZE)}
+
+    def __init__(self, config, secret: str) -> None:
+        super().__init__(config, secret)
+        self.account_sid = (self.option("account_sid") or "").strip()
+        if not self.account_sid:
+            raise SourceError("no account SID configured (source add ... --account-sid SID)")
+        self.redactor.add_basic(self.account_sid, secret)
+        self.client = self.http(auth=(self.account_sid, secret), error_message=error_message)
+        self.page_size = _page_size(self.option("page_size"))
+        self.known_calls: set[str] = set()  # call sids seen this sync (rows or lookups)
+        self.not_calls: set[str] = set()  # session sids with no call row
+        self._anonymous: HttpClient | None = None
+
+    @property
+    def account_path(self) -> str:
+        return f"/{API_VERSION}/Accounts/{self.account_sid}"
+
+    def test(self) -> str:
+        account = self._json(self.client.get(self.account_path + ".json"), "account")
+        if not isinstance(account, dict):
+            raise SourceError("account: not a Restcomm account document")
+        name = account.get("friendly_name") or self.account_sid
+        return f"account {name} ({account.get('status') or 'status unknown'})"
+
+    def resources(self) -> list[str]:
+        # Calls first, so traces mostly find their call already seen this sync.
+        return ["calls", "recordings", "traces"]
+
+    def pages(self, resource: str, checkpoint: dict | None, request: SyncRequest,
+              cancel: CancelToken) -> Iterator[Page]:
+        checkpoint = dict(checkpoint or {})
+        extras = {k: v for k, v in checkpoint.items() if k not in ("hwm", "pending")}
+        if resource == "calls":
+            plan = RangePlan(checkpoint, request)
+            if extras.get("open"):
+                yield self._refresh_open(plan, extras, cancel)
+            yield from self._crawl("calls", plan, extras, request, cancel, self._calls_page)
+        elif resource == "recordings":
+            plan = RangePlan(checkpoint, request)
+            yield from self._crawl("recordings", plan, extras, request, cancel,
+                                   self._recordings_page)
+        elif resource == "traces":
+            plan = RangePlan(checkpoint, request, overlap=TRACE_OVERLAP)
+            yield from self._crawl("traces", plan, extras, request, cancel, self._traces_page)
+        else:
+            raise SourceError(f"unknown resource {resource!r}")
+
+    def open_download(self, artifact: dict) -> requests.Response:
+        """Stream a recording. Credentials go only to the API's own host: ``file_uri`` may
+        point at S3 or a CDN (notes: ``s3_uri``), which must never see the auth token."""
+        url = artifact["url"]
+        if _origin(url) == _origin(self.client.base_url):
+            return self.client.get(url, stream=True)
+        if self._anonymous is None:
+            self._anonymous = self.http(error_message=error_message)
+        return self._anonymous.get(url, stream=True)
+
+    # -- the crawl -----------------------------------------------------------------------------
+
+    def _crawl(self, resource: str, plan: RangePlan, extras: dict, request: SyncRequest,
+               cancel: CancelToken, normalize: Normalizer) -> Iterator[Page]:
+        """Every page of every pending range, each with the checkpoint valid once stored."""
+        for rng in plan.ranges():
+            state = dict(rng["state"])
+            if "filters" not in state:  # fixed for the range: resumed offsets stay valid
+                state["filters"] = self._filters(resource, rng, request, extras)
+            filters = state["filters"]
+            start = state.get("next") or self._first_url(resource, filters)
+            fetch = functools.partial(self._fetch, resource, filters=filters)
+            for linked in follow_links(start, fetch, cancel, what=LISTS[resource][0]):
+                page = normalize(linked.body, state, extras, cancel)
+                if linked.next_url:
+                    state = {**state, "next": linked.next_url}
+                    done = plan.update(rng, state)
+                else:
+                    done = plan.finish(rng)
+                page.checkpoint = {**done, **json.loads(json.dumps(extras))}
+                yield page
+
+    def _filters(self, resource: str, rng: dict, request: SyncRequest,
+                 extras: dict) -> dict[str, str]:
+        if resource == "traces":
+            # Seed: DateCreated is a UTC date-time, inclusive.
+            return {"DateCreated": rng["from"][:19]} if rng["from"] else {}
+        offset = extras.get("utc_offset")
+        filters = {}
+        if rng["from"]:
+            filters["StartTime"] = filter_day(rng["from"], offset, upper=False)
+        if rng["to"] < format_utc(request.now - timedelta(days=1)):  # an explicit --until
+            filters["EndTime"] = filter_day(rng["to"], offset, upper=True)
+        return filters
+
+    def _first_url(self, resource: str, filters: dict[str, str]) -> str:
+        query = {"Page": 0, "PageSize": self.page_size, **filters}
+        return f"{self.account_path}/{LISTS[resource][0]}?{urllib.parse.urlencode(query)}"
+
+    def _fetch(self, resource: str, url: str, filters: dict[str, str]) -> tuple[dict, str | None]:
+        name, key = LISTS[resource]
+        what = f"{name} page {_page_index(url)}"
+        try:
+            response = self.client.get(url)
+        except SourceError as error:
+            # Notes: a Page past num_pages is a 400 with no body. The list shrank under us
+            # (traces expire from the tail): nothing is left there to read.
+            if error.status == 400 and _page_index(url) > 0 and self._past_end(url, what):
+                return {key: []}, None
+            raise
+        body = self._json(response, what)
+        if not isinstance(body, dict) or not isinstance(body.get(key), list):
+            raise SourceError(f"{what}: not a Restcomm list (no {key!r} array)")
+        if not all(isinstance(item, dict) and item.get("sid") for item in body[key]):
+            raise SourceError(f"{what}: a {key} entry without a sid")
+        link = body.get("next_page_uri")
+        return body, None if is_null(link) else self._next_url(str(link), filters)
+
+    def _past_end(self, url: str, what: str) -> bool:
+        """Whether the page asked for lies past the list's last page, asked afresh.
+        ``num_pages`` is the last page's *index* (total // page size), not a count."""
+        first = self._json(self.client.get(_with_query(url, Page="0")), what)
+        last = first.get("num_pages") if isinstance(first, dict) else None
+        return isinstance(last, int) and _page_index(url) > last
+
+    def _next_url(self, link: str, filters: dict[str, str]) -> str:
+        parts = urllib.parse.urlsplit(link)
+        query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        present = {name for name, _ in query}
+        query += [(name, value) for name, value in filters.items() if name not in present]
+        at = parts.path.find(f"/{API_VERSION}/")
+        if at >= 0:
+            base = parts.path[at:]  # relative to the configured API root
+        elif parts.scheme:
+            base = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        else:
+            base = _origin(self.client.base_url) + parts.path
+        return f"{base}?{urllib.parse.urlencode(query)}"
+
+    def _json(self, response: requests.Response, what: str) -> Any:
+        data = parse_json(response, what)
+        text = response.text
+        cleaned = self.redactor(text)
+        return data if cleaned == text else json.loads(cleaned)
+
+    def _get_call(self, sid: str) -> dict | None:
+        try:
+            response = self.client.get(
+                f"{self.account_path}/Calls/{urllib.parse.quote(sid, safe='')}.json")
+        except SourceError as error:
+            if error.status == 404:
+                return None
+            raise
+        doc = self._json(response, f"call {sid}")
+        return doc if isinstance(doc, dict) and doc.get("sid") else None
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def _refresh_open(self, plan: RangePlan, extras: dict, cancel: CancelToken) -> Page:
+        """Fetch again the calls that were still going at the last sync."""
+        page = Page("calls", None)
+        still_open = []
+        for sid in extras["open"]:
+            cancel.check()
+            doc = self._get_call(sid)
+            if doc is None:
+                continue
+            self._add_call(page, doc)
+            if doc.get("status") in OPEN_STATUSES:
+                still_open.append(sid)
+        extras["open"] = still_open
+        page.items = len(page.sessions)
+        page.checkpoint = {**plan.checkpoint(), **json.loads(json.dumps(extras))}
+        return page
+
+    def _calls_page(self, body: dict, state: dict, extras: dict, cancel: CancelToken) -> Page:
+        docs = body["calls"]
+        page = Page("calls", None, items=len(docs), total=_int(body.get("total")))
+        open_calls = set(extras.get("open") or [])
+        for doc in docs:
+            self._add_call(page, doc)
+            if doc.get("status") in OPEN_STATUSES:
+                open_calls.add(str(doc["sid"]))
+            else:
+                open_calls.discard(str(doc["sid"]))
+        extras["open"] = sorted(open_calls)
+        self._learn_offset(docs, extras)
+        return page
+
+    def _add_call(self, page: Page, doc: dict) -> None:
+        doc = mask_credentials(doc)
+        session = call_session(doc)
+        page.sessions.append(session)
+        page.events.extend(call_events(doc, session))
+        page.raw.setdefault("calls", []).append(raw_row(session.session_id, doc))
+        parent = doc.get("parent_call_sid")
+        if parent and doc.get("to"):  # an agent leg: its callee joins the customer's call
+            page.participants.setdefault(str(parent), []).append(str(doc["to"]))
+        self.known_calls.add(session.session_id)
+
+    @staticmethod
+    def _learn_offset(docs: list[dict], extras: dict) -> None:
+        """Remember the server's zone from its own dates, for the day filters."""
+        for doc in docs:
+            offset = utc_offset_minutes(doc.get("date_created"))
+            if offset is not None:
+                extras["utc_offset"] = offset
+                return
+
+    # -- recordings ------------------------------------------------------------------------------
+
+    def _recordings_page(self, body: dict, state: dict, extras: dict,
+                         cancel: CancelToken) -> Page:
+        docs = body["recordings"]
+        page = Page("recordings", None, items=len(docs), total=_int(body.get("total")))
+        for doc in docs:
+            doc = mask_credentials(doc)
+            page.raw.setdefault("recordings", []).append(raw_row(str(doc["sid"]), doc))
+            artifact = recording_artifact(doc, self.client.base_url, self.account_sid)
+            if artifact is not None:
+                page.artifacts.append(artifact)
+        self._learn_offset(docs, extras)
+        return page
+
+    # -- traces ----------------------------------------------------------------------------------
+
+    def _traces_page(self, body: dict, state: dict, extras: dict, cancel: CancelToken) -> Page:
+        docs = [mask_credentials(doc) for doc in body["traces"]]
+        page = Page("traces", None, items=len(docs), total=_int(body.get("total")))
+        page.raw["traces"] = [raw_row(str(doc["sid"]), doc) for doc in docs]
+        pairs = [(event, doc) for doc in docs if (event := trace_event(doc)) is not None]
+        page.events.extend(event for event, _ in pairs)
+        self._resolve_sessions(page, {event.session_id for event, _ in pairs}, cancel)
+        spans = state.setdefault("spans", {})
+        touched = set()
+        for event, doc in pairs:
+            if event.session_id not in self.not_calls:
+                continue
+            span = spans.setdefault(event.session_id,
+                                    {"first": event.time, "last": event.time, "parties": []})
+            span["first"], span["last"] = min(span["first"], event.time), max(span["last"],
+                                                                             event.time)
+            span["parties"] = list(dict.fromkeys([*span["parties"], *trace_parties(doc)]))
+            touched.add(event.session_id)
+        page.sessions.extend(trace_session(sid, spans[sid]) for sid in sorted(touched))
+        return page
+
+    def _resolve_sessions(self, page: Page, session_sids: set[str], cancel: CancelToken) -> None:
+        """Find which unseen session sids are calls: their call row joins the page."""
+        for sid in sorted(session_sids - self.known_calls - self.not_calls):
+            if session_channel(sid) == "call":
+                cancel.check()
+                doc = self._get_call(sid)
+                if doc is not None:
+                    self._add_call(page, doc)
+                    continue
+            self.not_calls.add(sid)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def filter_day(iso: str, utc_offset: int | None, *, upper: bool) -> str:
+    """The ``YYYY-MM-DD`` for a day filter that cannot cut into the range.
+
+    The server compares the day in its own zone (notes: ``StartTime`` -> ``start_time >=
+    date``): take the earlier (for a lower bound) of the UTC day and the server's local day,
+    an hour further out for daylight saving; with the zone unknown, assume any zone.
+    """
+    moment = parse_utc(iso)
+    moment = moment + DST_MARGIN if upper else moment - DST_MARGIN
+    if utc_offset is not None:
+        local = moment + timedelta(minutes=utc_offset)
+    else:
+        local = moment + ANY_ZONE if upper else moment - ANY_ZONE
+    day = max(moment.date(), local.date()) if upper else min(moment.date(), local.date())
+    return day.isoformat()
+
+
+def _page_size(value: str | None) -> int:
+    try:
+        return min(max(int(value or PAGE_SIZE), 1), 5000)
+    except ValueError:
+        return PAGE_SIZE
+
+
+def _page_index(url: str) -> int:
+    values = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("Page") or ["0"]
+    try:
+        return int(values[-1])
+    except ValueError:
+        return 0
+
+
+def _with_query(url: str, **changes: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+             if k not in changes and k != "AfterSid"]
+    query += list(changes.items())
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+SOURCE = RestcommSource

@@ -1,0 +1,405 @@
+"""Restcomm calls, recordings and traces against the loopback Restcomm simulator."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import sqlite3
+import urllib.parse
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.demo.restcomm import RestcommSimulator
+from app.demo.server import Request, Response, Simulator
+from app.model import SourceConfig
+from app.sources import create_source
+from app.sources.base import CancelToken, SyncRequest
+from app.sources.restcomm_parse import is_null, recording_artifact, restcomm_time
+from app.store import SessionFilter, Store, queries
+from app.sync import sync_sources
+from app.timeutil import parse_utc
+from tests.conftest import FIXTURES, files_containing
+
+#: Wednesday 11:00 in Denver, 19 minutes after the seed's example trace.
+NOW = datetime(2021, 6, 30, 17, 0, tzinfo=UTC)
+TOKEN = "rcTok-7f3a9c2e51d84b06aa19"
+
+
+def make_sim(token: str = TOKEN, now: datetime | None = NOW, seed: int = 4) -> RestcommSimulator:
+    sim = RestcommSimulator(now=now, calls_per_weekday=12, seed=seed, auth_token=token)
+    sim.start()
+    return sim
+
+
+@pytest.fixture
+def sim():
+    simulator = make_sim()
+    yield simulator
+    simulator.stop()
+
+
+def config(sim: RestcommSimulator, name: str = "support", page_size: int = 25) -> SourceConfig:
+    return SourceConfig(name, "restcomm", sim.url + "/restcomm",
+                        {"account_sid": sim.account_sid, "page_size": str(page_size)})
+
+
+def sync(data_dir: Path, *pairs: tuple[RestcommSimulator, SourceConfig], now: datetime):
+    tokens = {cfg.name: s.auth_token for s, cfg in pairs}
+    return sync_sources(data_dir / "cache.db", [cfg for _, cfg in pairs],
+                        secret_for=lambda c: tokens[c.name], request=SyncRequest(now=now))
+
+
+def rows(data_dir: Path, sql: str, *params) -> list[tuple]:
+    with sqlite3.connect(data_dir / "cache.db") as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def ids(data_dir: Path, sql: str, *params) -> set[str]:
+    found = [r[0] for r in rows(data_dir, sql, *params)]
+    assert len(found) == len(set(found)), "a row was stored twice"
+    return set(found)
+
+
+def query(sql_params: str) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(sql_params).query))
+
+
+# -- everything lands once, with the seed's values ---------------------------------------------
+
+def test_first_sync_stores_every_call_recording_and_trace_once(sim, data_dir):
+    [result] = sync(data_dir, (sim, config(sim)), now=NOW)
+    assert result.ok, result.error
+
+    calls = {c.sid for c in sim.visible_calls(NOW)}
+    recordings = {r.sid: r.call_sid for r in sim.visible_recordings(NOW)}
+    traces = sim.visible_traces(NOW)
+    assert len(calls) > 300 and len(recordings) > 80 and len(traces) > 80
+    assert ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'call'") == calls
+    assert ids(data_dir, "SELECT artifact_id FROM artifacts") == set(recordings)
+    assert ids(data_dir, "SELECT event_id FROM events WHERE kind = 'http_request'") == \
+        {t.sid for t in traces}
+    assert ids(data_dir, "SELECT _id FROM raw_restcomm_traces") == {t.sid for t in traces}
+    assert ids(data_dir, "SELECT _id FROM raw_restcomm_calls") == calls
+    # Sessions known only from traces (texts to customers, the seed's call with no row).
+    assert ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'trace_session'") == \
+        {t.session_sid for t in traces} - calls
+    assert ids(data_dir, "SELECT session_id FROM sessions WHERE has_recording = 1") == \
+        set(recordings.values())
+    # An agent's leg names the agent on the customer's call.
+    leg = next(c for c in sim.visible_calls(NOW) if c.direction == "outbound-dial")
+    with sqlite3.connect(data_dir / "cache.db") as conn:
+        parent = queries.get_session(conn, "support", leg.parent_sid)
+    assert f"client:{leg.agent}" in parent["participants"]
+
+
+def test_the_seeds_example_trace_comes_out_with_the_seeds_values(sim, data_dir):
+    seed = json.loads((FIXTURES / "restcomm_trace_seed.json").read_text())
+    [result] = sync(data_dir, (sim, config(sim)), now=NOW)
+    assert result.ok, result.error
+
+    with sqlite3.connect(data_dir / "cache.db") as conn:
+        session = queries.get_session(conn, "support", seed["session_sid"])
+        [event] = queries.list_events(conn, "support", seed["session_sid"])
+        found = queries.list_sessions(conn, SessionFilter(search="cpaasAppPath"))
+        [(doc,)] = conn.execute("SELECT _doc FROM raw_restcomm_traces WHERE _id = ?",
+                                (seed["sid"],)).fetchall()
+    assert json.loads(doc) == seed  # nothing the vendor sent is lost
+    assert session["type"] == "trace_session"  # its session has no call row
+    assert session["start"] == session["end"] == "2021-06-30T16:41:09.456Z"
+    assert event["event_id"] == "TRXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+    assert event["time"] == "2021-06-30T16:41:09.456Z"
+    assert (event["lane"], event["kind"], event["actor"]) == ("webhook", "http_request",
+                                                              "Restcomm")
+    assert event["detail"] == ("GET /cpaasAppPath?AccountSid=ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+                               " → 200 OK (564 ms)")
+    assert event["data"]["latency_ms"] == 564
+    assert event["data"]["response_code"] == "200"
+    assert event["data"]["method"] == "GET"
+    assert event["data"]["response_body"] == "<Response><say> hello world</say><Response>"
+    assert [s["session_id"] for s in found] == [seed["session_sid"]]
+
+
+def test_local_offsets_become_utc(sim, data_dir):
+    # A real published sample: RFC 2822 at +0900, the duration a string.
+    sample = json.loads((FIXTURES / "restcomm_recordings_list_page1_sample.json").read_text())
+    [doc] = sample["recordings"]
+    artifact = recording_artifact(doc, "https://cloud.restcomm.com/restcomm", "AC1")
+    assert artifact.data["date_created"] == "2014-01-05T23:51:07Z"
+    assert artifact.data["duration_s"] == pytest.approx(14.70275)
+    assert artifact.session_id == "CAfe9ce46f104f5beeb10c83a5dad2be66"
+    assert is_null(sample["previous_page_uri"]) and not is_null(sample["next_page_uri"])
+    assert restcomm_time("2013-10-18T04:51:47.671-06:00") == "2013-10-18T10:51:47.671000Z"
+
+    # Through the simulator: Denver's -0600 dates land as the same instants in UTC.
+    [result] = sync(data_dir, (sim, config(sim)), now=NOW)
+    assert result.ok, result.error
+    call = next(c for c in sim.visible_calls(NOW) if c.scenario == "agent")
+    with sqlite3.connect(data_dir / "cache.db") as conn:
+        stored = queries.get_session(conn, "support", call.sid)
+        [(created,)] = conn.execute("SELECT date_created FROM raw_restcomm_calls WHERE _id = ?",
+                                    (call.sid,)).fetchall()
+    assert created.endswith("-0600")
+    assert stored["start"].endswith("Z")
+    assert parse_utc(stored["start"]) == call.created.replace(
+        microsecond=call.created.microsecond // 1000 * 1000)
+    assert parse_utc(stored["end"]) == call.ended.replace(
+        microsecond=call.ended.microsecond // 1000 * 1000)
+    assert stored["extra"]["date_created"] == call.created.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- incremental ------------------------------------------------------------------------------
+
+def test_second_sync_fetches_only_the_boundary_day_and_finishes_open_calls(sim, data_dir):
+    ongoing = next(c for c in sim.calls if c.scenario == "agent"
+                   and NOW - timedelta(days=1) < c.created < NOW)
+    first_at = ongoing.created + (ongoing.ended - ongoing.created) / 2
+    sim.advance(first_at - NOW)
+    cfg = config(sim)
+    [first] = sync(data_dir, (sim, cfg), now=first_at)
+    assert first.ok, first.error
+    [(status, end)] = rows(data_dir, "SELECT status, end_time FROM sessions WHERE session_id = ?",
+                           ongoing.sid)
+    assert (status, end) == ("in-progress", None)
+
+    sim.advance(timedelta(hours=3))
+    later = first_at + timedelta(hours=3)
+    asked = len(sim.requests)
+    [second] = sync(data_dir, (sim, cfg), now=later)
+    assert second.ok, second.error
+
+    lists = [t for _, t in sim.requests[asked:] if "Page=" in t]
+    assert lists
+    for target in lists:
+        params = query(target)
+        day = params.get("StartTime") or params.get("DateCreated")
+        assert day, f"a list was read without its date filter: {target}"
+        assert day[:10] >= (first_at - timedelta(days=1)).date().isoformat()
+    assert second.items < first.items / 4  # the boundary day, not the month again
+    # Calls that were going on last time now show how they ended.
+    [(status, end)] = rows(data_dir, "SELECT status, end_time FROM sessions WHERE session_id = ?",
+                           ongoing.sid)
+    assert status == "completed" and end is not None
+    assert ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'call'") == \
+        {c.sid for c in sim.visible_calls(later)}
+
+
+def test_every_trace_that_existed_is_cached_exactly_once(sim, data_dir):
+    cfg = config(sim, page_size=10)
+    sim.trace_tick = timedelta(minutes=3)  # new traces arrive (and old ones expire) as we page
+    started = sim.now()
+    [first] = sync(data_dir, (sim, cfg), now=started)
+    ended = sim.now()
+    assert first.ok, first.error
+    assert ended > started + timedelta(minutes=30)
+    alive = {t.sid for t in sim.visible_traces(started)} & {t.sid for t in sim.visible_traces(ended)}
+    assert alive <= ids(data_dir, "SELECT _id FROM raw_restcomm_traces")
+
+    sim.trace_tick = timedelta(0)
+    sim.advance(timedelta(hours=20))
+    second_at = sim.now()
+    [second] = sync(data_dir, (sim, cfg), now=second_at)
+    assert second.ok, second.error
+    existed = {t.sid for t in sim.traces if ended - timedelta(days=2) < t.created <= second_at}
+    cached = ids(data_dir, "SELECT _id FROM raw_restcomm_traces")
+    assert existed <= cached
+    assert cached <= {t.sid for t in sim.traces if t.created <= second_at}
+    assert ids(data_dir, "SELECT event_id FROM events WHERE kind = 'http_request'") == cached
+
+    # Three days on the server has forgotten them; the cache has not.
+    sim.advance(timedelta(days=3))
+    [third] = sync(data_dir, (sim, cfg), now=sim.now())
+    assert third.ok, third.error
+    assert not cached & {t.sid for t in sim.visible_traces()}
+    assert cached <= ids(data_dir, "SELECT event_id FROM events WHERE kind = 'http_request'")
+
+
+def test_traces_before_their_call_row_join_the_call_when_it_comes(sim, data_dir):
+    cfg = config(sim)
+    source = create_source(cfg, TOKEN)
+    store = Store(data_dir / "cache.db")
+    try:  # traces alone first, as when a call starts between the Calls and Traces reads
+        for page in source.pages("traces", None, SyncRequest(now=NOW), CancelToken()):
+            store.write_page(cfg.name, "restcomm", "traces", page.checkpoint,
+                             sessions=page.sessions, events=page.events,
+                             participants=page.participants, raw=page.raw)
+    finally:
+        store.close()
+    traced_calls = {t.session_sid for t in sim.visible_traces(NOW)} & \
+        {c.sid for c in sim.visible_calls(NOW)}
+    assert ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'call'") == traced_calls
+    trace_events = ids(data_dir, "SELECT event_id FROM events WHERE kind = 'http_request'")
+
+    [result] = sync(data_dir, (sim, cfg), now=NOW)
+    assert result.ok, result.error
+    assert ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'call'") == \
+        {c.sid for c in sim.visible_calls(NOW)}
+    assert ids(data_dir, "SELECT event_id FROM events WHERE kind = 'http_request'") == \
+        trace_events
+    assert not ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'trace_session' "
+                             "AND session_id LIKE '%-CA%' AND session_id NOT LIKE 'IDbb44%'")
+
+
+# -- paging and throttling ----------------------------------------------------------------------
+
+def test_paging_follows_next_page_uri_to_the_last_page(sim, data_dir):
+    cfg = config(sim, page_size=7)
+    [result] = sync(data_dir, (sim, cfg), now=NOW)
+    assert result.ok, result.error
+
+    for name, visible in (("/Calls.json", sim.visible_calls(NOW)),
+                          ("/Traces", sim.visible_traces(NOW))):
+        asked = sim.requests_to(name)
+        pages = [int(query(t)["Page"]) for t in asked]
+        # num_pages is the last page's index: total // 7 pages after the first.
+        assert pages == list(range(len(visible) // 7 + 1))
+        assert all("AfterSid=" in t for t in asked[1:])  # only next_page_uri carries it
+        assert all(t.startswith("/restcomm/") for t in asked)  # the /api link, rebased
+    assert len(ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'call'")) == \
+        len(sim.visible_calls(NOW))
+
+    # next_page_uri drops the list's filters: they are put back on every page.
+    sim.advance(timedelta(hours=1))
+    asked = len(sim.requests)
+    [again] = sync(data_dir, (sim, cfg), now=NOW + timedelta(hours=1))
+    assert again.ok, again.error
+    later = [t for _, t in sim.requests[asked:] if "/Calls.json" in t]
+    assert len(later) > 1
+    assert all("StartTime=" in t for t in later)
+
+
+def test_a_429_is_waited_out(sim, data_dir):
+    sim.faults.add("429", 2, path_contains="/Calls.json", retry_after="0.05")
+    sim.faults.add("429", 1, path_contains="/Traces", retry_after="0.05")
+    [result] = sync(data_dir, (sim, config(sim)), now=NOW)
+    assert result.ok, result.error
+    assert len([t for t in sim.requests_to("/Calls.json") if "Page=0&" in t]) == 3
+    assert ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'call'") == \
+        {c.sid for c in sim.visible_calls(NOW)}
+    assert ids(data_dir, "SELECT _id FROM raw_restcomm_traces") == \
+        {t.sid for t in sim.visible_traces(NOW)}
+
+
+# -- bad answers, through the CLI --------------------------------------------------------------
+
+def add_source(cli, name: str, sim: RestcommSimulator) -> None:
+    done = cli("source", "add", "restcomm", name, "--url", sim.url + "/restcomm",
+               "--account-sid", sim.account_sid, "--secret-stdin", stdin=sim.auth_token + "\n")
+    assert done.code == 0, done.err
+
+
+def session_count(data_dir: Path, source: str) -> set[str]:
+    return ids(data_dir, "SELECT session_id FROM sessions WHERE source = ?", source)
+
+
+def break_with(sim: RestcommSimulator, fault: str) -> None:
+    if fault == "error body":
+        sim.traces_enabled = False  # 403 {"message": "Traces need to be activated ..."}
+    elif fault == "malformed":
+        sim.faults.add("malformed", path_contains="/Calls.json")
+    elif fault == "html":
+        sim.faults.add("html", path_contains="/Recordings.json")
+    else:
+        sim.faults.add("401")
+
+
+@pytest.mark.parametrize(("fault", "says"), [
+    ("malformed", "malformed JSON"), ("html", "HTML page"),
+    ("error body", "Traces need to be activated on your subscriber profile"),
+    ("401", "credentials refused"),
+])
+def test_a_bad_answer_fails_one_source_in_one_line_and_keeps_its_cache(cli, data_dir, fault,
+                                                                        says):
+    broken, fine = make_sim(now=None), make_sim("other-Token-55d1e0", now=None, seed=9)
+    try:
+        add_source(cli, "hq", broken)
+        add_source(cli, "branch", fine)
+        assert cli("sync").code == 0
+        kept, fine_before = session_count(data_dir, "hq"), session_count(data_dir, "branch")
+        for s in (broken, fine):
+            s.advance(timedelta(days=1))  # new history on both
+        break_with(broken, fault)
+
+        done = cli("sync")
+        assert done.code == 1
+        failures = [line for line in done.err.splitlines() if "failed" in line]
+        assert len(failures) == 1
+        assert failures[0].startswith("histview: sync hq failed: ") and says in failures[0]
+        assert kept <= session_count(data_dir, "hq")  # the cache keeps what it had
+        assert fine_before < session_count(data_dir, "branch")  # the other still finished
+        assert "branch:" in done.err
+    finally:
+        broken.stop()
+        fine.stop()
+
+
+# -- secrets --------------------------------------------------------------------------------------
+
+def test_the_auth_token_reaches_no_file_and_no_output(cli, data_dir, caplog):
+    caplog.set_level(logging.DEBUG)
+    simulator = make_sim(now=None)
+    try:
+        add_source(cli, "support", simulator)
+        outputs = [cli("source", "test", "support"), cli("sync")]
+        with sqlite3.connect(data_dir / "cache.db") as conn:
+            api_trace = conn.execute("SELECT session_id FROM events WHERE lane = 'API' "
+                                     "AND session_id LIKE '%-CA%' LIMIT 1").fetchone()[0]
+            recorded = conn.execute("SELECT session_id FROM artifacts LIMIT 1").fetchone()[0]
+        outputs += [cli("sessions", "--format", "json", "--limit", "0"),
+                    cli("events", "support", api_trace, "--format", "json"),
+                    cli("artifacts", "support", recorded, "--format", "json"),
+                    cli("source", "list", "--format", "json")]
+        simulator.faults.add("401")
+        outputs.append(cli("sync"))
+        assert outputs[-1].code == 1
+    finally:
+        simulator.stop()
+    # The app's own API calls are traced with their Authorization header (seed: traces
+    # keep every request header): the simulator puts the real credentials in them.
+    basic = base64.b64encode(f"{simulator.account_sid}:{TOKEN}".encode()).decode()
+    for needle in (TOKEN, basic, base64.b64encode(TOKEN.encode()).decode()):
+        assert files_containing(data_dir, needle) == []
+        for done in outputs:
+            assert needle not in done.out and needle not in done.err
+        assert needle not in caplog.text
+    [(doc,)] = rows(data_dir, "SELECT _doc FROM raw_restcomm_traces WHERE direction = 'api' "
+                              "LIMIT 1")
+    assert json.loads(doc)["request"]["headers"]["authorization"] == "***"
+
+
+# -- downloads ------------------------------------------------------------------------------------
+
+class _Recorder(Simulator):
+    """A stand-in for S3: remembers the headers it was sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[dict[str, str]] = []
+
+    def handle(self, request: Request) -> Response:
+        self.seen.append(request.headers)
+        return Response(200, b"RIFF....WAVE", {"Content-Type": "audio/x-wav"})
+
+
+def test_recordings_download_and_credentials_stay_on_the_api_host(sim, data_dir):
+    cfg = config(sim)
+    [result] = sync(data_dir, (sim, cfg), now=NOW)
+    assert result.ok, result.error
+    with sqlite3.connect(data_dir / "cache.db") as conn:
+        session_id = rows(data_dir, "SELECT session_id FROM artifacts LIMIT 1")[0][0]
+        [artifact] = queries.list_artifacts(conn, "support", session_id)[:1]
+    source = create_source(cfg, TOKEN)
+    response = source.open_download(artifact)
+    body = b"".join(response.iter_content(8192))
+    assert body[:4] == b"RIFF" and body[8:12] == b"WAVE"
+
+    elsewhere = _Recorder()
+    elsewhere.start()
+    try:
+        far = source.open_download({**artifact, "url": elsewhere.url + "/bucket/RE1.wav"})
+        assert far.content.startswith(b"RIFF")
+    finally:
+        elsewhere.stop()
+    assert "authorization" not in elsewhere.seen[0]
