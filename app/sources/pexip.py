@@ -212,7 +212,7 @@ def _naive(iso: str) -> str:
 
 def _raw_row(obj: dict) -> dict:
     row = {k: v for k, v in obj.items() if not isinstance(v, (dict, list))}
-    return {**row, "_id": str(obj.get("id")), "_doc": json.dumps(obj, sort_keys=True)}
+    return {**row, "_id": str(obj.get("id")), "_doc": json.dumps(obj)}
 
 
 def _uuid_from_uri(uri: str | None) -> str | None:
@@ -227,7 +227,7 @@ def _conference_into(obj: dict, page: Page) -> None:
         duration_s=obj.get("duration"), status="ended",
         extra={k: obj.get(k) for k in ("service_type", "tag", "participant_count",
                                        "instant_message_count") if obj.get(k) not in (None, "")},
-        raw=json.dumps(obj, sort_keys=True),
+        raw=json.dumps(obj),
     ))
 
 
