@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import FIXTURES, files_containing
 
 from app.demo.msgraph import GraphSimulator, start_graph
 from app.demo.msgraph_data import SEED_DR_ROW, SEED_PSTN_ROW
@@ -22,6 +21,7 @@ from app.store import queries
 from app.store.cache import Store
 from app.sync import sync_sources
 from app.timeutil import parse_utc, utc_now
+from tests.conftest import FIXTURES, files_containing
 
 RANGE = re.compile(r"\((?:fromDateTime|from)=([^,]+),(?:toDateTime|to)=([^)]+)\)")
 

@@ -1,0 +1,243 @@
+"""A loopback Webex REST API: compliance events, meeting recordings and transcripts.
+
+Behaves as seed 003 and samples/webex.md describe: bearer tokens; ``/v1/events`` with
+``from``/``to``/``max``/``resource``/``type``/``actorId``, newest first, ``to`` in the future
+refused with 400, ``max`` outside 1–1000 refused and silently capped at ``page_cap`` (100
+here) otherwise, paged by an RFC 5988 ``Link: <…>; rel="next"`` header and nothing else (no
+total); the old defect of next links carrying ``max=null`` (which then fails) when
+``legacy_max_null`` is on; Webex's error body (``message``, ``errors``, ``trackingId``);
+recordings and transcripts listed by ``meetingId``; recording details with temporary
+direct-download links that expire after three hours.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+import urllib.parse
+from collections import deque
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from app.demo.server import DemoSource, Request, Response, Simulator
+from app.demo.webex_data import History, WebexGenerator, sample_history
+
+PAGE_CAP = 100
+LINK_LIFETIME = timedelta(hours=3)  # the captured sample's links expire 3 h after the call
+FAKE_MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(4096)
+
+
+def _time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.strip())
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def webex_error(status: int, message: str) -> Response:
+    tracking = f"ROUTER_{secrets.token_hex(4).upper()}-{secrets.token_hex(2).upper()}"
+    return Response.json({"message": message, "errors": [{"description": message}],
+                          "trackingId": tracking}, status, TrackingID=tracking)
+
+
+class WebexSimulator(Simulator):
+    def __init__(self, *, end: datetime | None = None, days: int = 30, seed: int = 3,
+                 token: str | None = None, page_cap: int = PAGE_CAP,
+                 include_samples: bool = True, latency_s: float = 0.0) -> None:
+        super().__init__(latency_s=latency_s)
+        self.token = token or "NWM" + secrets.token_urlsafe(40) + "_PF84_" + secrets.token_hex(8)
+        self.page_cap = page_cap
+        self.legacy_max_null = False
+        self.generator = WebexGenerator(seed)
+        self.history = sample_history() if include_samples else History()
+        month = self.generator.month(end or datetime.now(UTC), days)
+        self.history.events.extend(month.events)
+        self.history.recordings.extend(month.recordings)
+        self.history.transcripts.extend(month.transcripts)
+        self.tickets: dict[str, datetime] = {}  # direct-download ticket -> expiry
+        self._data_lock = threading.Lock()
+        self._injected: deque[tuple[Response, str | None]] = deque()
+
+    # -- what tests and the demo change -----------------------------------------------------
+
+    def add_events(self, events: list[dict[str, Any]]) -> None:
+        with self._data_lock:
+            self.history.events.extend(events)
+
+    def add_meeting(self, start: datetime, minutes: int = 30, *, recording: bool = True,
+                    transcription: bool = True) -> str:
+        """A new meeting (with its chat, recording and transcript); returns its id."""
+        fresh = History()
+        meeting_id = self.generator.meeting("Escalation review: {company}", start, minutes,
+                                            recording, transcription, fresh)
+        with self._data_lock:
+            self.history.events.extend(fresh.events)
+            self.history.recordings.extend(fresh.recordings)
+            self.history.transcripts.extend(fresh.transcripts)
+        return meeting_id
+
+    def events_between(self, start: datetime | None, end: datetime) -> list[dict[str, Any]]:
+        with self._data_lock:
+            return [e for e in self.history.events if _time(e["created"]) < end
+                    and (start is None or _time(e["created"]) >= start)]
+
+    def expire_links(self) -> None:
+        self.tickets.clear()
+
+    def fail_next(self, status: int, message: str, path_contains: str | None = None) -> None:
+        """The next matching API request gets this Webex error body."""
+        with self._data_lock:
+            self._injected.append((webex_error(status, message), path_contains))
+
+    def _take_injected(self, path: str) -> Response | None:
+        with self._data_lock:
+            for item in list(self._injected):
+                if item[1] is None or item[1] in path:
+                    self._injected.remove(item)
+                    return item[0]
+        return None
+
+    # -- HTTP -------------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        if request.path.startswith("/nbr/"):
+            return self._direct_download(request)
+        if request.bearer() != self.token:
+            return webex_error(401, "The request requires a valid access token set in the "
+                                    "Authorization request header.")
+        path = request.path.rstrip("/")
+        injected = self._take_injected(path)
+        if injected is not None:
+            return injected
+        if path == "/v1/events":
+            return self._events(request)
+        if path == "/v1/recordings":
+            return self._by_meeting(request, self.history.recordings, "createTime")
+        if path.startswith("/v1/recordings/"):
+            return self._recording(path.rsplit("/", 1)[1])
+        if path == "/v1/meetingTranscripts":
+            return self._by_meeting(request, self._transcript_items(), "startTime")
+        if path.startswith("/v1/meetingTranscripts/") and path.endswith("/download"):
+            return self._transcript_download(path.split("/")[3], request)
+        return webex_error(404, "The requested resource could not be found.")
+
+    def _events(self, request: Request) -> Response:
+        try:
+            limit = _max(request.arg("max"), 1000)
+            low = _time(request.arg("from")) if request.arg("from") else None
+            high = _time(request.arg("to")) if request.arg("to") else datetime.now(UTC)
+        except ValueError as error:
+            return webex_error(400, str(error))
+        if high > datetime.now(UTC):
+            return webex_error(400, "'to' cannot be set to a future date.")
+        items = [e for e in self.events_between(low, high) if _matches(e, request)]
+        items.sort(key=lambda e: (e["created"], e["id"]), reverse=True)  # newest first
+        return self._paged(request, items, min(limit, self.page_cap))
+
+    def _paged(self, request: Request, items: list[dict], size: int) -> Response:
+        offset = _cursor(request.arg("cursor"))
+        if offset is None:
+            return webex_error(400, "Invalid cursor.")
+        headers = {}
+        if offset + size < len(items):
+            query = {k: v[-1] for k, v in request.query.items() if k != "cursor"}
+            if self.legacy_max_null:
+                query["max"] = "null"  # the old Link defect (WebexPythonSDK _fix_next_url)
+            query["cursor"] = base64.urlsafe_b64encode(str(offset + size).encode()).decode()
+            link = f"{self.url}{request.path}?{urllib.parse.urlencode(query)}"
+            headers["Link"] = f'<{link}>; rel="next"'
+        return Response.json({"items": items[offset:offset + size]}, **headers)
+
+    def _by_meeting(self, request: Request, rows: list[dict], order: str) -> Response:
+        try:
+            limit = _max(request.arg("max"), 100)
+        except ValueError as error:
+            return webex_error(400, str(error))
+        meeting = request.arg("meetingId")
+        now = datetime.now(UTC)
+        with self._data_lock:  # recordings appear minutes after a meeting ends
+            items = [self._public(r) for r in rows
+                     if (meeting is None or r["meetingId"] == meeting) and r["_ready"] <= now]
+        items.sort(key=lambda r: r.get(order, ""), reverse=True)  # newest first
+        return self._paged(request, items, limit)
+
+    def _public(self, row: dict) -> dict:
+        return {k: v for k, v in row.items() if not k.startswith("_")}
+
+    def _transcript_items(self) -> list[dict]:
+        items = []
+        for t in self.history.transcripts:
+            link = (f"{self.url}/v1/meetingTranscripts/{t['id']}/download?"
+                    f"meetingId={t['meetingId']}&format=")
+            items.append({**t, "vttDownloadLink": link + "vtt", "txtDownloadLink": link + "txt"})
+        return items
+
+    def _recording(self, key: str) -> Response:
+        with self._data_lock:
+            row = next((r for r in self.history.recordings if r["id"] == key), None)
+        if row is None:
+            return webex_error(404, "The requested recording could not be found.")
+        ticket = base64.b64encode(secrets.token_bytes(36)).decode()
+        expires = datetime.now(UTC) + LINK_LIFETIME
+        self.tickets[ticket] = expires
+        query = urllib.parse.urlencode({"recordid": key, "from": "MBS", "ticket": ticket,
+                                        "timestamp": int(datetime.now(UTC).timestamp() * 1000)})
+        base = f"{self.url}/nbr/MultiThreadDownloadServlet"
+        return Response.json({**self._public(row), "temporaryDirectDownloadLinks": {
+            "recordingDownloadLink": f"{base}?{query}",
+            "audioDownloadLink": f"{base}/audio.mp3?{query}",
+            "expiration": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}})
+
+    def _direct_download(self, request: Request) -> Response:
+        expiry = self.tickets.get(request.arg("ticket") or "")
+        if expiry is None or expiry < datetime.now(UTC):
+            return Response.text("<html><body>The link has expired.</body></html>", 403,
+                                 "text/html")
+        return Response(200, FAKE_MP4, {"Content-Type": "video/mp4"})
+
+    def _transcript_download(self, key: str, request: Request) -> Response:
+        transcript = next((t for t in self.history.transcripts if t["id"] == key), None)
+        if transcript is None or request.arg("format") not in ("txt", "vtt"):
+            return webex_error(404, "The requested transcript could not be found.")
+        people = [p.name for p in transcript["_people"]] or ["Speaker"]
+        lines = ["Thanks for joining, let's get started.", "I can reproduce it on my side.",
+                 "Let's capture the logs and follow up by email."]
+        if request.arg("format") == "txt":
+            body = "\n".join(f"{people[i % len(people)]}: {line}" for i, line in enumerate(lines))
+            return Response.text(body + "\n")
+        cues = [f"{i + 1}\n00:00:{i * 4:02d}.000 --> 00:00:{i * 4 + 3:02d}.500\n"
+                f"{people[i % len(people)]}: {line}\n" for i, line in enumerate(lines)]
+        return Response.text("WEBVTT\n\n" + "\n".join(cues), content_type="text/vtt")
+
+    def malformed_body(self) -> Response:
+        return Response(200, b'{"items": [{"id": "Y2lzY29zcGFyazovL3VzL0VWRU5UL',
+                        {"Content-Type": "application/json"})
+
+
+def _max(value: str | None, ceiling: int) -> int:
+    if value is None:
+        return ceiling
+    if not value.isdigit() or not 1 <= int(value) <= ceiling:
+        raise ValueError(f"max must be between 1 and {ceiling}, inclusive (got {value!r}).")
+    return int(value)
+
+
+def _matches(event: dict, request: Request) -> bool:
+    return all(request.arg(name) in (None, event.get(name))
+               for name in ("resource", "type", "actorId"))
+
+
+def _cursor(value: str | None) -> int | None:
+    if value is None:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(value.encode()).decode())
+    except (ValueError, TypeError):
+        return None
+
+
+def start_demo(workdir: Path, name: str = "webex-demo") -> DemoSource:
+    sim = WebexSimulator()
+    url = sim.start()
+    return DemoSource(sim, "webex", name, url, {}, sim.token)
+

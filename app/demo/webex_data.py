@@ -1,0 +1,358 @@
+"""A support team's month in Webex: meetings with chat, recordings and transcripts, Webex
+Calling CDR events, and space messages, generated from a seed.
+
+Shapes follow seed 003 (List Events: ``data`` carries ``meetingId``, the yes/no flags as
+strings, telephony fields as strings with the vendor's ``corelationId`` spelling) and the
+Access Meeting Resources Guide samples (recordings, transcripts, meeting ended data).
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+ORG = "Northwind Traders"
+DOMAIN = "northwindtraders.com"
+SITE = "northwindtraders.webex.com"
+ORG_ID = base64.b64encode(b"ciscospark://us/ORGANIZATION/5b1c9e2a-7d43-4c8e-9f10-2a6b3c4d5e6f"
+                          ).decode().rstrip("=")
+TEAM = ["Olivia Martin", "Ethan Walker", "Sofia Alvarez", "Noah Patel", "Chloe Dubois",
+        "Lucas Meyer", "Amara Okoye", "Ryan Fitzgerald", "Yuki Tanaka", "Isabel Santos"]
+CUSTOMERS = [("Dana Whitfield", "contoso.com"), ("Marco Bianchi", "fabrikam.com"),
+             ("Helen Park", "adventure-works.com"), ("Samuel Osei", "tailspintoys.com"),
+             ("Greta Lindholm", "wingtiptoys.com"), ("Victor Chen", "litwareinc.com"),
+             ("Fatima Al-Sayed", "proseware.com"), ("Tom Kowalski", "woodgrovebank.com")]
+MEETINGS = [("Support daily standup", 15, False, False, 0.9),
+            ("Escalation review: {company}", 45, True, True, 0.5),
+            ("Onboarding call with {company}", 60, True, True, 0.35),
+            ("Tier 2 troubleshooting session", 30, True, False, 0.4),
+            ("Weekly support metrics", 30, False, True, 0.2),
+            ("Customer QBR – {company}", 50, True, True, 0.15)]
+CHAT = ["Can everyone see my screen?", "Sharing the ticket link in the chat now.",
+        "The customer confirmed the workaround fixed it.", "I'll take the action item.",
+        "Logs are uploaded to the case.", "Can we get the recording afterwards?",
+        "Next step: patch on Thursday's maintenance window.", "Thanks all!",
+        "Escalating to engineering with the HAR file.", "Dropping off for another call."]
+SPACE_TEXT = ["New P1 from {company}: login loop after SSO change.",
+              "Who can cover the queue 12-1?", "KB article updated with the new steps.",
+              "Heads up: carrier outage in the Midwest, expect dropped calls.",
+              "Ticket closed, customer happy.", "Can someone review my reply to {company}?",
+              "Reminder: training at 3pm.", "Shift handover notes posted."]
+CALL_TYPES = ["SIP_NATIONAL", "SIP_ENTERPRISE", "SIP_TOLLFREE", "SIP_MOBILE",
+              "SIP_INTERNATIONAL", "SIP_INBOUND"]
+
+
+def webex_id(kind: str, value: str) -> str:
+    """Webex ids are base64 of ``ciscospark://us/KIND/uuid`` without padding."""
+    return base64.b64encode(f"ciscospark://us/{kind}/{value}".encode()).decode().rstrip("=")
+
+
+def webex_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + \
+        f"{moment.microsecond // 1000:03d}Z"
+
+
+def _seconds(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Person:
+    name: str
+    email: str
+    person_id: str
+    extension: str = ""
+    number: str = ""
+
+    def card(self) -> dict[str, str]:
+        return {"personId": self.person_id, "displayName": self.name, "email": self.email}
+
+
+@dataclass
+class History:
+    """Everything the simulator serves: events, and recordings/transcripts by meeting."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    recordings: list[dict[str, Any]] = field(default_factory=list)
+    transcripts: list[dict[str, Any]] = field(default_factory=list)
+
+
+class WebexGenerator:
+    def __init__(self, seed: int = 3) -> None:
+        self.rng = random.Random(seed)
+        self.team = [self._person(n, DOMAIN, i) for i, n in enumerate(TEAM)]
+        self.customers = [self._person(n, d, None) for n, d in CUSTOMERS]
+        self.rooms = [webex_id("ROOM", self._uuid()) for _ in range(4)]
+
+    def _uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def _person(self, name: str, domain: str, index: int | None) -> Person:
+        first, last = name.lower().split(" ", 1)
+        email = f"{first}.{last.replace(' ', '').replace('-', '')}@{domain}"
+        person = Person(name, email, webex_id("PEOPLE", self._uuid()))
+        if index is not None:
+            person.extension = str(2100 + index)
+            person.number = f"+1312555{2100 + index:04d}"
+        return person
+
+    def event(self, resource: str, kind: str, actor: Person | None, created: datetime,
+              data: dict[str, Any]) -> dict[str, Any]:
+        return {"id": webex_id("EVENT", self._uuid()), "resource": resource, "type": kind,
+                "appId": "null",  # the seed's example sends the string "null"
+                "actorId": actor.person_id if actor else webex_id("PEOPLE", self._uuid()),
+                "orgId": ORG_ID, "created": webex_time(created), "data": data}
+
+    # -- the month ---------------------------------------------------------------------------
+
+    def month(self, end: datetime, days: int = 30) -> History:
+        history = History()
+        day = (end - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+        while day < end:
+            if day.weekday() < 5:
+                self._business_day(day, end, history)
+            day += timedelta(days=1)
+        history.events.sort(key=lambda e: e["created"])
+        return history
+
+    def _business_day(self, day: datetime, end: datetime, history: History) -> None:
+        rng = self.rng
+        for title, minutes, rec, tra, chance in MEETINGS:
+            if rng.random() < chance:
+                start = day + timedelta(hours=rng.uniform(13.5, 21.5))
+                if start + timedelta(minutes=minutes + 10) < end:
+                    self.meeting(title, start, minutes, rec, tra, history)
+        for _ in range(rng.randint(25, 45)):
+            start = day + timedelta(hours=rng.uniform(13, 23))
+            if start + timedelta(minutes=30) < end:
+                history.events.extend(self.call(start))
+        for _ in range(rng.randint(10, 25)):
+            moment = day + timedelta(hours=rng.uniform(12, 24))
+            if moment < end:
+                history.events.append(self.space_message(moment))
+
+    def meeting(self, title: str, start: datetime, minutes: int, recording: bool,
+                transcription: bool, history: History) -> str:
+        rng = self.rng
+        customer = rng.choice(self.customers)
+        with_customer = "{company}" in title
+        company = customer.email.split("@")[1].split(".")[0].replace("-", " ").title()
+        title = title.format(company=company)
+        host = rng.choice(self.team)
+        attendees = [a for a in rng.sample(self.team, rng.randint(2, 5)) if a is not host]
+        if with_customer:
+            attendees.append(customer)
+        recording = recording and rng.random() < 0.8
+        transcription = transcription and rng.random() < 0.7
+        chat = rng.random() < 0.3
+        series = uuid.UUID(int=rng.getrandbits(128)).hex
+        meeting_id = f"{series}_I_{rng.randrange(10**17, 10**18)}"
+        end = start + timedelta(minutes=minutes * rng.uniform(0.7, 1.3))
+        flags = {"recordingEnabled": _yes(recording), "transcriptionEnabled": _yes(transcription),
+                 "hasPostMeetingsChat": _yes(chat)}
+        for _ in range(rng.randint(0, 6)):
+            sender = rng.choice([host, *attendees])
+            moment = start + (end - start) * rng.random()
+            history.events.append(self.event("meetingMessages", "created", sender, moment, {
+                "id": webex_id("MEETING_MESSAGE", self._uuid()), "meetingId": meeting_id,
+                "text": rng.choice(CHAT), "personId": sender.person_id,
+                "personEmail": sender.email, "created": webex_time(moment), **flags}))
+        history.events.append(self.event("meetings", "ended", host, end + timedelta(seconds=2), {
+            "id": meeting_id, "meetingId": meeting_id, "meetingSeriesId": series,
+            "title": title, "meetingType": "meeting", "state": "ended", "timezone": "UTC",
+            "start": _seconds(start), "end": _seconds(end), "siteUrl": SITE,
+            "hostUserId": host.person_id, "hostEmail": host.email, "host": host.card(),
+            "attendees": [a.card() for a in attendees], **flags}))
+        if recording:
+            history.recordings.append(self.recording(meeting_id, series, title, start, end, host))
+        if transcription:
+            created = end + timedelta(minutes=rng.uniform(2, 9))
+            transcript = {"id": f"{self._uuid()}_M_{series}", "meetingId": meeting_id,
+                          "meetingTopic": title, "siteUrl": SITE, "startTime": _seconds(start),
+                          "_ready": created, "_people": [host, *attendees]}
+            history.transcripts.append(transcript)
+            history.events.append(self.event("meetingTranscripts", "created", host, created, {
+                "id": transcript["id"], "meetingId": meeting_id, "created": webex_time(created),
+                **flags}))
+        return meeting_id
+
+    def recording(self, meeting_id: str, series: str, title: str, start: datetime,
+                  end: datetime, host: Person) -> dict[str, Any]:
+        rng = self.rng
+        duration = int((end - start).total_seconds())
+        key = uuid.UUID(int=rng.getrandbits(128)).hex
+        ready = end + timedelta(minutes=rng.uniform(1, 6))
+        return {
+            "_ready": ready,
+            "id": key, "meetingId": meeting_id,
+            "scheduledMeetingId": f"{series}_{start.strftime('%Y%m%dT%H%M00Z')}",
+            "meetingSeriesId": series, "topic": title,
+            "createTime": _seconds(ready),
+            "timeRecorded": _seconds(start + timedelta(seconds=rng.uniform(5, 90))),
+            "siteUrl": SITE, "hostEmail": host.email,
+            "downloadUrl": f"https://{SITE}/northwindtraders/lsr.php?RCID={uuid.UUID(int=rng.getrandbits(128)).hex}",
+            "playbackUrl": f"https://{SITE}/northwindtraders/ldr.php?RCID={uuid.UUID(int=rng.getrandbits(128)).hex}",
+            "password": "".join(rng.choice("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+                                for _ in range(8)),
+            "format": "MP4", "serviceType": "MeetingCenter", "durationSeconds": duration,
+            "sizeBytes": duration * rng.randint(9000, 16000), "shareToMe": False,
+            "integrationTags": [], "status": "available",
+        }
+
+    def call(self, start: datetime) -> list[dict[str, Any]]:
+        """One Webex Calling call: a CDR event per leg, sharing the correlation id."""
+        rng = self.rng
+        agent = rng.choice(self.team)
+        inbound = rng.random() < 0.6
+        internal = rng.random() < 0.15
+        outside = f"+1{rng.choice(['312', '773', '415', '646', '214'])}555{rng.randrange(10000):04d}"
+        other = rng.choice([p for p in self.team if p is not agent]) if internal else None
+        calling = other.number if other else outside
+        caller, callee = (calling, agent.number) if inbound or internal else (agent.number, outside)
+        answered = rng.random() < (0.93 if inbound else 0.75)
+        duration = int(rng.lognormvariate(5.0, 0.9)) if answered else 0
+        ring = rng.uniform(2, 18)
+        answer = start + timedelta(seconds=ring) if answered else None
+        transfer = answer + timedelta(seconds=duration * rng.uniform(0.3, 0.8)) \
+            if answered and rng.random() < 0.12 else None
+        correlation = self._uuid()
+        legs = []
+        owners = [("TERMINATING", agent)] if inbound and not internal else [("ORIGINATING", agent)]
+        if internal:
+            owners = [("ORIGINATING", other), ("TERMINATING", agent)]
+        for direction, owner in owners:
+            data = {
+                "corelationId": correlation,  # sic: the seed spells it so
+                "callType": "SIP_ENTERPRISE" if internal else rng.choice(CALL_TYPES),
+                "userId": owner.person_id, "userType": "User", "callDirection": direction,
+                "isCallAnswered": "true" if answered else "false",
+                "callDurationSeconds": str(duration), "callStartTime": webex_time(start),
+                "callAnswerTime": webex_time(answer) if answer else "",
+                "callTransferTime": webex_time(transfer) if transfer else "",
+                "callingNumber": caller, "callingLineId": owner.extension if caller == owner.number else "",
+                "calledNumber": callee, "calledLineId": owner.extension if callee == owner.number else "",
+                "dialedDigits": callee.removeprefix("+1") if direction == "ORIGINATING" else "",
+                "callRedirectingNumber": "", "callRedirectedReason": "",
+            }
+            created = start + timedelta(seconds=ring + duration + rng.uniform(1, 20))
+            data["created"] = webex_time(created)
+            legs.append(self.event("telephony_calls", "created", owner, created, data))
+        return legs
+
+    def space_message(self, moment: datetime) -> dict[str, Any]:
+        rng = self.rng
+        sender = rng.choice(self.team)
+        company = rng.choice(CUSTOMERS)[1].split(".")[0].title()
+        kind = rng.choices(["messages", "memberships"], [9, 1])[0]
+        data: dict[str, Any] = {"id": webex_id("MESSAGE", self._uuid()),
+                                "roomId": rng.choice(self.rooms), "roomType": "group",
+                                "personId": sender.person_id, "personEmail": sender.email,
+                                "created": webex_time(moment)}
+        if kind == "messages":
+            data["text"] = rng.choice(SPACE_TEXT).format(company=company)
+        else:
+            data["id"] = webex_id("MEMBERSHIP", self._uuid())
+            data["isModerator"] = False
+        return self.event(kind, "created", sender, moment, data)
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+# -- the vendor's own examples -------------------------------------------------------------
+
+#: Seed 003's example event, verbatim: a messages event whose data carries a meetingId
+#: (so it groups into that meeting) and every documented field, telephony ones included.
+SEED_EVENT: dict[str, Any] = {
+    "id": "Y2lzY29zcGFyazovL3VzL0VWRU5UL2JiY2ViMWFkLTQzZjEtM2I1OC05MTQ3LWYxNGJiMGM0ZDE1NAo",
+    "resource": "messages", "type": "created", "appId": "null",
+    "actorId": "Y2lzY29zcGFyazovL3VzL1BFT1BMRS9mNWIzNjE4Ny1jOGRkLTQ3MjctOGIyZi1mOWM0NDdmMjkwNDY",
+    "orgId": "OTZhYmMyYWEtM2RjYy0xMWU1LWExNTItZmUzNDgxOWNkYzlh",
+    "created": "2016-05-16T21:34:59.324Z",
+    "data": {
+        "id": "Y2lzY29zcGFyazovL3VzL01FU1NBR0UvOTJkYjNiZTAtNDNiZC0xMWU2LThhZTktZGQ1YjNkZmM1NjVk",
+        "roomId": "Y2lzY29zcGFyazovL3VzL1JPT00vYmJjZWIxYWQtNDNmMS0zYjU4LTkxNDctZjE0YmIwYzRkMTU0",
+        "roomType": "group",
+        "orgId": "Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi9jZTg2MWZiYS02ZTJmLTQ5ZjktOWE4NC1iMzU0MDA4ZmFjOWU",
+        "text": "PROJECT UPDATE - A new project plan has been published on Box: "
+                "http://box.com/s/lf5vj. The PM for this project is Mike C. and the "
+                "Engineering Manager is Jane W.",
+        "personId": "Y2lzY29zcGFyazovL3VzL1BFT1BMRS9mNWIzNjE4Ny1jOGRkLTQ3MjctOGIyZi1mOWM0NDdmMjkwNDY",
+        "personEmail": "matt@example.com",
+        "meetingId": "16ce696f75844d24b2d4fab04b4419af_I_183979003076423608",
+        "creatorId": "Y2lzY29zcGFyazovL3VzL1BFT1BMRS82YWE2ZGE5OS0xYzdlLTQ4MWItODY3YS03MWY2NTIwNDk0MzM",
+        "transcriptionEnabled": "yes", "recordingEnabled": "yes", "hasPostMeetingsChat": "yes",
+        "corelationId": "fdda8613-d34b-424c-8c6a-44ff2e19379c", "callType": "SIP_ENTERPRISE",
+        "userId": "Y2lzY29zcGFyazovL3VzL1BFT1BMRS8zZjEwMTU1NC04ZGJjLTQyMmUtOGEzZC1kYTk1YTI3NWZlNzU",
+        "userType": "User", "callDirection": "ORIGINTATING", "isCallAnswered": "true",
+        "callDurationSeconds": "192", "callStartTime": "2023-02-08T06:12:43.976Z",
+        "callAnswerTime": "2023-02-08T06:12:47.012Z",
+        "callTransferTime": "2023-02-08T06:15:19.112Z", "callingNumber": "910481234",
+        "callingLineId": "211", "calledNumber": "4089671221", "calledLineId": "219",
+        "dialedDigits": "123", "callRedirectingNumber": "", "callRedirectedReason": "",
+        "created": "2016-05-16T21:34:59.324Z",
+    },
+}
+
+TELEPHONY_FIELDS = ("corelationId", "callType", "userId", "userType", "callDirection",
+                    "isCallAnswered", "callDurationSeconds", "callStartTime", "callAnswerTime",
+                    "callTransferTime", "callingNumber", "callingLineId", "calledNumber",
+                    "calledLineId", "dialedDigits", "callRedirectingNumber",
+                    "callRedirectedReason")
+
+
+def seed_call_event() -> dict[str, Any]:
+    """The seed's telephony fields as the call event they describe (resource
+    ``telephony_calls``, issue 4), created when the seed's call ended."""
+    data = {k: SEED_EVENT["data"][k] for k in TELEPHONY_FIELDS}
+    data["created"] = "2023-02-08T06:15:56.012Z"
+    return {**SEED_EVENT, "id": SEED_EVENT["id"][:-4] + "Q0FMTA", "resource": "telephony_calls",
+            "created": data["created"], "data": data}
+
+
+#: The Access Meeting Resources Guide's meeting (samples/webex_meeting_ended_webhook_sample),
+#: its recording and transcript (webex_recordings_list_sample, ..._meetingTranscripts_...).
+SAMPLE_MEETING = {
+    "id": "501e995485e2460bb129410116757b13_I_194316955237236650", "meetingType": "meeting",
+    "timezone": "UTC", "start": "2021-05-14T20:25:19Z", "end": "2021-05-14T20:26:54Z",
+    "hostUserId": "Y2lzY29zcGFyazovL3VzL1BFT1BMRS9hYzAxZjUzMi1kMDIyLTRmOGUtYTQ5NC1mMGE0ZDc5ZTUyMjc",
+    "state": "ended", "hostEmail": "spouliottes@gmail.com",
+    "siteUrl": "spouliottes-test.webex.com", "orgId": "55c5ae3f-8d7f-427b-a4f9-5e3cb3dddf7b",
+}
+SAMPLE_RECORDING = {
+    "id": "724a81a697201039a976005056819cde",
+    "meetingId": "501e995485e2460bb129410116757b13_I_194316955237236650",
+    "scheduledMeetingId": "501e995485e2460bb129410116757b13_20210514T203000Z",
+    "meetingSeriesId": "501e995485e2460bb129410116757b13",
+    "topic": "Test meeting-20210514 2025-1", "createTime": "2021-05-14T20:28:53Z",
+    "siteUrl": "spouliottes-test.webex.com",
+    "downloadUrl": "https://spouliottes-test.webex.com/spouliottes-test/lsr.php?RCID=77ab059a6b6512550d6a3ddafeea57aa",
+    "playbackUrl": "https://spouliottes-test.webex.com/spouliottes-test/ldr.php?RCID=6197666928e747419d239f3cfdee3e49",
+    "password": "tA3hwXUm", "format": "MP4", "durationSeconds": 85, "sizeBytes": 4982263,
+    "shareToMe": False,
+}
+SAMPLE_TRANSCRIPT = {
+    "id": "a5038f0b-320a-456f-a51f-7541eeb0eae5_M_501e995485e2460bb129410116757b13",
+    "meetingId": "501e995485e2460bb129410116757b13_I_194316955237236650",
+    "startTime": "2021-05-14T20:25:22Z",
+}
+
+
+def sample_history() -> History:
+    """The vendor's examples as a history: the seed event, its call, the guide's meeting."""
+    ended = {"id": "Y2lzY29zcGFyazovL3VzL0VWRU5UL3NhbXBsZS1tZWV0aW5nLWVuZGVk",
+             "resource": "meetings", "type": "ended", "appId": "null",
+             "actorId": SAMPLE_MEETING["hostUserId"], "orgId": SAMPLE_MEETING["orgId"],
+             "created": "2021-05-14T20:26:55.120Z",
+             "data": {**SAMPLE_MEETING, "meetingId": SAMPLE_MEETING["id"],
+                      "title": SAMPLE_RECORDING["topic"], "recordingEnabled": "yes",
+                      "transcriptionEnabled": "yes", "hasPostMeetingsChat": "no"}}
+    ready = datetime(2021, 5, 14, 20, 28, 53, tzinfo=UTC)
+    transcript = {**SAMPLE_TRANSCRIPT, "_ready": ready, "_people": []}
+    return History(events=[SEED_EVENT, seed_call_event(), ended],
+                   recordings=[{**SAMPLE_RECORDING, "_ready": ready}], transcripts=[transcript])

@@ -1,0 +1,257 @@
+"""Webex compliance events, grouped into meetings, calls and single-event sessions, with
+meeting recordings and transcripts (seed 003, samples/webex.md).
+
+``GET /v1/events`` is read by ``from``/``to`` with ``max=1000``, following the ``Link:
+rel="next"`` header to the end: the server silently caps ``max`` and tells no total, so
+counting pages would stop early. Every sync re-reads a short overlap before its high-water
+mark and upserts by event id.
+
+Sessions span pages and syncs, so the source keeps, in the checkpoint, a summary of each
+meeting or call that may still grow (events within a few hours of the page being read or
+of the range's end) and merges new events into it; see ``webex_parse``. The choice over
+re-reading the cache: a source never touches the store, and the summary is small. A session
+whose events arrive further apart than that horizon is rebuilt from the later events alone
+(its events and artifacts stay; the row shows what those events say).
+
+Meetings with recording or transcription on get their recordings and transcripts listed
+when their events are read; what is not there yet (recordings appear minutes after a
+meeting ends) is asked for again on the next syncs for two days.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import requests
+
+from app.http import SourceError, parse_json
+from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
+from app.sources.cloud import follow_links, link_header_next, raw_row
+from app.sources.webex_parse import (
+    build_session,
+    make_event,
+    merge,
+    new_summary,
+    recording_artifact,
+    session_key,
+    transcript_artifacts,
+)
+from app.timeutil import format_utc, parse_utc, utc_now
+
+OVERLAP = timedelta(minutes=15)
+PAGE_MAX = 1000  # seed 003: "between 1 and 1000, inclusive"
+ARTIFACT_WAIT = timedelta(hours=48)
+#: How long after its last event a session may still receive events (and stays in memory).
+HORIZON = {"meeting": timedelta(hours=12), "call": timedelta(hours=1)}
+
+
+def error_message(response: requests.Response) -> str | None:
+    """Webex's ``{"message", "errors": [{"description"}], "trackingId"}`` (samples/webex.md)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not body.get("message"):
+        return None
+    tracking = body.get("trackingId") or response.headers.get("TrackingID")
+    return f"{body['message']}" + (f" (trackingId {tracking})" if tracking else "")
+
+
+def _fix_next(link: str | None) -> str | None:
+    """Drop the errant ``max=null`` old Webex next links carried, which fails the next
+    request as-is (WebexPythonSDK ``_fix_next_url``; samples/webex.md)."""
+    if not link or "max=null" not in link:
+        return link
+    parts = urllib.parse.urlsplit(link)
+    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+             if not (k == "max" and v == "null")]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+class Memory:
+    """Summaries of sessions that may still grow, and meetings awaiting artifacts."""
+
+    def __init__(self, checkpoint: dict | None) -> None:
+        checkpoint = checkpoint or {}
+        self.open: dict[str, dict[str, Any]] = dict(checkpoint.get("open") or {})
+        self.awaiting: dict[str, str] = dict(checkpoint.get("awaiting") or {})
+        self.checked: set[str] = set()  # meetings whose artifacts this sync already listed
+
+    def state(self) -> dict[str, Any]:
+        return {"open": self.open, "awaiting": self.awaiting}
+
+    def prune(self, low: str | None, high: str | None, range_end: str) -> None:
+        """Keep summaries near the page just read, near the range's end, or awaiting."""
+        keep = {}
+        for key, summary in self.open.items():
+            horizon = HORIZON.get(summary["type"], timedelta(0))
+            last, first = parse_utc(summary["last"]), parse_utc(summary["first"])
+            near_page = low is not None and last >= parse_utc(low) - horizon \
+                and first <= parse_utc(high) + horizon
+            if near_page or last >= parse_utc(range_end) - horizon or key in self.awaiting:
+                keep[key] = summary
+        self.open = keep
+
+
+class WebexSource(Source):
+    kind = "webex"
+    secret_label = "access token"
+    default_url = "https://webexapis.com"
+
+    def __init__(self, config, secret: str) -> None:
+        super().__init__(config, secret)
+        self.api = self.http(headers={"Authorization": f"Bearer {secret}"},
+                             error_message=error_message)
+
+    def _list(self, url: str) -> tuple[dict[str, Any], str | None]:
+        response = self.api.get(url)
+        body = parse_json(response, f"Webex {urllib.parse.urlsplit(url).path}")
+        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            raise SourceError("Webex answered without an 'items' list")
+        return body, _fix_next(link_header_next(response))
+
+    def test(self) -> str:
+        body, _ = self._list("/v1/events?max=1")
+        return f"token accepted; compliance events readable ({len(body['items'])} listed)"
+
+    def resources(self) -> list[str]:
+        return ["events"]
+
+    # -- events -----------------------------------------------------------------------------
+
+    def pages(self, resource: str, checkpoint: dict | None, request: SyncRequest,
+              cancel: CancelToken) -> Iterator[Page]:
+        plan = RangePlan(checkpoint, request, overlap=OVERLAP)
+        memory = Memory(checkpoint)
+        if memory.awaiting:
+            yield self._awaited_artifacts(plan, memory, cancel)
+        for rng in plan.ranges():
+            first = rng["state"].get("next") or self._events_url(rng)
+            for linked in follow_links(first, self._list, cancel, what="Webex events"):
+                page = self._events_page(linked.body["items"], memory, cancel)
+                times = [e.time for e in page.events]
+                if linked.next_url is None:  # the range is done: keep only its recent end
+                    times = []
+                memory.prune(min(times, default=None), max(times, default=None), rng["to"])
+                done = plan.finish(rng) if linked.next_url is None else \
+                    plan.update(rng, {"next": linked.next_url})
+                page.checkpoint = {**done, **memory.state()}
+                yield page
+
+    def _events_url(self, rng: dict) -> str:
+        # ``to`` is the plan's "now", already past: Webex refuses a ``to`` in the future.
+        params = {"from": rng["from"], "to": rng["to"], "max": PAGE_MAX}
+        query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+        return f"/v1/events?{query}"
+
+    def _events_page(self, items: list[Any], memory: Memory, cancel: CancelToken) -> Page:
+        page = Page("events", None, raw={"events": []})
+        groups: dict[str, tuple[str, list[dict]]] = {}
+        for item in items:
+            if isinstance(item, dict) and item.get("id") and item.get("created"):
+                key, kind = session_key(item)
+                groups.setdefault(key, (kind, []))[1].append(item)
+                page.raw["events"].append(raw_row(str(item["id"]), item))
+        for key, (kind, events) in groups.items():
+            summary = memory.open.get(key)
+            fresh = summary is None
+            summary = summary or new_summary(kind)
+            for event in events:
+                merge(summary, event)
+            page.events.extend(make_event(key, event) for event in events)
+            if kind == "meeting":
+                self._meeting_artifacts(key, summary, memory, page, cancel)
+            defining = fresh or any(e.get("resource") == "meetings" for e in events)
+            raw = json.dumps(events, ensure_ascii=False) if defining else None
+            page.sessions.append(build_session(key, summary, raw))
+            if kind in HORIZON:
+                memory.open[key] = summary
+        page.items = len(page.raw["events"])
+        return page
+
+    # -- artifacts --------------------------------------------------------------------------
+
+    def _meeting_artifacts(self, meeting_id: str, summary: dict[str, Any], memory: Memory,
+                           page: Page, cancel: CancelToken) -> None:
+        """List a meeting's recordings and transcripts once per sync when it had them on."""
+        flags = summary["flags"]
+        wanted = flags.get("recordingEnabled") or flags.get("transcriptionEnabled")
+        if not wanted or meeting_id in memory.checked:
+            return
+        memory.checked.add(meeting_id)
+        cancel.check()
+        quoted = urllib.parse.quote(meeting_id)
+        if flags.get("recordingEnabled"):
+            found = self._all(f"/v1/recordings?meetingId={quoted}&max=100", cancel)
+            summary["found"]["recording"] = len(found)
+            page.artifacts.extend(recording_artifact(meeting_id, r, self.api.base_url)
+                                  for r in found)
+            page.raw.setdefault("recordings", []).extend(raw_row(str(r["id"]), r) for r in found)
+        if flags.get("transcriptionEnabled"):
+            found = self._all(f"/v1/meetingTranscripts?meetingId={quoted}&max=100", cancel)
+            summary["found"]["transcript"] = len(found)
+            for item in found:
+                page.artifacts.extend(transcript_artifacts(meeting_id, item))
+            page.raw.setdefault("meeting_transcripts", []).extend(
+                raw_row(str(t["id"]), t) for t in found)
+        self._await_if_missing(meeting_id, summary, memory)
+
+    def _all(self, url: str, cancel: CancelToken) -> list[dict[str, Any]]:
+        return [item for linked in follow_links(url, self._list, cancel, what="Webex listing")
+                for item in linked.body["items"] if isinstance(item, dict) and item.get("id")]
+
+    def _await_if_missing(self, meeting_id: str, summary: dict, memory: Memory) -> None:
+        flags, found = summary["flags"], summary["found"]
+        missing = (flags.get("recordingEnabled") and not found["recording"]) or \
+            (flags.get("transcriptionEnabled") and not found["transcript"])
+        deadline = format_utc(parse_utc(summary["last"]) + ARTIFACT_WAIT)
+        if missing and deadline > format_utc(utc_now()):
+            memory.awaiting[meeting_id] = deadline
+        else:
+            memory.awaiting.pop(meeting_id, None)
+
+    def _awaited_artifacts(self, plan: RangePlan, memory: Memory, cancel: CancelToken) -> Page:
+        """Recordings and transcripts that were not ready when their meeting was read."""
+        page = Page("recordings", None)
+        for meeting_id in list(memory.awaiting):
+            summary = memory.open.get(meeting_id)
+            if summary is None or memory.awaiting[meeting_id] < format_utc(utc_now()):
+                memory.awaiting.pop(meeting_id)
+                continue
+            self._meeting_artifacts(meeting_id, summary, memory, page, cancel)
+            page.sessions.append(build_session(meeting_id, summary, None))
+        page.checkpoint = {**plan.checkpoint(), **memory.state()}
+        return page
+
+    def open_download(self, artifact: dict) -> requests.Response:
+        """Stream an artifact. A recording's direct link is fetched fresh from its details
+        now (those links expire within hours); it carries its own ticket, so the token is
+        not sent to the download host."""
+        url = artifact["url"]
+        if not self._is_api(url):
+            raise SourceError(f"refusing to send the Webex token to {_origin(url)}")
+        if artifact.get("kind") != "recording":
+            return self.api.get(url, stream=True)
+        details = parse_json(self.api.get(url), "Webex recording details")
+        link = (details.get("temporaryDirectDownloadLinks") or {}).get("recordingDownloadLink")
+        if not link:
+            raise SourceError("Webex gave no download link for this recording (the token "
+                              "may lack the recordings scope)")
+        for ticket in urllib.parse.parse_qs(urllib.parse.urlsplit(link).query).get("ticket", []):
+            self.redactor.add(ticket)
+        return self.http(base_url=_origin(link)).get(link, stream=True)
+
+    def _is_api(self, url: str) -> bool:
+        return _origin(url) == _origin(self.api.base_url)
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+SOURCE = WebexSource

@@ -1,0 +1,296 @@
+"""Webex events, meetings, calls and artifacts against the loopback Webex simulator."""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import urllib.parse
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+from app.demo.webex import WebexSimulator
+from app.demo.webex_data import (
+    SAMPLE_MEETING,
+    SAMPLE_RECORDING,
+    SAMPLE_TRANSCRIPT,
+    SEED_EVENT,
+)
+from app.model import SourceConfig
+from app.sources import create_source
+from app.sources.webex_parse import session_key
+from app.store import queries
+from app.store.cache import Store
+from app.sync import sync_sources
+from app.timeutil import iso_utc
+from tests.conftest import FIXTURES, files_containing
+
+SEED_MEETING = "16ce696f75844d24b2d4fab04b4419af_I_183979003076423608"
+SEED_CALL = "fdda8613-d34b-424c-8c6a-44ff2e19379c"
+
+
+@pytest.fixture
+def sim():
+    simulator = WebexSimulator(days=7, page_cap=37)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+def config(sim: WebexSimulator, name: str = "webex") -> SourceConfig:
+    return SourceConfig(name, "webex", sim.url)
+
+
+def sync(data_dir: Path, *sims: WebexSimulator, names: tuple[str, ...] = ("webex", "other")):
+    tokens = {name: s.token for name, s in zip(names, sims, strict=False)}
+    configs = [config(s, name) for name, s in zip(names, sims, strict=False)]
+    return sync_sources(data_dir / "cache.db", configs, secret_for=lambda c: tokens[c.name])
+
+
+def db(data_dir: Path) -> sqlite3.Connection:
+    return sqlite3.connect(data_dir / "cache.db")
+
+
+def checkpoint(data_dir: Path) -> dict:
+    store = Store(data_dir / "cache.db")
+    try:
+        return store.checkpoint("webex", "events")
+    finally:
+        store.close()
+
+
+def counts(data_dir: Path) -> tuple[int, int]:
+    with db(data_dir) as conn:
+        return (conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0],
+                conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+
+def test_first_sync_lands_every_event_once_following_link_to_the_end(sim, data_dir):
+    [result] = sync(data_dir, sim)
+    assert result.ok, result.error
+    events = sim.history.events
+    with db(data_dir) as conn:
+        stored = [r[0] for r in conn.execute("SELECT event_id FROM events")]
+        sessions = {r[0] for r in conn.execute("SELECT session_id FROM sessions")}
+    assert sorted(stored) == sorted(e["id"] for e in events)
+    assert sessions == {session_key(e)[0] for e in events}
+    # max=1000 was asked, 37 came per page: every page was reached through Link alone.
+    listing = sim.requests_to("/v1/events")
+    assert len(listing) == math.ceil(len(events) / 37)
+    assert "max=1000" in listing[0] and all("cursor=" in t for t in listing[1:])
+    # A re-sync doubles nothing.
+    assert sync(data_dir, sim)[0].ok
+    assert counts(data_dir) == (len(sessions), len(events))
+
+
+def test_meetings_are_whole_though_their_events_span_pages(sim, data_dir):
+    assert sync(data_dir, sim)[0].ok
+    ended = [e for e in sim.history.events if e["resource"] == "meetings"]
+    assert len(ended) > 10
+    with db(data_dir) as conn:
+        for event in ended:
+            data = event["data"]
+            session = queries.get_session(conn, "webex", data["id"])
+            assert (session["start"], session["end"]) == (iso_utc(data["start"]),
+                                                          iso_utc(data["end"]))
+            names = [a["displayName"] for a in data.get("attendees", [])]
+            if "host" in data:
+                assert session["extra"]["host"] == data["host"]["displayName"]
+                names.append(data["host"]["displayName"])
+            assert set(names) <= set(session["participants"])
+            emails = {a["email"] for a in data.get("attendees", [])}
+            assert not emails & set(session["participants"])  # listed once, by name
+            recorded = any(r["meetingId"] == data["id"] for r in sim.history.recordings)
+            assert session["has_recording"] == recorded
+            count = len(queries.list_events(conn, "webex", data["id"]))
+            assert count == sum(session_key(e)[0] == data["id"] for e in sim.history.events)
+
+
+def test_seed_examples_come_out_with_their_values(sim, data_dir):
+    # The simulator serves the vendor's own examples, as kept in tests/fixtures.
+    seed = json.loads((FIXTURES / "webex_events_seed_example.json").read_text())["items"][0]
+    assert seed == SEED_EVENT
+    listed = json.loads((FIXTURES / "webex_recordings_list_sample.json").read_text())
+    assert listed["items"][0] == SAMPLE_RECORDING
+    transcripts = json.loads((FIXTURES / "webex_meetingTranscripts_list_sample.json").read_text())
+    assert {k: transcripts["items"][0][k] for k in SAMPLE_TRANSCRIPT} == SAMPLE_TRANSCRIPT
+    webhook = json.loads((FIXTURES / "webex_meeting_ended_webhook_sample.json").read_text())
+    assert webhook["data"] == SAMPLE_MEETING
+
+    assert sync(data_dir, sim)[0].ok
+    with db(data_dir) as conn:
+        meeting = queries.get_session(conn, "webex", SEED_MEETING)
+        assert meeting["type"] == "meeting" and meeting["start"] == "2016-05-16T21:34:59.324Z"
+        assert meeting["participants"] == ["matt@example.com"]
+        extra = meeting["extra"]
+        assert extra["recordingEnabled"] and extra["transcriptionEnabled"]
+        assert extra["hasPostMeetingsChat"]
+        [event] = queries.list_events(conn, "webex", SEED_MEETING)
+        assert event["actor"] == SEED_EVENT["actorId"]
+        assert event["kind"] == "messages.created" and event["detail"].startswith(
+            "PROJECT UPDATE")
+        hits = queries.list_sessions(conn, queries.SessionFilter(search="box.com/s/lf5vj"))
+        assert [h["session_id"] for h in hits] == [SEED_MEETING]
+
+        call = queries.get_session(conn, "webex", SEED_CALL)
+        assert call["type"] == "call" and call["direction"] == "outbound"  # "ORIGINTATING"
+        assert (call["start"], call["duration_s"], call["status"]) == (
+            "2023-02-08T06:12:43.976Z", 192, "answered")
+        assert call["end"] == "2023-02-08T06:15:55.976Z"
+        assert call["participants"] == ["910481234", "4089671221"]
+        assert (call["extra"]["callAnswerTime"], call["extra"]["callTransferTime"]) == (
+            "2023-02-08T06:12:47.012Z", "2023-02-08T06:15:19.112Z")
+        assert call["extra"]["callType"] == "SIP_ENTERPRISE"
+
+        guide = queries.get_session(conn, "webex", SAMPLE_MEETING["id"])
+        assert (guide["start"], guide["end"], guide["duration_s"]) == (
+            "2021-05-14T20:25:19Z", "2021-05-14T20:26:54Z", 95)
+        assert guide["has_recording"] and guide["has_transcript"]
+        artifacts = {a["artifact_id"]: a for a in
+                     queries.list_artifacts(conn, "webex", SAMPLE_MEETING["id"])}
+        recording = artifacts[SAMPLE_RECORDING["id"]]
+        assert recording["url"] == f"{sim.url}/v1/recordings/{SAMPLE_RECORDING['id']}"
+        assert recording["view_url"] == SAMPLE_RECORDING["playbackUrl"]
+        assert recording["data"]["sizeBytes"] == 4982263
+        txt = artifacts[SAMPLE_TRANSCRIPT["id"] + ".txt"]
+        vtt = artifacts[SAMPLE_TRANSCRIPT["id"] + ".vtt"]
+        assert txt["url"].endswith("format=txt") and vtt["url"].endswith("format=vtt")
+        raw = conn.execute("SELECT _doc FROM raw_webex_events WHERE _id = ?",
+                           (SEED_EVENT["id"],)).fetchone()[0]
+        assert json.loads(raw) == SEED_EVENT
+
+
+def _hold_back(sim: WebexSimulator, meeting_id: str, resources: set[str]) -> list[dict]:
+    held = [e for e in sim.history.events
+            if e["resource"] in resources and session_key(e)[0] == meeting_id]
+    sim.history.events = [e for e in sim.history.events if e not in held]
+    return held
+
+
+def test_second_sync_reads_only_new_events_and_completes_a_running_meeting(sim, data_dir):
+    now = datetime.now(UTC)
+    meeting_id = sim.add_meeting(now - timedelta(hours=1), 30)
+    late = _hold_back(sim, meeting_id, {"meetings", "meetingTranscripts"})  # still running
+    recording = next(r for r in sim.history.recordings if r["meetingId"] == meeting_id)
+    recording["_ready"] = now + timedelta(days=1)
+    assert sync(data_dir, sim)[0].ok
+    hwm = checkpoint(data_dir)["hwm"]
+    with db(data_dir) as conn:
+        running = queries.get_session(conn, "webex", meeting_id)
+    if running is not None:  # it had chat before the first sync
+        assert running["end"] is None and not running["has_recording"]
+    for event in late:
+        event["created"] = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    sim.add_events(late)
+    recording["_ready"] = now
+    sim.requests.clear()
+    assert sync(data_dir, sim)[0].ok
+    listing = sim.requests_to("/v1/events")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(listing[0]).query)
+    assert datetime.fromisoformat(query["from"][0]) == \
+        datetime.fromisoformat(hwm) - timedelta(minutes=15)
+    assert len(listing) == 1  # only the last minutes: one page
+    data = next(e for e in late if e["resource"] == "meetings")["data"]
+    with db(data_dir) as conn:
+        session = queries.get_session(conn, "webex", meeting_id)
+        assert session["end"] == iso_utc(data["end"]) and session["has_recording"]
+        assert data["host"]["displayName"] in session["participants"]
+        if running is not None:
+            assert set(running["participants"]) - {a["email"] for a in data["attendees"]} \
+                <= set(session["participants"])
+    assert counts(data_dir)[1] == len(sim.history.events)
+
+
+def test_a_recording_not_ready_yet_is_fetched_by_a_later_sync(sim, data_dir):
+    meeting_id = sim.add_meeting(datetime.now(UTC) - timedelta(hours=2), 30,
+                                 transcription=False)
+    recording = next(r for r in sim.history.recordings if r["meetingId"] == meeting_id)
+    recording["_ready"] = datetime.now(UTC) + timedelta(hours=1)
+    assert sync(data_dir, sim)[0].ok
+    assert meeting_id in checkpoint(data_dir)["awaiting"]
+    with db(data_dir) as conn:
+        assert not queries.get_session(conn, "webex", meeting_id)["has_recording"]
+    recording["_ready"] = datetime.now(UTC)
+    assert sync(data_dir, sim)[0].ok
+    assert checkpoint(data_dir)["awaiting"] == {}
+    with db(data_dir) as conn:
+        assert queries.get_session(conn, "webex", meeting_id)["has_recording"]
+        [artifact] = queries.list_artifacts(conn, "webex", meeting_id)
+        assert artifact["url"].endswith(f"/v1/recordings/{recording['id']}")
+
+
+def test_429_is_waited_out(sim, data_dir):
+    sim.faults.add("429", count=2, path_contains="/v1/events", retry_after="0.05")
+    sim.faults.add("429", count=1, path_contains="/v1/recordings", retry_after="0.05")
+    [result] = sync(data_dir, sim)
+    assert result.ok, result.error
+    assert counts(data_dir)[1] == len(sim.history.events)
+
+
+def test_next_links_with_the_old_max_null_defect_are_followed(sim, data_dir):
+    sim.legacy_max_null = True
+    [result] = sync(data_dir, sim)
+    assert result.ok, result.error
+    assert not sim.requests_to("max=null")
+    assert counts(data_dir)[1] == len(sim.history.events)
+
+
+def test_the_simulator_refuses_a_future_to_and_the_source_never_sends_one(sim, data_dir):
+    future = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    answer = requests.get(f"{sim.url}/v1/events", params={"to": future},
+                          headers={"Authorization": f"Bearer {sim.token}"}, timeout=10)
+    assert answer.status_code == 400 and "trackingId" in answer.json()
+    assert sync(data_dir, sim)[0].ok  # every `to` it sent was accepted
+
+
+def test_downloads_fetch_a_fresh_link_and_keep_the_token_home(sim, data_dir):
+    assert sync(data_dir, sim)[0].ok
+    with db(data_dir) as conn:
+        artifacts = queries.list_artifacts(conn, "webex", SAMPLE_MEETING["id"])
+    recording = next(a for a in artifacts if a["kind"] == "recording")
+    assert "ticket" not in recording["url"]
+    sim.expire_links()  # any link fetched before now is dead
+    source = create_source(config(sim), sim.token)
+    with source.open_download(recording) as response:
+        assert response.content.startswith(b"\x00\x00\x00\x18ftyp")
+    vtt = next(a for a in artifacts if a["artifact_id"].endswith(".vtt"))
+    with source.open_download(vtt) as response:
+        assert response.text.startswith("WEBVTT")
+    foreign = {**vtt, "url": "https://elsewhere.example.com/steal"}
+    with pytest.raises(Exception, match="refusing to send the Webex token"):
+        source.open_download(foreign)
+
+
+FAULTS = {
+    "malformed": lambda sim: sim.faults.add("malformed", path_contains="/v1/events"),
+    "html": lambda sim: sim.faults.add("html", path_contains="/v1/events"),
+    "401": lambda sim: sim.faults.add("401", path_contains="/v1/events"),
+    "vendor error": lambda sim: sim.fail_next(
+        403, "The compliance officer role is required to list events.", "/v1/events"),
+}
+EXPECTED = {"malformed": "malformed JSON", "html": "HTML page", "401": "credentials refused",
+            "vendor error": "compliance officer role is required"}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_bad_answers_fail_one_source_and_keep_the_cache(sim, data_dir, fault):
+    other = WebexSimulator(days=3, seed=8, include_samples=False)
+    other.start()
+    try:
+        assert all(r.ok for r in sync(data_dir, sim, other))
+        before, saved = counts(data_dir), checkpoint(data_dir)
+        sim.add_meeting(datetime.now(UTC) - timedelta(hours=1), 20)
+        FAULTS[fault](sim)
+        failed, finished = sync(data_dir, sim, other)
+        assert not failed.ok and finished.ok, (failed, finished)
+        assert failed.source == "webex"
+        assert EXPECTED[fault] in failed.error and "\n" not in failed.error
+        assert counts(data_dir) == before and checkpoint(data_dir) == saved
+        for token in (sim.token, other.token):
+            assert token not in failed.error
+            assert files_containing(data_dir, token) == []
+    finally:
+        other.stop()
