@@ -479,3 +479,69 @@ def test_the_listing_and_error_samples_parse():
     with pytest.raises(SourceError, match="Authentication failed.*authentication_failed"):
         parse_sessions((FIXTURES / "beyondtrust_reporting_error_sekoia_SYNTHETIC.xml")
                        .read_bytes())
+
+
+# -- the simulator behaves as the seed says -------------------------------------------------
+
+def test_the_simulator_answers_as_the_appliance_documents(sim):
+    import requests
+
+    token_url = f"{sim.url}/oauth2/token"
+    form = {"grant_type": "client_credentials"}
+    assert requests.post(token_url, data=form, auth=(CLIENT_ID, "wrong")).status_code == 401
+    tokens = [requests.post(token_url, data=form, auth=(CLIENT_ID, SECRET)).json()
+              ["access_token"] for _ in range(31)]
+    report = f"{sim.url}/api/reporting"
+
+    def ask(token: str, method: str = "GET", **params) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        if method == "GET":
+            return requests.get(report, params=params, headers=headers)
+        return requests.post(report, data=params, headers=headers)
+
+    assert ask(tokens[0], generate_report="SupportSession", lsid="x").status_code == 401, \
+        "a 31st token silently kills the oldest"
+    token = tokens[-1]
+    running = {s.lsid for s in sim.ordered if s.end is None}
+    since = int(time.time()) - 3 * 86400
+
+    def lsids(response: requests.Response) -> set[str]:
+        return {s.lsid for s in parse_sessions(response.content)}
+
+    started = lsids(ask(token, "POST", generate_report="SupportSession", start_time=since,
+                        duration=0))
+    ended = lsids(ask(token, generate_report="SupportSession", end_time=since, duration=0))
+    assert running - {s.lsid for s in sim.ordered if s.start < since} <= started
+    assert not running & ended
+    day = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d")
+    by_date = lsids(ask(token, generate_report="SupportSession", start_date=day, duration=1))
+    assert by_date == {s.lsid for s in sim.ordered
+                       if datetime.fromtimestamp(s.start, UTC).strftime("%Y-%m-%d") == day}
+    some = [s.lsid for s in sim.ordered[:3]]
+    answer = ask(token, "POST", generate_report="SupportSession", lsids=",".join(some[::-1]))
+    assert [s.lsid for s in parse_sessions(answer.content)] == some[::-1]
+    listing = parse_listing(ask(token, generate_report="SupportSessionListing",
+                                start_time=since, duration=0).content)
+    assert {r["lsid"] for r in listing} == started
+    multipart = requests.post(report, files={"generate_report": (None, "SupportSession")},
+                              headers={"Authorization": f"Bearer {token}"})
+    with pytest.raises(SourceError, match="Multipart POST requests are not supported"):
+        parse_sessions(multipart.content)
+    with pytest.raises(SourceError, match="Invalid report type"):
+        parse_sessions(ask(token, generate_report="Nonsense").content)
+    assert "Connection" not in ask(token, generate_report="SupportSession", lsid="x").headers
+
+
+def test_start_demo_gives_a_month_that_syncs(tmp_path):
+    from app.demo.beyondtrust import start_demo
+    from app.sync import sync_sources
+
+    demo = start_demo(tmp_path / "work")
+    try:
+        assert demo.kind == "beyondtrust" and set(demo.options) == {"client_id"}
+        config = SourceConfig(demo.name, demo.kind, demo.url, demo.options)
+        [result] = sync_sources(tmp_path / "cache.db", [config], lambda c: demo.secret)
+        assert result.ok, result.error
+        assert result.items == len(demo.simulator.sessions) > 500
+    finally:
+        demo.simulator.stop()
