@@ -289,3 +289,29 @@ def test_without_the_ca_bundle_tls_fails_clearly(graph, data_dir):
     assert "TLS verification failed" in result.error and "--ca-bundle" in result.error
     assert "certificate" in result.error and "\n" not in result.error
     assert sim.tokens_issued == 0
+
+
+def test_cli_round_trip_keeps_secret_and_token_out_of_every_output(graph, cli, data_dir):
+    sim, ca = graph
+    common = ("--url", sim.url, "--tenant-id", sim.tenant_id, "--client-id", sim.client_id,
+              "--login-url", sim.url, "--secret-stdin")
+    outputs = [cli("source", "add", "msgraph", "teams", *common, "--ca-bundle", str(ca),
+                   stdin=sim.client_secret + "\n"),
+               cli("source", "add", "msgraph", "nocab", *common, stdin=sim.client_secret + "\n")]
+    assert all(o.code == 0 for o in outputs)
+    synced = cli("sync", "teams")
+    assert synced.code == 0, synced.err
+    rows = json.loads(cli("sessions", "--format", "json", "--limit", "0").out)
+    assert {r["type"] for r in rows} == {"pstn_call", "direct_routing_call"}
+    assert len(rows) == len(published(sim))
+    events = cli("events", "teams", rows[0]["session_id"], "--format", "json")
+    assert [e["kind"] for e in json.loads(events.out)] == ["call_start", "call_end"]
+    # Without the CA bundle: exit 1, one line naming the source and saying what to do.
+    failed = cli("sync", "nocab")
+    assert failed.code == 1
+    [line] = [ln for ln in failed.err.splitlines() if "nocab" in ln]
+    assert "TLS verification failed" in line and "--ca-bundle" in line
+    outputs += [synced, events, failed, cli("source", "list", "--format", "json")]
+    for needle in [sim.client_secret, *sim.tokens]:
+        assert all(needle not in o.out + o.err for o in outputs)
+        assert files_containing(data_dir, needle) == []

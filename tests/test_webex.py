@@ -294,3 +294,21 @@ def test_bad_answers_fail_one_source_and_keep_the_cache(sim, data_dir, fault):
             assert files_containing(data_dir, token) == []
     finally:
         other.stop()
+
+
+def test_cli_round_trip_keeps_the_token_out_of_every_output(sim, cli, data_dir):
+    outputs = [cli("source", "add", "webex", "webex", "--url", sim.url, "--secret-stdin",
+                   stdin=sim.token + "\n")]
+    outputs.append(cli("sync", "webex"))
+    assert outputs[-1].code == 0, outputs[-1].err
+    outputs.append(cli("sessions", "--format", "json", "--search", "box.com"))
+    assert [r["session_id"] for r in json.loads(outputs[-1].out)] == [SEED_MEETING]
+    outputs.append(cli("artifacts", "webex", SAMPLE_MEETING["id"], "--format", "json"))
+    kinds = sorted(a["kind"] for a in json.loads(outputs[-1].out))
+    assert kinds == ["recording", "transcript", "transcript"]
+    sim.faults.add("401", path_contains="/v1/events")
+    outputs.append(cli("sync", "webex"))
+    assert outputs[-1].code == 1 and "webex" in outputs[-1].err
+    for output in outputs:
+        assert sim.token not in output.out + output.err
+    assert files_containing(data_dir, sim.token) == []
