@@ -44,7 +44,9 @@ def test_download_fetches_a_sessions_recordings_into_the_data_folder(cli, data_d
                    "--secret-stdin", stdin="dl-secret-value\n").code == 0
         assert cli("sync").code == 0
         sessions = json.loads(cli("sessions", "--format", "json", "--limit", "0").out)
-        lsid = next(s["session_id"] for s in sessions if s["has_recording"])
+        lsid = next(s["session_id"] for s in sessions if any(
+            a["kind"] == "recording" for a in json.loads(
+                cli("artifacts", "bt", s["session_id"], "--format", "json").out)))
         result = cli("download", "bt", lsid, "--kind", "recording")
         assert result.code == 0, result.err
     finally:
