@@ -31,6 +31,7 @@ import requests
 from app.http import SourceError, parse_json
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
 from app.sources.cloud import follow_links, link_header_next, raw_row
+from app.sources.concurrent import fetch_concurrently
 from app.sources.webex_parse import (
     build_session,
     make_event,
@@ -156,49 +157,63 @@ class WebexSource(Source):
                 key, kind = session_key(item)
                 groups.setdefault(key, (kind, []))[1].append(item)
                 page.raw["events"].append(raw_row(str(item["id"]), item))
+        summaries, raws = {}, {}
         for key, (kind, events) in groups.items():
-            summary = memory.open.get(key)
-            fresh = summary is None
-            summary = summary or new_summary(kind)
+            fresh = key not in memory.open
+            summary = summaries[key] = memory.open.get(key) or new_summary(kind)
             for event in events:
                 merge(summary, event)
             page.events.extend(make_event(key, event) for event in events)
-            if kind == "meeting":
-                self._meeting_artifacts(key, summary, memory, page, cancel)
-            defining = fresh or any(e.get("resource") == "meetings" for e in events)
-            raw = json.dumps(events, ensure_ascii=False) if defining else None
-            page.sessions.append(build_session(key, summary, raw))
-            if kind in HORIZON:
+            # The session's document: its events on this page, when they define it.
+            if fresh or any(e.get("resource") == "meetings" for e in events):
+                raws[key] = json.dumps(events, ensure_ascii=False)
+        self._meeting_artifacts(summaries, memory, page, cancel)
+        for key, summary in summaries.items():
+            page.sessions.append(build_session(key, summary, raws.get(key)))
+            if summary["type"] in HORIZON:
                 memory.open[key] = summary
         page.items = len(page.raw["events"])
         return page
 
     # -- artifacts --------------------------------------------------------------------------
 
-    def _meeting_artifacts(self, meeting_id: str, summary: dict[str, Any], memory: Memory,
-                           page: Page, cancel: CancelToken) -> None:
-        """List a meeting's recordings and transcripts once per sync when it had them on."""
-        flags = summary["flags"]
-        wanted = flags.get("recordingEnabled") or flags.get("transcriptionEnabled")
-        if not wanted or meeting_id in memory.checked:
-            return
-        memory.checked.add(meeting_id)
-        cancel.check()
+    def _meeting_artifacts(self, summaries: dict[str, dict], memory: Memory, page: Page,
+                           cancel: CancelToken) -> None:
+        """List recordings and transcripts of the page's meetings that had them on, once
+        per sync each, a few meetings at a time (each listing is its own round trip)."""
+        wanted = [key for key, summary in summaries.items()
+                  if summary["type"] == "meeting" and key not in memory.checked
+                  and (summary["flags"].get("recordingEnabled")
+                       or summary["flags"].get("transcriptionEnabled"))]
+        memory.checked.update(wanted)
+
+        def fetch(key: str) -> tuple[list[dict] | None, list[dict] | None]:
+            return self._artifact_lists(key, summaries[key]["flags"], cancel)
+
+        for key, (recordings, transcripts) in fetch_concurrently(fetch, wanted, cancel):
+            summary = summaries[key]
+            if recordings is not None:
+                summary["found"]["recording"] = len(recordings)
+                page.artifacts.extend(recording_artifact(key, r, self.api.base_url)
+                                      for r in recordings)
+                page.raw.setdefault("recordings", []).extend(
+                    raw_row(str(r["id"]), r) for r in recordings)
+            if transcripts is not None:
+                summary["found"]["transcript"] = len(transcripts)
+                for item in transcripts:
+                    page.artifacts.extend(transcript_artifacts(key, item))
+                page.raw.setdefault("meeting_transcripts", []).extend(
+                    raw_row(str(t["id"]), t) for t in transcripts)
+            self._await_if_missing(key, summary, memory)
+
+    def _artifact_lists(self, meeting_id: str, flags: dict, cancel: CancelToken
+                        ) -> tuple[list[dict] | None, list[dict] | None]:
         quoted = urllib.parse.quote(meeting_id)
-        if flags.get("recordingEnabled"):
-            found = self._all(f"/v1/recordings?meetingId={quoted}&max=100", cancel)
-            summary["found"]["recording"] = len(found)
-            page.artifacts.extend(recording_artifact(meeting_id, r, self.api.base_url)
-                                  for r in found)
-            page.raw.setdefault("recordings", []).extend(raw_row(str(r["id"]), r) for r in found)
-        if flags.get("transcriptionEnabled"):
-            found = self._all(f"/v1/meetingTranscripts?meetingId={quoted}&max=100", cancel)
-            summary["found"]["transcript"] = len(found)
-            for item in found:
-                page.artifacts.extend(transcript_artifacts(meeting_id, item))
-            page.raw.setdefault("meeting_transcripts", []).extend(
-                raw_row(str(t["id"]), t) for t in found)
-        self._await_if_missing(meeting_id, summary, memory)
+        recordings = self._all(f"/v1/recordings?meetingId={quoted}&max=100", cancel) \
+            if flags.get("recordingEnabled") else None
+        transcripts = self._all(f"/v1/meetingTranscripts?meetingId={quoted}&max=100", cancel) \
+            if flags.get("transcriptionEnabled") else None
+        return recordings, transcripts
 
     def _all(self, url: str, cancel: CancelToken) -> list[dict[str, Any]]:
         return [item for linked in follow_links(url, self._list, cancel, what="Webex listing")
@@ -217,13 +232,15 @@ class WebexSource(Source):
     def _awaited_artifacts(self, plan: RangePlan, memory: Memory, cancel: CancelToken) -> Page:
         """Recordings and transcripts that were not ready when their meeting was read."""
         page = Page("recordings", None)
-        for meeting_id in list(memory.awaiting):
-            summary = memory.open.get(meeting_id)
-            if summary is None or memory.awaiting[meeting_id] < format_utc(utc_now()):
+        now = format_utc(utc_now())
+        summaries = {}
+        for meeting_id, deadline in list(memory.awaiting.items()):
+            if meeting_id in memory.open and deadline >= now:
+                summaries[meeting_id] = memory.open[meeting_id]
+            else:
                 memory.awaiting.pop(meeting_id)
-                continue
-            self._meeting_artifacts(meeting_id, summary, memory, page, cancel)
-            page.sessions.append(build_session(meeting_id, summary, None))
+        self._meeting_artifacts(summaries, memory, page, cancel)
+        page.sessions = [build_session(key, summary, None) for key, summary in summaries.items()]
         page.checkpoint = {**plan.checkpoint(), **memory.state()}
         return page
 
