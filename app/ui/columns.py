@@ -59,18 +59,18 @@ _TEXT: dict[str, Callable[[Column, dict[str, Any], bool], str]] = {
 }
 
 BASE_COLUMNS: tuple[Column, ...] = (
-    Column("start", "Start", "start", 150, is_time=True),
-    Column("end", "End", "end", 150, visible=False, is_time=True),
-    Column("duration_s", "Duration", "duration_s", 90, RIGHT),
-    Column("source", "Source", "source", 120),
+    Column("start", "Start", "start", 140, is_time=True),
+    Column("end", "End", "end", 140, visible=False, is_time=True),
+    Column("duration_s", "Duration", "duration_s", 82, RIGHT),
+    Column("source", "Source", "source", 125),
     Column("kind", "Kind", "kind", 90, visible=False),
-    Column("type", "Type", "type", 120),
-    Column("title", "Title", "title", 280),
-    Column("participants", "Participants", "participants", 260),
-    Column("direction", "Direction", "direction", 80),
-    Column("status", "Status", "status", 100),
-    Column("has_recording", "Recording", "has_recording", 78, CENTER),
-    Column("has_transcript", "Transcript", "has_transcript", 78, CENTER),
+    Column("type", "Type", "type", 110),
+    Column("title", "Title", "title", 245),
+    Column("participants", "Participants", "participants", 215),
+    Column("direction", "Direction", "direction", 95),
+    Column("status", "Status", "status", 90),
+    Column("has_recording", "Recording", "has_recording", 72, CENTER),
+    Column("has_transcript", "Transcript", "has_transcript", 72, CENTER),
     Column("session_id", "Session ID", "session_id", 200, visible=False),
 )
 

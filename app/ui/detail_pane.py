@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPlainTextEdit,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QTreeWidget,
@@ -65,14 +66,25 @@ class DetailPane(QWidget):
     # -- tabs -------------------------------------------------------------------------------
 
     def _overview_tab(self) -> QWidget:
-        page = QWidget(self)
-        self.fields = QFormLayout()
+        """Fields on the left (scrolling: a kind may have many extras), people on the right."""
+        fields_page = QWidget(self)
+        self.fields = QFormLayout(fields_page)
         self.fields.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        self.participants = QListWidget(page, objectName="participantsView")
-        layout = QVBoxLayout(page)
-        layout.addLayout(self.fields)
-        layout.addWidget(QLabel("<b>Participants</b>", page))
-        layout.addWidget(self.participants, 1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(fields_page)
+        people = QWidget(self)
+        self.participants = QListWidget(people, objectName="participantsView")
+        column = QVBoxLayout(people)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(QLabel("<b>Participants</b>", people))
+        column.addWidget(self.participants, 1)
+        page = QSplitter(Qt.Orientation.Horizontal, self, objectName="overviewSplit")
+        page.addWidget(scroll)
+        page.addWidget(people)
+        page.setStretchFactor(0, 3)
+        page.setStretchFactor(1, 2)
         return page
 
     def _events_tab(self) -> QWidget:
@@ -84,10 +96,11 @@ class DetailPane(QWidget):
         self.events_view.setRootIsDecorated(False)
         self.events_view.setUniformRowHeights(True)
         self.events_view.setAlternatingRowColors(True)
-        for column, width in enumerate((140, 70, 130, 120, 130)):
+        for column, width in enumerate((150, 70, 140, 190, 140)):
             self.events_view.setColumnWidth(column, width)
         self.events_split.setStretchFactor(0, 2)
         self.events_split.setStretchFactor(1, 3)
+        self.events_split.setSizes([170, 260])
         return self.events_split
 
     def _artifacts_tab(self) -> QWidget:

@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
         self.main_split.addWidget(self.sidebar)
         self.main_split.addWidget(centre)
         self.main_split.setStretchFactor(1, 1)
-        self.main_split.setSizes([230, 1170])
+        self.main_split.setSizes([190, 1250])
         self.setCentralWidget(self.main_split)
         self._build_status_bar()
         self._build_toolbar()

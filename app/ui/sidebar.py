@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMenu,
     QPushButton,
     QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -40,9 +44,8 @@ class SourceSidebar(QWidget):
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
         self.list.currentItemChanged.connect(self._on_current)
-        self.list.setWordWrap(True)
-        self.sync_button = QPushButton("Sync this source", self, objectName="syncSourceButton")
-        self.sync_button.setEnabled(False)
+        self.list.setItemDelegate(_TwoLineDelegate(self.list))
+        self.sync_button = QPushButton("Sync all sources", self, objectName="syncSourceButton")
         self.sync_button.clicked.connect(self._sync_current)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 0, 6)
@@ -64,7 +67,7 @@ class SourceSidebar(QWidget):
             self.list.addItem(self._item(row, row["name"] in running))
         self._select(current)
         self.list.blockSignals(False)
-        self.sync_button.setEnabled(self.current_source() is not None)
+        self._label_button()
 
     def _item(self, row: dict[str, Any], running: bool) -> QListWidgetItem:
         status = "syncing…" if running else row.get("status") or "never synced"
@@ -102,7 +105,7 @@ class SourceSidebar(QWidget):
         self.list.blockSignals(True)
         self._select(name)
         self.list.blockSignals(False)
-        self.sync_button.setEnabled(self.current_source() is not None)
+        self._label_button()
 
     def warning_for(self, name: str) -> list[str]:
         row = next((r for r in self._summaries if r["name"] == name), None)
@@ -110,13 +113,17 @@ class SourceSidebar(QWidget):
 
     def _on_current(self, item: QListWidgetItem | None, _previous: object) -> None:
         name = item.data(NAME_ROLE) if item is not None else None
-        self.sync_button.setEnabled(name is not None)
+        self._label_button()
         self.source_selected.emit(name)
+
+    def _label_button(self) -> None:
+        name = self.current_source()
+        self.sync_button.setText(f"Sync {name}" if name else "Sync all sources")
+        self.sync_button.setEnabled(bool(self._summaries))
 
     def _sync_current(self) -> None:
         name = self.current_source()
-        if name:
-            self.sync_requested.emit([name])
+        self.sync_requested.emit([name] if name else [])
 
     def _menu(self, position) -> None:
         item = self.list.itemAt(position)
@@ -137,3 +144,44 @@ def _warnings(row: dict[str, Any]) -> list[str]:
     if row.get("status") == "failed":
         warnings.append(f"⚠ last sync failed: {row.get('last_error') or 'unknown error'}")
     return warnings
+
+
+class _TwoLineDelegate(QStyledItemDelegate):
+    """Draws "name\\ndetails" as a bold name over a dimmer line of details."""
+
+    def sizeHint(self, option: QStyleOptionViewItem,
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+        lines = str(index.data() or "").count("\n") + 1
+        return QSize(option.rect.width(), option.fontMetrics.height() * lines + 10)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        self.initStyleOption(option, index)
+        name, _, details = option.text.partition("\n")
+        option.text = ""
+        style = option.widget.style() if option.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        group = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        rect = option.rect.adjusted(6, 4, -4, -4)
+        if not option.icon.isNull():
+            size = option.fontMetrics.height()
+            option.icon.paint(painter, QRect(rect.right() - size, rect.top(), size, size))
+            rect.setRight(rect.right() - size - 4)
+        painter.save()
+        painter.setPen(option.palette.color(group))
+        bold = QFont(option.font)
+        bold.setBold(bool(details))
+        painter.setFont(bold)
+        height = option.fontMetrics.height()
+        painter.drawText(rect.adjusted(0, 0, 0, -height if details else 0),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, name)
+        if details:
+            painter.setFont(option.font)
+            if not selected:
+                painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
+            elided = option.fontMetrics.elidedText(details, Qt.TextElideMode.ElideRight,
+                                                   rect.width())
+            painter.drawText(rect.adjusted(0, height, 0, 0),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, elided)
+        painter.restore()

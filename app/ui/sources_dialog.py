@@ -35,6 +35,7 @@ from app.settings import Settings
 from app.sources import create_source, source_class
 from app.ui.workers import Worker
 
+OPTIONS_ROW = 3  # kind options go right after Kind, Name and URL
 ACRONYMS = {"id": "ID", "url": "URL", "sid": "SID", "api": "API", "ca": "CA"}
 
 
@@ -110,7 +111,6 @@ class SourcesDialog(QDialog):
         self.name_edit = QLineEdit(self, objectName="nameEdit")
         self.name_edit.setPlaceholderText("a short name, e.g. pexip-london")
         self.url_edit = QLineEdit(self, objectName="urlEdit")
-        self.options_host = QFormLayout()
         self.secret_edit = QLineEdit(self, objectName="secretEdit")
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret_status = QLabel(self, objectName="secretStatus")
@@ -130,7 +130,6 @@ class SourcesDialog(QDialog):
         self.form.addRow("Kind:", self.kind_box)
         self.form.addRow("Name:", self.name_edit)
         self.form.addRow("URL:", self.url_edit)
-        self.form.addRow(self.options_host)
         self.form.addRow(self.secret_caption, secret_row)
         self.form.addRow("CA bundle:", ca_row)
         self.form.addRow("", self.insecure_check)
@@ -154,9 +153,9 @@ class SourcesDialog(QDialog):
         return row
 
     def _kind_fields(self, values: dict[str, str] | None = None) -> None:
-        """Rebuild the option fields for the chosen kind."""
-        while self.options_host.rowCount():
-            self.options_host.removeRow(0)
+        """Rebuild the option fields for the chosen kind (rows right under the URL)."""
+        for edit in self._option_edits.values():
+            self.form.removeRow(edit)
         self._option_edits.clear()
         cls = self.kinds.get(self.kind_box.currentData())
         if cls is None:
@@ -174,8 +173,9 @@ class SourcesDialog(QDialog):
         edit = QLineEdit(value or "", self, objectName=f"option_{name}")
         if not required:
             edit.setPlaceholderText(f"optional (default: {default})" if default else "optional")
+        row = OPTIONS_ROW + len(self._option_edits)
         self._option_edits[name] = edit
-        self.options_host.addRow(f"{option_label(name)}:", edit)
+        self.form.insertRow(row, f"{option_label(name)}:", edit)
 
     # -- list and form ---------------------------------------------------------------------------
 
@@ -238,7 +238,8 @@ class SourcesDialog(QDialog):
                     is not None
             except KeyringUnavailable as error:
                 self.say(str(error), error=True)
-        self.secret_status.setText("stored" if stored else "missing")
+        self.secret_status.setText("✓ stored in the OS keyring" if stored else "✗ missing")
+        self.secret_status.setStyleSheet("color: #1b5e20;" if stored else "color: #b3261e;")
         self.secret_edit.setPlaceholderText(
             "leave empty to keep the stored one" if stored else "required")
 

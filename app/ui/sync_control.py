@@ -33,6 +33,7 @@ class SyncControl(QObject):
         self.data_dir = Path(data_dir)
         self.worker: Worker | None = None
         self.running_sources: set[str] = set()
+        self._results: list[SourceResult] | None = None
         self.bar = QProgressBar(parent, objectName="syncProgress")
         self.bar.setMinimumWidth(360)
         self.bar.setTextVisible(True)
@@ -114,13 +115,17 @@ class SyncControl(QObject):
         self.progressed.emit(progress)
 
     def _on_result(self, results: list[SourceResult]) -> None:
-        self.message.emit(summary(results))
-        self.sync_finished.emit(results)
+        self._results = results
 
     def _on_finished(self) -> None:
+        """Everything is settled (no source is "syncing…") before anyone hears of it."""
+        results, self._results = self._results, None
         self.running_sources = set()
         self._show(False)
         self.running_changed.emit(False)
+        if results is not None:
+            self.message.emit(summary(results))
+            self.sync_finished.emit(results)
 
 
 def summary(results: list[SourceResult]) -> str:

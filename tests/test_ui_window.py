@@ -1,0 +1,233 @@
+"""The real main window on a real cache: search, sort, select and export, copy, detail,
+remembered state, and the first-run empty state."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from openpyxl import load_workbook
+from PySide6.QtCore import (
+    QDate,
+    QDateTime,
+    QObject,
+    QPoint,
+    Qt,
+    QTime,
+    QTimeZone,
+    QUrl,
+    Slot,
+)
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QComboBox, QDateTimeEdit, QLabel, QLineEdit, QTableView
+
+from app.settings import Settings
+from app.ui.sessions_model import KEY_ROLE
+from tests.test_ui_support import count_in, fill_cache, window_factory
+
+COUNT = 120
+
+
+@pytest.fixture
+def make_window(qtbot):
+    yield from window_factory(qtbot)
+
+
+def rows_label(window) -> int:
+    return count_in(window.findChild(QLabel, "rowCountLabel").text())
+
+
+def keys_of(window, rows):
+    model = window.findChild(QTableView, "sessionsTable").model()
+    return [model.index(row, 0).data(KEY_ROLE) for row in rows]
+
+
+def test_first_run_shows_a_friendly_empty_state(data_dir, make_window):
+    window = make_window(data_dir)
+    assert rows_label(window) == 0
+    assert window.table_stack.currentWidget().objectName() == "emptyState"
+    texts = " ".join(label.text() for label in window.empty_state.findChildren(QLabel))
+    assert "Sources…" in texts and "histview demo" in texts
+
+
+def test_typing_a_search_narrows_the_table(data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    assert rows_label(window) == COUNT
+    box = window.findChild(QLineEdit, "searchBox")
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(box.hasFocus)
+    qtbot.keyClicks(box, "printer")
+    qtbot.waitUntil(lambda: rows_label(window) == COUNT // 5)
+    table = window.findChild(QTableView, "sessionsTable")
+    title = window.model.column_index("title")
+    shown = [table.model().index(r, title).data() for r in range(table.model().rowCount())]
+    assert all(t.startswith("Printer offline") for t in shown)
+    # A search the engine cannot read gets a hint, not an exception; rows stay.
+    box.setText('"')
+    window.filter_bar.apply_now()
+    hint = window.findChild(QLabel, "searchHint")
+    assert hint.isVisible() and hint.text()
+    assert rows_label(window) == COUNT // 5
+
+
+def test_source_type_and_date_filters_and_clear(data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    fill_cache(data_dir, 10, source="support", kind="beyondtrust")
+    window = make_window(data_dir)
+    assert rows_label(window) == COUNT + 10
+    sources = window.findChild(QComboBox, "sourceFilter")
+    sources.setCurrentIndex(sources.findData("support"))
+    qtbot.waitUntil(lambda: rows_label(window) == 10)
+    types = window.findChild(QComboBox, "typeFilter")
+    types.setCurrentIndex(types.findData("call"))  # every 4th session is a call
+    qtbot.waitUntil(lambda: rows_label(window) == 3)
+    window.findChild(QLineEdit, "searchBox").clear()
+    window.findChild(type(window.filter_bar.clear_button), "clearFilters").click()
+    qtbot.waitUntil(lambda: rows_label(window) == COUNT + 10)
+    # Sessions start hourly from 2025-05-01 08:00 UTC: a 10-hour window holds 10 per source.
+    utc = QTimeZone.utc()
+    window.findChild(QDateTimeEdit, "dateFrom").setDateTime(
+        QDateTime(QDate(2025, 5, 1), QTime(8, 0), utc))
+    window.findChild(QDateTimeEdit, "dateTo").setDateTime(
+        QDateTime(QDate(2025, 5, 1), QTime(13, 0), utc))
+    qtbot.waitUntil(lambda: rows_label(window) == 10)
+    window.filter_bar.clear_button.click()
+    qtbot.waitUntil(lambda: rows_label(window) == COUNT + 10)
+
+
+def test_sorting_a_column_by_clicking_its_header(data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    table = window.findChild(QTableView, "sessionsTable")
+    header = table.horizontalHeader()
+    duration = window.model.column_index("duration_s")
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(header.sectionViewportPosition(duration) + 10,
+                                header.height() // 2))
+    qtbot.waitUntil(lambda: window.model.sort_key[0] == "duration_s")
+    values = [window.model.session_at(r)["duration_s"] for r in range(COUNT)]
+    assert values == sorted(values, reverse=window.model.sort_key[1])
+    assert header.sortIndicatorSection() == duration
+
+
+def test_selected_rows_export_to_exactly_those_rows(data_dir, make_window, qtbot, tmp_path):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    chosen = [2, 3, 4, 40, 117]
+    window.select_rows(chosen)
+    expected = keys_of(window, chosen)
+    for fmt in ("csv", "json", "xlsx"):
+        out = tmp_path / f"picked.{fmt}"
+        worker = window.export_to(out, fmt, selected_only=True)
+        with qtbot.waitSignal(worker.finished, timeout=10000):
+            pass
+        assert read_keys(out, fmt) == expected
+    # The formula a stranger typed as a title is inert in CSV and XLSX.
+    window.select_rows([COUNT - 1 - 3])
+    out = tmp_path / "formula.csv"
+    with qtbot.waitSignal(window.export_to(out, "csv", True).finished, timeout=10000):
+        pass
+    title = next(csv.DictReader(out.open(encoding="utf-8-sig")))["title"]
+    assert title.startswith("'=")
+
+
+def read_keys(path, fmt):
+    if fmt == "csv":
+        rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
+    elif fmt == "json":
+        rows = json.loads(path.read_text())
+    else:
+        sheet = load_workbook(path, read_only=True)["sessions"]
+        values = list(sheet.values)
+        rows = [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+    return [(row["source"], row["session_id"]) for row in rows]
+
+
+def test_export_dialog_exports_all_filtered_rows(data_dir, make_window, qtbot, tmp_path):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    window.filter_bar.search_box.setText("weekly")
+    window.filter_bar.apply_now()
+    window.export_action.trigger()
+    dialog = window.findChild(QObject, "exportDialog")
+    dialog.findChild(QComboBox, "exportFormat").setCurrentIndex(2)  # JSON
+    dialog.findChild(QLineEdit, "exportPath").setText(str(tmp_path / "weekly.json"))
+    assert dialog.findChild(QObject, "exportAll").isChecked()  # nothing selected
+    dialog.accept()
+    qtbot.waitUntil(lambda: (tmp_path / "weekly.json").exists(), timeout=10000)
+    qtbot.waitUntil(lambda: not any(w.is_running() for w in window.workers))
+    rows = json.loads((tmp_path / "weekly.json").read_text())
+    assert len(rows) == COUNT // 5 and all("Weekly" in r["title"] for r in rows)
+
+
+def test_ctrl_c_copies_selected_rows_as_tab_separated_text(data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    table = window.findChild(QTableView, "sessionsTable")
+    window.select_rows([0, 1])
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    lines = QGuiApplication.clipboard().text().splitlines()
+    assert len(lines) == 3 and lines[0].split("\t")[:3] == ["source", "kind", "session_id"]
+    assert lines[1].split("\t")[2] == f"conf-{COUNT - 1:04d}"
+
+
+class _UrlCatcher(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url.toString())
+
+
+def test_detail_shows_events_artifacts_and_raw(data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    table = window.findChild(QTableView, "sessionsTable")
+    row = 1  # conf-0118: even, so it has a recording
+    table.setCurrentIndex(table.model().index(row, 0))
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    events = window.findChild(QObject, "eventsView")
+    artifacts = window.findChild(QObject, "artifactsView")
+    raw = window.findChild(QObject, "rawView")
+    qtbot.waitUntil(lambda: events.topLevelItemCount() == 2)
+    assert [events.topLevelItem(i).text(3) for i in range(2)] == ["participant_joined", "note"]
+    assert artifacts.topLevelItemCount() == 1
+    assert artifacts.topLevelItem(0).text(1) == "Recording of conf-0118"
+    assert '"participants": [' in raw.toPlainText()  # pretty-printed JSON
+    catcher = _UrlCatcher()
+    QDesktopServices.setUrlHandler("https", catcher, "open")
+    try:
+        artifacts.itemActivated.emit(artifacts.topLevelItem(0), 2)
+    finally:
+        QDesktopServices.unsetUrlHandler("https")
+    assert catcher.urls == ["https://view.example.com/r/118"]
+    window.detail.tabs.setCurrentIndex(1)  # the timeline draws without error
+    qtbot.waitUntil(lambda: window.detail._timeline is not None)
+
+
+def test_window_remembers_columns_filters_and_sort(data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    header = window.table.horizontalHeader()
+    session_id = window.model.column_index("session_id")
+    status = window.model.column_index("status")
+    window.set_column_visible(session_id, True)
+    window.set_column_visible(status, False)
+    window.filter_bar.search_box.setText("board")
+    window.filter_bar.apply_now()
+    window.model.sort(window.model.column_index("title"), Qt.SortOrder.AscendingOrder)
+    window.close()
+    assert "board" in json.dumps(Settings(data_dir).ui_state())
+    again = make_window(data_dir)
+    header = again.table.horizontalHeader()
+    assert not header.isSectionHidden(again.model.column_index("session_id"))
+    assert header.isSectionHidden(again.model.column_index("status"))
+    assert again.filter_bar.search_box.text() == "board"
+    assert rows_label(again) == COUNT // 5
+    assert again.model.sort_key == ("title", False)
