@@ -244,6 +244,42 @@ def test_traces_before_their_call_row_join_the_call_when_it_comes(sim, data_dir)
 
 # -- paging and throttling ----------------------------------------------------------------------
 
+def test_a_trace_list_that_shrinks_while_paging_ends_cleanly(data_dir):
+    # Saturday 08:00 in Denver: Thursday's busy traces expire from the tail while almost
+    # nothing new arrives, until the next_page_uri we hold points past the last page,
+    # which the server answers with a 400 and no body.
+    saturday = datetime(2021, 7, 3, 14, 0, tzinfo=UTC)
+    simulator = make_sim(now=saturday)
+    try:
+        simulator.trace_tick = timedelta(hours=3)
+        [result] = sync(data_dir, (simulator, config(simulator, page_size=40)), now=saturday)
+        assert result.ok, result.error
+        pages = [int(query(t)["Page"]) for t in simulator.requests_to("/Traces")]
+        assert pages == [0, 1, 2, 3, 0]  # page 3 is gone: confirmed afresh, then done
+        # Every trace there at the start that has not expired since is stored.
+        survivors = {t.sid for t in simulator.visible_traces() if t.created <= saturday}
+        assert survivors <= ids(data_dir, "SELECT _id FROM raw_restcomm_traces")
+    finally:
+        simulator.stop()
+
+
+def test_an_interrupted_crawl_resumes_from_the_link_it_stored(sim, data_dir):
+    cfg = config(sim, page_size=20)
+    sim.faults.add("503", 5, path_contains="/Calls.json?Page=3&", retry_after="0.01")
+    [failed] = sync(data_dir, (sim, cfg), now=NOW)
+    assert not failed.ok and "503" in failed.error
+    stored = len(ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'call'"))
+    assert stored == 60  # pages 0-2 are kept
+
+    asked = len(sim.requests)
+    [resumed] = sync(data_dir, (sim, cfg), now=NOW + timedelta(minutes=5))
+    assert resumed.ok, resumed.error
+    first = next(t for _, t in sim.requests[asked:] if "/Calls.json" in t)
+    assert query(first)["Page"] == "3" and "AfterSid" in query(first)
+    assert ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'call'") >= \
+        {c.sid for c in sim.visible_calls(NOW)}
+
+
 def test_paging_follows_next_page_uri_to_the_last_page(sim, data_dir):
     cfg = config(sim, page_size=7)
     [result] = sync(data_dir, (sim, cfg), now=NOW)
