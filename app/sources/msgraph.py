@@ -135,7 +135,8 @@ class GraphSource(Source):
     def test(self) -> str:
         now = utc_now()
         body, _ = self._get(self._first_url("pstn_calls", now - timedelta(days=1), now))
-        return f"signed in; {len(body['value'])} PSTN calls in the last day"
+        count = len(body["value"])
+        return f"signed in; {count} PSTN call{'' if count == 1 else 's'} in the last day"
 
     def resources(self) -> list[str]:
         return list(RESOURCES)
