@@ -114,9 +114,10 @@ class GraphSource(Source):
         scope = [f"{self.config.url.rstrip('/')}/.default"]
         result = self._msal_call("signing in",
                                  lambda: self._app().acquire_token_for_client(scopes=scope))
-        token = (result or {}).get("access_token")
+        result = result or {}
+        token = result.get("access_token")
         if not token:
-            detail = (result or {}).get("error_description") or "no access token returned"
+            detail = result.get("error_description") or "no access token returned"
             raise SourceError(self.redactor(
                 f"sign-in refused by {_origin(self.authority)}: {result.get('error', 'error')}: "
                 f"{detail.splitlines()[0]}"))
