@@ -42,9 +42,11 @@ class SourceError(Exception):
     it is built through ``Redactor`` before the exception exists.
     """
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None,
+                 unreachable: bool = False) -> None:
         super().__init__(" ".join(message.split()))
         self.status = status
+        self.unreachable = unreachable
 
 
 class Redactor:
@@ -206,11 +208,12 @@ class HttpClient:
         except requests.exceptions.SSLError as error:
             raise SourceError(self.redact(
                 f"TLS verification failed for {_origin(url)} (give --ca-bundle, or --insecure "
-                f"to skip verification): {_reason(error)}")) from None
+                f"to skip verification): {_reason(error)}"), unreachable=True) from None
         except (requests.ConnectionError, requests.Timeout) as error:
             if attempt >= self.retries:
                 raise SourceError(self.redact(
-                    f"could not reach {_origin(url)}: {_reason(error)}")) from None
+                    f"could not reach {_origin(url)}: {_reason(error)}"),
+                    unreachable=True) from None
             wait = self.backoff * (2**attempt)
             log.info("%s: %s, retrying in %.2fs", self.source_name, _reason(error), wait)
             self.sleep(wait)

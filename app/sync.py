@@ -80,7 +80,15 @@ def sync_one(store: Store, config: SourceConfig, secret_for: SecretLookup,
                               "again, or set it in the Sources dialog)")
         source = create_source(config, secret)
         for resource in source.resources():
-            _sync_resource(store, config, source, resource, request, progress, cancel, result)
+            try:
+                _sync_resource(store, config, source, resource, request, progress, cancel,
+                               result)
+            except SourceError as error:
+                # Go on with the source's other lists: Restcomm traces live two days, so a
+                # failing calls list must not cost them their only chance to be cached.
+                result.ok, result.error = False, result.error or str(error)
+                if error.status == 401 or error.unreachable:
+                    break  # every other list would fail the same way
     except Cancelled:
         result.ok, result.cancelled, result.error = False, True, "cancelled"
         store.set_status(config.name, "cancelled", error="cancelled", items=result.items)
