@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -46,6 +47,18 @@ def pick_row(window, prefer: str = "beyondtrust") -> int:
     return best
 
 
+def pick_conference(window) -> int:
+    """The Pexip conference with the most participants among the newest rows."""
+    model = window.model
+    best, most = 0, 0
+    for row in range(min(model.rowCount(), 600)):
+        session = model.session_at(row)
+        people = len(session.get("participants") or []) if session else 0
+        if session and session["kind"] == "pexip" and 3 <= people <= 6 and people > most:
+            best, most = row, people
+    return best
+
+
 def settle(app, rounds: int = 20) -> None:
     for _ in range(rounds):
         app.processEvents()
@@ -69,12 +82,20 @@ def shoot(out: Path, data_dir: Path) -> list[Path]:
     settle(app, 60)
     saved = [out / "main-window.png", out / "detail.png", out / "sources-dialog.png"]
     window.grab().save(str(saved[0]))
-    window.detail.resize(1100, 520)
-    window.detail_split.setSizes([260, 560])
-    settle(app, 40)
+    conference = pick_conference(window)  # spans per participant show the timeline best
+    window.select_rows([conference])
+    window.detail_split.setSizes([200, 640])
+    window.detail.events_split.setSizes([260, 340])
+    settle(app, 60)
     window.detail.grab().save(str(saved[1]))
     dialog = window.open_sources()
     dialog.edit_source(window.model.session_at(row)["source"])
+    dialog.test_current()  # show a successful connection test
+    for _ in range(400):
+        if not dialog.message.text().startswith("Testing"):
+            break
+        settle(app, 1)
+        time.sleep(0.01)
     settle(app, 40)
     dialog.grab().save(str(saved[2]))
     dialog.reject()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QPainter, QPalette
+from PySide6.QtGui import QFont, QIcon, QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -44,7 +44,8 @@ class SourceSidebar(QWidget):
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
         self.list.currentItemChanged.connect(self._on_current)
-        self.list.setItemDelegate(_TwoLineDelegate(self.list))
+        self._delegate = _TwoLineDelegate(self.list)  # keep the Python side alive
+        self.list.setItemDelegate(self._delegate)
         self.sync_button = QPushButton("Sync all sources", self, objectName="syncSourceButton")
         self.sync_button.clicked.connect(self._sync_current)
         layout = QVBoxLayout(self)
@@ -75,7 +76,7 @@ class SourceSidebar(QWidget):
         when = f"synced {age_text(synced)}" if synced else "never synced"
         line = f"{row['kind']} · {when}"
         if status not in ("ok", "never synced") or running:
-            line += f" · {status}"
+            line = f"{status} · {line}"  # first, so a narrow sidebar never elides it
         item = QListWidgetItem(f"{row['name']}\n{line}")
         item.setData(NAME_ROLE, row["name"])
         tips = [f"{row['name']} ({row['kind']}) — {row.get('url', '')}"]
@@ -152,21 +153,26 @@ class _TwoLineDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem,
                  index: QModelIndex | QPersistentModelIndex) -> QSize:
         lines = str(index.data() or "").count("\n") + 1
-        return QSize(option.rect.width(), option.fontMetrics.height() * lines + 10)
+        # Width 1: the list gives every row its full width; wider would add a scroll bar.
+        return QSize(1, option.fontMetrics.height() * lines + 10)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
         self.initStyleOption(option, index)
-        name, _, details = option.text.partition("\n")
-        option.text = ""
+        # option.text has Qt's line separator (U+2028) for "\n": split the model's own text.
+        name, _, details = str(index.data() or "").partition("\n")
+        icon = QIcon(option.icon)  # a copy: the option is cleared for the base drawing
+        option.icon, option.text = QIcon(), ""
         style = option.widget.style() if option.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         group = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         rect = option.rect.adjusted(6, 4, -4, -4)
-        if not option.icon.isNull():
+        if isinstance(option.widget, QListWidget):  # never past the visible edge
+            rect.setRight(min(rect.right(), option.widget.viewport().width() - 6))
+        if not icon.isNull():
             size = option.fontMetrics.height()
-            option.icon.paint(painter, QRect(rect.right() - size, rect.top(), size, size))
+            icon.paint(painter, QRect(rect.right() - size, rect.top(), size, size))
             rect.setRight(rect.right() - size - 4)
         painter.save()
         painter.setPen(option.palette.color(group))
