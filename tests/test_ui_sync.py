@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QProgressBar,
     QPushButton,
 )
@@ -162,3 +163,33 @@ def test_a_failing_source_is_reported_and_the_others_still_sync(data_dir, make_w
         qtbot.waitUntil(lambda: count_in(window.row_count_label.text()) == 10)
     finally:
         broken.stop()
+
+
+def test_removing_a_source_in_the_dialog_forgets_its_secret_and_keeps_history(
+        data_dir, make_window, simulator, qtbot):
+    add_pexip(data_dir, "video", simulator)
+    window = make_window(data_dir)
+    with qtbot.waitSignal(window.sync.sync_finished, timeout=30000):
+        window.start_sync(["video"])
+    dialog = window.open_sources("video")
+    assert dialog.name_edit.text() == "video" and not dialog.name_edit.isEnabled()
+    dialog.findChild(QPushButton, "removeSource").click()
+    confirm = dialog.findChild(QMessageBox, "removeConfirm")
+    qtbot.waitUntil(confirm.isVisible)
+    next(b for b in confirm.buttons() if b.text() == "Remove").click()
+    qtbot.waitUntil(lambda: Settings(data_dir).source("video") is None)
+    assert credentials.get_secret(registry.data_key(data_dir), "video") is None
+    assert cached_sessions(data_dir, "video") == 120  # the cache is the long memory
+    assert count_in(window.row_count_label.text()) == 120
+    assert window.filter_bar.source_box.findData("video") > 0  # still filterable
+    dialog.reject()
+
+
+def test_an_insecure_source_carries_a_warning_badge(data_dir, make_window, simulator):
+    registry.add_source(data_dir, SourceConfig("lab", "pexip", simulator.url,
+                                               {"username": "admin"}, insecure=True), PASSWORD)
+    window = make_window(data_dir)
+    items = window.findChild(QListWidget, "sourceList")
+    lab = next(items.item(i) for i in range(items.count())
+               if items.item(i).text().startswith("lab"))
+    assert not lab.icon().isNull() and "TLS verification is off" in lab.toolTip()

@@ -11,16 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QMenu,
     QProgressDialog,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -38,6 +36,7 @@ from app.ui.export_dialog import ExportDialog, export_job
 from app.ui.filter_bar import FilterBar
 from app.ui.formatting import age_text
 from app.ui.sessions_model import SessionsModel
+from app.ui.sessions_table import SessionsTable
 from app.ui.sidebar import SourceSidebar
 from app.ui.sources_dialog import SourcesDialog
 from app.ui.sync_control import SyncControl
@@ -129,7 +128,8 @@ class MainWindow(QMainWindow):
     def _build_widgets(self) -> None:
         self.sidebar = SourceSidebar(self)
         self.filter_bar = FilterBar(self)
-        self.table = self._build_table()
+        self.table = SessionsTable(self.model, self.ui_state.get("columns") or {}, self)
+        self.table.addAction(self.copy_action)
         self.empty_state = EmptyState(self.sources_action, self)
         self.table_stack = QStackedWidget(self, objectName="tableStack")
         self.table_stack.addWidget(self.table)
@@ -153,44 +153,6 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_toolbar()
         self.resize(1400, 880)
-
-    def _build_table(self) -> QTableView:
-        table = QTableView(self, objectName="sessionsTable")
-        table.setModel(self.model)
-        table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        table.verticalHeader().hide()
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
-        header = table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(False)
-        header.setSectionsMovable(False)
-        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        header.customContextMenuRequested.connect(self._column_menu)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self._size_columns(table)
-        table.setSortingEnabled(False)
-        self._sync_sort_indicator(table)
-        table.setSortingEnabled(True)
-        table.addAction(self.copy_action)
-        return table
-
-    def _size_columns(self, table: QTableView) -> None:
-        header = table.horizontalHeader()
-        for index, column in enumerate(self.model.columns):
-            header.resizeSection(index, column.width)
-        window_state.apply_columns(header, [c.key for c in self.model.columns],
-                                   [c.visible for c in self.model.columns],
-                                   self.ui_state.get("columns") or {})
-
-    def _sync_sort_indicator(self, table: QTableView) -> None:
-        key, descending = self.model.sort_key
-        index = next((i for i, c in enumerate(self.model.columns) if c.sort == key), 0)
-        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
-        table.horizontalHeader().setSortIndicator(index, order)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -230,7 +192,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.find_action)
         view.addAction(self.utc_action)
         self.columns_menu = view.addMenu("Columns")
-        self.columns_menu.aboutToShow.connect(lambda: self._fill_column_menu(self.columns_menu))
+        self.columns_menu.aboutToShow.connect(lambda: self.table.fill_column_menu(self.columns_menu))
 
     def _connect(self) -> None:
         self.filter_bar.filter_changed.connect(self.apply_filter)
@@ -240,7 +202,6 @@ class MainWindow(QMainWindow):
         self.sidebar.sync_requested.connect(lambda names: self.start_sync(names))
         self.sidebar.edit_requested.connect(self.open_sources)
         self.model.count_changed.connect(self._update_counts)
-        self.model.sort_changed.connect(lambda *_: self._sync_sort_indicator(self.table))
         self.model.modelReset.connect(self.detail_follow_selection)
         self.table.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self.show_detail(current.row()))
@@ -298,42 +259,20 @@ class MainWindow(QMainWindow):
         self.detail.tabs.setFocus()
 
     def select_rows(self, rows: list[int]) -> None:
-        """Select table rows by position (keyboard users and tests)."""
-        selection = self.table.selectionModel()
-        selection.clearSelection()
-        flags = (QItemSelectionModel.SelectionFlag.Select
-                 | QItemSelectionModel.SelectionFlag.Rows)
-        for row in rows:
-            selection.select(self.model.index(row, 0), flags)
-        if rows:
-            selection.setCurrentIndex(self.model.index(rows[0], 0), flags)
+        self.table.select_rows(rows)
 
     def selected_ranges(self) -> list[tuple[int, int]]:
-        """Selected rows as inclusive (first, last) ranges, merged and in table order."""
-        rows: list[tuple[int, int]] = sorted(
-            (r.top(), r.bottom()) for r in self.table.selectionModel().selection())
-        merged: list[tuple[int, int]] = []
-        for first, last in rows:
-            if merged and first <= merged[-1][1] + 1:
-                merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
-            else:
-                merged.append((first, last))
-        return merged
-
-    def selected_keys(self) -> list[tuple[str, str]]:
-        return [(s["source"], s["session_id"]) for first, last in self.selected_ranges()
-                for s in self.model.sessions_between(first, last)]
+        return self.table.selected_ranges()
 
     def copy_selection(self) -> None:
         """Ctrl+C: the selected rows as tab-separated text that pastes into a spreadsheet."""
-        ranges = self.selected_ranges()
-        count = sum(last - first + 1 for first, last in ranges)
+        count = self.table.selected_count()
         if count > MAX_COPY_ROWS:
             self.statusBar().showMessage(
                 f"{count} rows are too many for the clipboard (at most {MAX_COPY_ROWS}): "
                 "use Export… (Ctrl+E) instead.", 15_000)
             return
-        sessions = [s for first, last in ranges for s in self.model.sessions_between(first, last)]
+        sessions = self.table.selected_sessions()
         if not sessions:
             return
         QGuiApplication.clipboard().setText(tsv_text(sessions))
@@ -347,28 +286,6 @@ class MainWindow(QMainWindow):
         self.model.set_utc(utc)
         self.detail.set_utc(utc)
         self.filter_bar.set_utc(utc)
-
-    # -- columns -------------------------------------------------------------------------------
-
-    def _column_menu(self, position) -> None:
-        menu = QMenu(self)
-        self._fill_column_menu(menu)
-        menu.popup(self.table.horizontalHeader().mapToGlobal(position))
-
-    def _fill_column_menu(self, menu: QMenu) -> None:
-        menu.clear()
-        header = self.table.horizontalHeader()
-        for index, column in enumerate(self.model.columns):
-            action = menu.addAction(column.title)
-            action.setCheckable(True)
-            action.setChecked(not header.isSectionHidden(index))
-            action.toggled.connect(lambda on, i=index: self.set_column_visible(i, on))
-
-    def set_column_visible(self, index: int, visible: bool) -> None:
-        header = self.table.horizontalHeader()
-        if not visible and header.count() - header.hiddenSectionCount() <= 1:
-            return  # never hide the last visible column
-        header.setSectionHidden(index, not visible)
 
     # -- sources and sync -----------------------------------------------------------------------
 
@@ -395,7 +312,7 @@ class MainWindow(QMainWindow):
         if self.model.rowCount() == 0:
             self._cache_total = None
             self.model.refresh()
-            self._size_columns(self.table)
+            self.table.size_columns(self.ui_state.get("columns") or {})
 
     def refresh_after_sync(self) -> None:
         """New rows, new sources' statuses, new types and extra columns; the filter stays."""
@@ -404,7 +321,7 @@ class MainWindow(QMainWindow):
         self._cache_total = None
         self.model.refresh()
         if [c.key for c in self.model.columns] != keys_before:
-            self._size_columns(self.table)
+            self.table.size_columns(self.ui_state.get("columns") or {})
         self.refresh_sources()
         self._update_cache_age()
         if current is not None:
@@ -424,7 +341,7 @@ class MainWindow(QMainWindow):
     # -- export ----------------------------------------------------------------------------------
 
     def open_export(self) -> ExportDialog:
-        selected = sum(last - first + 1 for first, last in self.selected_ranges())
+        selected = self.table.selected_count()
         dialog = ExportDialog(selected, self.model.rowCount(),
                               Path(self.ui_state.get("export_dir") or Path.home()), self)
         dialog.accepted.connect(lambda: self.export_to(*dialog.choice()))
@@ -463,28 +380,10 @@ class MainWindow(QMainWindow):
     # -- closing ---------------------------------------------------------------------------------
 
     def save_state(self) -> None:
-        header = self.table.horizontalHeader()
-        state = dict(self.ui_state)
-        state.update({
-            "geometry": window_state.encode(self.saveGeometry()),
-            "splitters": window_state.save_splitters([self.main_split, self.detail_split]),
-            "columns": window_state.column_state(header, [c.key for c in self.model.columns]),
-            "filters": self.filter_bar.state(),
-            "sort": list(self.model.sort_key),
-            "utc": self.utc_action.isChecked(),
-            "detail_tab": self.detail.tabs.currentIndex(),
-        })
-        self.settings.save_ui_state(state)
+        self.settings.save_ui_state(window_state.capture(self))
 
     def _restore(self) -> None:
-        state = self.ui_state
-        self.filter_bar.restore(state.get("filters") or {})
-        window_state.restore_geometry(self, state.get("geometry"))
-        window_state.restore_splitters([self.main_split, self.detail_split],
-                                       state.get("splitters") or {})
-        if state.get("utc"):
-            self.utc_action.setChecked(True)
-        self.detail.tabs.setCurrentIndex(int(state.get("detail_tab") or 0))
+        window_state.restore(self, self.ui_state)
 
     def shutdown(self) -> None:
         """Cancel and join every worker, then close the cache (idempotent)."""

@@ -57,3 +57,29 @@ def restore_splitters(splitters: list[QSplitter], state: dict[str, str]) -> None
 def restore_geometry(window: QWidget, text: str | None) -> bool:
     data = decode(text)
     return bool(data is not None and window.restoreGeometry(data))
+
+
+def capture(window: Any) -> dict[str, Any]:
+    """Everything the main window remembers, merged into its existing ``ui`` state."""
+    state = dict(window.ui_state)
+    state.update({
+        "geometry": encode(window.saveGeometry()),
+        "splitters": save_splitters([window.main_split, window.detail_split]),
+        "columns": window.table.column_state(),
+        "filters": window.filter_bar.state(),
+        "sort": list(window.model.sort_key),
+        "utc": window.utc_action.isChecked(),
+        "detail_tab": window.detail.tabs.currentIndex(),
+    })
+    return state
+
+
+def restore(window: Any, state: dict[str, Any]) -> None:
+    """Put back filters, geometry, splitters, the UTC choice and the detail tab (columns
+    and sort are restored by the table and the model as they are built)."""
+    window.filter_bar.restore(state.get("filters") or {})
+    restore_geometry(window, state.get("geometry"))
+    restore_splitters([window.main_split, window.detail_split], state.get("splitters") or {})
+    if state.get("utc"):
+        window.utc_action.setChecked(True)
+    window.detail.tabs.setCurrentIndex(int(state.get("detail_tab") or 0))
