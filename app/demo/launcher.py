@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import time
 from pathlib import Path
 from typing import TextIO
 
@@ -62,20 +63,28 @@ def register(data_dir: Path, demos: list[DemoSource]) -> list[SourceConfig]:
 
 
 class ProgressPrinter:
-    """Plain progress lines on stderr, at most one per source and resource every 10 pages."""
+    """Plain progress lines on stderr: a source's first page of each resource, then at
+    most one line a second (a terminal is not a log)."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, interval_s: float = 1.0) -> None:
         self.stream = stream
-        self.last: dict[tuple[str, str], int] = {}
+        self.interval_s = interval_s
+        self.last: dict[str, tuple[str, float]] = {}
 
     def __call__(self, progress: Progress) -> None:
-        key = (progress.source, progress.resource)
-        if key in self.last and progress.pages - self.last[key] < 10:
+        now = time.monotonic()
+        resource, when = self.last.get(progress.source, ("", 0.0))
+        if resource == progress.resource and now - when < self.interval_s:
             return
-        self.last[key] = progress.pages
+        self.last[progress.source] = (progress.resource, now)
         total = f" of {progress.total}" if progress.total else ""
         print(f"  {progress.source}: {progress.resource} {progress.items}{total} items, "
               f"{progress.pages} pages", file=self.stream, flush=True)
+
+    def done(self, result: SourceResult) -> None:
+        state = "ok" if result.ok else f"FAILED: {result.error}"
+        print(f"  {result.source}: {result.items} items in {result.pages} pages — {state}",
+              file=self.stream, flush=True)
 
 
 def summary_table(data_dir: Path, results: list[SourceResult]) -> str:
@@ -124,8 +133,11 @@ def _run(data_dir: Path, demos: list[DemoSource], no_gui: bool, out: TextIO,
         return 1
     print(f"demo data folder: {data_dir}", file=err)
     print(f"syncing {len(configs)} simulated sources…", file=err, flush=True)
+    printer = ProgressPrinter(err)
     results = sync_sources(Settings(data_dir).cache_path, configs,
-                           registry.secret_lookup(data_dir), progress=ProgressPrinter(err))
+                           registry.secret_lookup(data_dir), progress=printer)
+    for result in results:
+        printer.done(result)
     code = 0 if all(r.ok for r in results) else 1
     if no_gui:
         out.write(summary_table(data_dir, results))
