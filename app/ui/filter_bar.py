@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QTime, QTimer, QTimeZone, Signal
+from PySide6.QtCore import (
+    QDate,
+    QDateTime,
+    QEvent,
+    QObject,
+    QTime,
+    QTimer,
+    QTimeZone,
+    Signal,
+)
 from PySide6.QtWidgets import (
+    QCalendarWidget,
     QComboBox,
     QDateTimeEdit,
     QHBoxLayout,
@@ -37,6 +47,7 @@ class FilterBar(QWidget):
         self.setObjectName("filterBar")
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self.apply_now)
+        self._calendar_opener = _OpenOnToday(self)
         self.search_box = self._search_box()
         self.hint = QLabel(self, objectName="searchHint")
         self.hint.setStyleSheet("color: #b3261e;")
@@ -74,6 +85,7 @@ class FilterBar(QWidget):
         edit.setDateTime(UNSET)
         edit.setToolTip(f"{tip} (local time; \"any\" = no limit)")
         edit.dateTimeChanged.connect(lambda _v: self._timer.start())
+        edit.calendarWidget().installEventFilter(self._calendar_opener)
         return edit
 
     def _layout(self) -> None:
@@ -171,6 +183,21 @@ class FilterBar(QWidget):
         for widget in (self.search_box, self.source_box, self.type_box, self.date_from,
                        self.date_to):
             widget.blockSignals(False)
+
+
+class _OpenOnToday(QObject):
+    """An unset date edit's calendar opens on this month, not on January 2000 (the
+    "any" sentinel); nothing is chosen until the user clicks a day."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and isinstance(watched, QCalendarWidget):
+            edit = watched.parent()
+            while edit is not None and not isinstance(edit, QDateTimeEdit):
+                edit = edit.parent()
+            if edit is not None and edit.dateTime() <= UNSET:
+                today = QDate.currentDate()
+                watched.setCurrentPage(today.year(), today.month())
+        return False
 
 
 def _iso(edit: QDateTimeEdit) -> str | None:
