@@ -38,6 +38,10 @@ CALL_FIELDS = ("call_quality", "protocol", "call_direction", "disconnect_reason"
                "remote_alias", "local_alias", "display_name", "role", "remote_address",
                "system_location", "vendor", "bandwidth", "encryption", "license_type",
                "conversation_id", "media_node", "duration")
+#: A media stream event's data: what the detail pane shows (times and URIs are the event's
+#: own fields; packet counters stay in the raw participant document).
+STREAM_FIELDS = ("stream_type", "rx_codec", "tx_codec", "rx_resolution", "tx_resolution",
+                 "rx_bitrate", "tx_bitrate", "rx_packet_loss", "tx_packet_loss", "node", "id")
 
 
 class PexipSource(Source):
@@ -248,7 +252,8 @@ def _participant_into(obj: dict, page: Page) -> None:
             session_id=conference, event_id=f"media:{stream.get('id')}",
             time=iso_utc(stream.get("start_time")), end=iso_utc(stream.get("end_time")),
             lane=lane, kind=f"{stream.get('stream_type') or 'media'}_stream", seq=1,
-            detail=_stream_detail(stream), data=dict(stream),
+            detail=_stream_detail(stream),
+            data={k: stream[k] for k in STREAM_FIELDS if stream.get(k) not in (None, "")},
         ))
 
 

@@ -101,7 +101,7 @@ class Store:
         table = raw_table_name(kind, resource)
         columns = self._raw_columns(table, records)
         nested = {c for record in records for c, v in record.items()
-                  if isinstance(v, (dict, list, tuple, bool))}
+                  if isinstance(v, (dict, list, tuple))}
         if nested:
             records = [{k: _cell(v) if k in nested else v for k, v in r.items()}
                        for r in records]
@@ -291,9 +291,7 @@ def _cell(value: Any) -> Any:
     """A vendor value as an SQLite cell: nested structures as JSON text."""
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, bool):
-        return int(value)
-    return value
+    return value  # sqlite3 stores str, int (bool included), float, bytes and None as they are
 
 
 def _upsert(conn: sqlite3.Connection, table: str, columns: Iterable[str], key: tuple[str, ...],
