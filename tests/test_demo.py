@@ -6,16 +6,16 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+import os
+import subprocess
+import sys
 
 from app import credentials, registry
 from app.demo.launcher import run_demo
 from app.model import KINDS
 from app.settings import Settings
 from app.store import Store
-from tests.conftest import files_containing
+from tests.conftest import ROOT, files_containing
 
 
 def installed_kinds() -> list[str]:
@@ -56,33 +56,51 @@ def test_demo_without_window_syncs_every_installed_simulator(data_dir, capsys):
         assert f"skipping {kind}" in err
 
 
-def test_demo_opens_the_window_and_keeps_the_simulators_running(data_dir, qapp, qtbot):
-    report: dict[str, object] = {}
+DRIVER = """
+import io, json, sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from app.demo.launcher import run_demo
+from app.ui.app import application
 
-    def look_at_window() -> None:
-        window = next((w for w in QApplication.topLevelWidgets()
-                       if w.objectName() == "mainWindow" and w.isVisible()), None)
-        if window is None:
-            QTimer.singleShot(50, look_at_window)
-            return
-        report["rows"] = window.model.rowCount()
+report = {}
 
-        def synced(results) -> None:  # a second sync reaches the same simulators
-            report["ok"] = [r.ok for r in results]
-            window.close()
-            QApplication.quit()
+def look_at_window():
+    window = next((w for w in QApplication.topLevelWidgets()
+                   if w.objectName() == "mainWindow" and w.isVisible()), None)
+    if window is None:
+        QTimer.singleShot(50, look_at_window)
+        return
+    report["rows"] = window.model.rowCount()
 
-        window.sync.sync_finished.connect(synced)
-        window.start_sync([])
+    def synced(results):  # a second sync, from the window, reaches the same simulators
+        report["ok"] = [r.ok for r in results]
+        window.close()
+        QApplication.quit()
 
-    QTimer.singleShot(0, look_at_window)
-    safety = QTimer(singleShot=True, interval=90_000)
-    safety.timeout.connect(QApplication.quit)
-    safety.start()
-    try:
-        assert run_demo(data_dir, no_gui=False, out=io.StringIO()) == 0
-    finally:
-        safety.stop()
+    window.sync.sync_finished.connect(synced)
+    window.start_sync([])
+
+application()
+QTimer.singleShot(0, look_at_window)
+QTimer.singleShot(90_000, QApplication.quit)
+report["code"] = run_demo(Path(sys.argv[1]), no_gui=False, out=io.StringIO())
+print(json.dumps(report))
+"""
+
+
+def test_demo_opens_the_window_and_keeps_the_simulators_running(data_dir, tmp_path):
+    """Run as its own process, as a user runs it: a process whose event loop has quit
+    leaves the offscreen platform unable to activate the next test's windows."""
+    driver = tmp_path / "drive_demo.py"
+    driver.write_text(DRIVER)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, str(driver), str(data_dir)], capture_output=True,
+                          text=True, timeout=180, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0
     assert report["rows"] == sum(sessions_per_source(data_dir).values()) > 0
     assert report["ok"] == [True] * len(installed_kinds())
     assert json.loads(Settings(data_dir).path.read_text())["ui"]  # the window saved its state
