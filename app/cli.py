@@ -13,17 +13,23 @@ import sys
 from pathlib import Path
 
 from app import __version__
-from app.cli_output import print_records, ProgressPrinter
+from app.cli_output import ProgressPrinter, print_records
 from app.credentials import KeyringUnavailable
 from app.export import FORMATS, export_sessions
 from app.http import SourceError
 from app.model import KINDS, SourceConfig
-from app.registry import RegistryError, add_source, get_source, remove_source, secret_lookup
-from app.registry import summaries, test_source
+from app.registry import (
+    RegistryError,
+    add_source,
+    get_source,
+    remove_source,
+    secret_lookup,
+    summaries,
+    test_source,
+)
 from app.settings import Settings, default_data_dir
 from app.sources.base import CancelToken, SyncRequest
-from app.store import BadQuery, SessionFilter, Store
-from app.store import queries
+from app.store import BadQuery, SessionFilter, Store, queries
 from app.timeutil import format_utc, parse_utc
 
 #: Kind options as command-line flags, stored in SourceConfig.options under these names.
@@ -270,8 +276,9 @@ def cmd_sessions(args: argparse.Namespace, data_dir: Path) -> int:
     if args.format == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     elif args.format == "csv":
-        from app.export import COLUMNS, flat_cells
         import csv
+
+        from app.export import COLUMNS, flat_cells
 
         writer = csv.writer(sys.stdout)
         writer.writerow(COLUMNS)

@@ -18,8 +18,7 @@ from app.http import SourceError
 from app.registry import RegistryError, data_key, get_source
 from app.settings import Settings
 from app.sources import create_source
-from app.store import Store
-from app.store import queries
+from app.store import Store, queries
 
 CHUNK = 1 << 16
 _UNSAFE = re.compile(r"[^\w.\- ()\[\]]+")

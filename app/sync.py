@@ -95,7 +95,7 @@ def sync_one(store: Store, config: SourceConfig, secret_for: SecretLookup,
         return result
     except SourceError as error:
         result.ok, result.error = False, str(error)
-    except Exception as error:  # noqa: BLE001 - one broken source must not stop the rest
+    except Exception as error:
         log.debug("unexpected failure syncing %s", config.name, exc_info=True)
         result.ok = False
         redact = Redactor([secret]) if secret else Redactor()

@@ -20,8 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.store import SessionFilter, Store  # noqa: E402
-from app.store import queries  # noqa: E402
+from app.store import (
+    SessionFilter,
+    Store,
+    queries,
+)
 
 FOLDER = Path("/tmp/histview-bench")
 FIRST = ["Alice", "Bob", "Chen", "Dana", "Elif", "Farid", "Grace", "Hugo", "Ines", "Jonas",
@@ -94,13 +97,13 @@ def main() -> None:
                         ("rare word", "s765432")):
         flt = SessionFilter(search=word)
         found = len(queries.list_sessions(conn, flt, limit=100))
-        ms = median_ms(lambda: queries.list_sessions(conn, flt, limit=100))
+        ms = median_ms(lambda flt=flt: queries.list_sessions(conn, flt, limit=100))
         print(f"sessions --search {word!r} ({label}, {found} shown): median {ms:.1f} ms")
     flt = SessionFilter(start_from="2025-03-01T00:00:00Z", start_to="2025-03-08T00:00:00Z")
-    ms = median_ms(lambda: queries.list_sessions(conn, flt, limit=100))
+    ms = median_ms(lambda flt=flt: queries.list_sessions(conn, flt, limit=100))
     print(f"sessions --from 2025-03-01 --to 2025-03-08 --limit 100: median {ms:.1f} ms")
     flt = SessionFilter(search="printer", source="webex-demo", start_from="2025-01-01T00:00:00Z")
-    ms = median_ms(lambda: queries.list_sessions(conn, flt, limit=100))
+    ms = median_ms(lambda flt=flt: queries.list_sessions(conn, flt, limit=100))
     print(f"search + source + date range: median {ms:.1f} ms")
     ms = median_ms(lambda: queries.count_sessions(conn, SessionFilter(search="printer")), 5)
     print(f"count of 'printer' matches (the window's row count): median {ms:.1f} ms")

@@ -19,10 +19,10 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _pexip_server  # noqa: E402
+import _pexip_server
 
-from app.model import SourceConfig  # noqa: E402
-from app.sync import sync_sources  # noqa: E402
+from app.model import SourceConfig
+from app.sync import sync_sources
 
 API = "/api/admin/history/v1/"
 

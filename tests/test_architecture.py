@@ -49,3 +49,11 @@ def test_listing_sessions_loads_no_qt(tmp_path: Path):
                             cwd=APP.parent, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_ruff_finds_nothing():
+    """One linter for the whole tree (STYLE.md); its rules are in pyproject.toml."""
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--output-format",
+                             "concise", "app", "tests", "benchmarks", "scripts"],
+                            capture_output=True, text=True, cwd=APP.parent, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:]

@@ -10,14 +10,12 @@ that deletes the oldest conference and its participants as each new one ends. Wi
 
 from __future__ import annotations
 
-import json
 import threading
 import urllib.parse
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from app.demo.pexip_data import API, HistoryGenerator, pexip_time, seed_examples
+from app.demo.pexip_data import API, HistoryGenerator, seed_examples
 from app.demo.server import DemoSource, Request, Response, Simulator
 
 RETENTION = 10_000

@@ -173,16 +173,16 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
         # ACK stalls every answer ~40 ms. TCP_NODELAY (stdlib switch) sends them at once.
         disable_nagle_algorithm = True
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: tests and the demo read the simulator's state, not its log
 
-        def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        def do_GET(self) -> None:
             self._serve("GET")
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self._serve("POST")
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             self._serve("HEAD")
 
         def _serve(self, method: str) -> None:
@@ -204,7 +204,7 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
             if response is None:
                 try:
                     response = sim.handle(request)
-                except Exception as error:  # noqa: BLE001 - a simulator bug is a 500, like a server
+                except Exception as error:
                     response = Response.text(f"simulator error: {error}", 500)
             self._send(response, method, truncate=bool(fault and fault.kind == "truncate"))
 

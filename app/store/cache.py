@@ -128,7 +128,7 @@ class Store:
     def _delete_children(self, source: str, session_ids: list[str]) -> None:
         for table in ("events", "artifacts"):
             self.db.conn.executemany(
-                f"DELETE FROM {table} WHERE source = ? AND session_id = ?",  # noqa: S608
+                f"DELETE FROM {table} WHERE source = ? AND session_id = ?",
                 [(source, sid) for sid in session_ids],
             )
 
@@ -240,10 +240,10 @@ class Store:
         with self.db.atomic():
             for table in ("sessions", "session_raw", "participants", "events", "artifacts",
                           "sync_state", "source_status"):
-                self.db.conn.execute(f"DELETE FROM {table} WHERE source = ?", (source,))  # noqa: S608
+                self.db.conn.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
             for name in self.db.table_names():
                 if name.startswith("raw_") and "_fts" not in name:
-                    self.db.conn.execute(f"DELETE FROM [{name}] WHERE _source = ?", (source,))  # noqa: S608
+                    self.db.conn.execute(f"DELETE FROM [{name}] WHERE _source = ?", (source,))
 
 
 SESSION_WRITE_COLUMNS = (
@@ -309,5 +309,5 @@ def _upsert(conn: sqlite3.Connection, table: str, columns: Iterable[str], key: t
     updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c not in key)
     conflict = ", ".join(f"[{c}]" for c in key)
     conn.executemany(
-        f"INSERT INTO [{table}] ({names}) VALUES ({marks}) "  # noqa: S608 - names are ours
+        f"INSERT INTO [{table}] ({names}) VALUES ({marks}) "
         f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}", rows)

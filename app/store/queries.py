@@ -223,7 +223,7 @@ def distinct_values(conn: sqlite3.Connection, column: str) -> list[str]:
     if column not in ("source", "type", "kind"):
         raise ValueError(column)
     return [r[0] for r in conn.execute(
-        f"SELECT DISTINCT {column} FROM sessions ORDER BY {column}") if r[0]]  # noqa: S608
+        f"SELECT DISTINCT {column} FROM sessions ORDER BY {column}") if r[0]]
 
 
 def cache_age(conn: sqlite3.Connection) -> str | None:

@@ -37,7 +37,7 @@ class _Thread(QThread):
             value = self._job(self.progressed.emit, self._token)
         except Cancelled:
             self.succeeded.emit(None)
-        except Exception as error:  # noqa: BLE001 - reported as the error signal
+        except Exception as error:
             self.failed.emit(f"{type(error).__name__}: {error}" if not str(error)
                              else str(error))
         else:
