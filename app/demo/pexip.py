@@ -57,6 +57,8 @@ class PexipSimulator(Simulator):
         self.order: list[str] = []  # conference ids, oldest first: retention deletes from here
         self.deleted: set[str] = set()
         self._data_lock = threading.RLock()
+        self._version = 0  # bumped on every change; keys the query cache
+        self._query_cache: dict[tuple, list] = {}
         examples = seed_examples() if include_seed_examples else []
         for conference, participants in examples + self.generator.month(self.clock, conferences):
             self._add(conference, participants)
@@ -67,6 +69,7 @@ class PexipSimulator(Simulator):
 
     def _add(self, conference: dict, participants: list[dict]) -> None:
         with self._data_lock:
+            self._version += 1
             self.conferences.put(conference)
             self.order.append(conference["id"])
             for participant in participants:
@@ -149,13 +152,26 @@ class PexipSimulator(Simulator):
             limit = min(int(request.arg("limit", DEFAULT_LIMIT)), MAX_LIMIT) or MAX_LIMIT
             offset = int(request.arg("offset", 0))
             with self._data_lock:
-                rows = _filtered(list(table.rows.values()), request.query)
-                rows = _ordered(rows, request.query.get("order_by", []))
+                rows = self._matching(table, request.query)
                 objects = [obj for obj, _ in rows[offset:offset + limit]]
                 total = len(rows)
         except ValueError as error:
             return Response.json({"error": f"Invalid filter: {error}"}, 400)
         return Response.json(_envelope(request, objects, total, offset, limit))
+
+    def _matching(self, table: _Table, query: dict[str, list[str]]) -> list:
+        """Filtered and ordered rows, remembered until the history changes: a real node
+        pages from database indexes, so paging must not cost a full sort per page here."""
+        key = (id(table), self._version, tuple(sorted(
+            (k, tuple(v)) for k, v in query.items() if k not in ("limit", "offset"))))
+        rows = self._query_cache.get(key)
+        if rows is None:
+            rows = _ordered(_filtered(list(table.rows.values()), query),
+                            query.get("order_by", []))
+            if len(self._query_cache) > 16:
+                self._query_cache.clear()
+            self._query_cache[key] = rows
+        return rows
 
     def malformed_body(self) -> Response:
         return Response(200, b'{"meta": {"limit": 1000, "next": null, "offset": 0, "tot',
