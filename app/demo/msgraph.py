@@ -19,7 +19,6 @@ import secrets
 import threading
 import time
 import urllib.parse
-from collections import deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -76,7 +75,6 @@ class GraphSimulator(Simulator):
         self.clock_offset = timedelta(0)
         self.tokens: dict[str, float] = {}  # access token -> monotonic expiry
         self.tokens_issued = 0
-        self._injected: deque[tuple[Response, str | None]] = deque()
         self._data_lock = threading.Lock()
         end = end or datetime.now(UTC)
         self.generator = CallLogGenerator(seed)
@@ -108,11 +106,6 @@ class GraphSimulator(Simulator):
         """The next matching Graph request gets this Graph error body."""
         self.respond_next(graph_error(status, code, message), path_contains)
 
-    def respond_next(self, response: Response, path_contains: str | None = None) -> None:
-        """The next matching Graph request gets ``response`` (a replayed vendor answer)."""
-        with self._data_lock:
-            self._injected.append((response, path_contains))
-
     def expire_tokens(self) -> None:
         self.tokens.clear()
 
@@ -135,7 +128,7 @@ class GraphSimulator(Simulator):
         if not self._authorized(request):
             return graph_error(401, "InvalidAuthenticationToken",
                                "Access token has expired or is not yet valid.")
-        injected = self._take_injected(path)
+        injected = self.take_canned(path)
         if injected is not None:
             return injected
         return self._call_log(request, *match.groups())
@@ -184,14 +177,6 @@ class GraphSimulator(Simulator):
     def _authorized(self, request: Request) -> bool:
         expiry = self.tokens.get(request.bearer() or "")
         return expiry is not None and expiry > time.monotonic()
-
-    def _take_injected(self, path: str) -> Response | None:
-        with self._data_lock:
-            for item in list(self._injected):
-                if item[1] is None or item[1] in path:
-                    self._injected.remove(item)
-                    return item[0]
-        return None
 
     def _call_log(self, request: Request, version: str, function: str, args: str) -> Response:
         params = dict(part.split("=", 1) for part in args.split(",") if "=" in part)

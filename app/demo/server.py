@@ -111,6 +111,7 @@ class Simulator:
         self.faults = FaultQueue()
         self.latency_s = latency_s
         self.requests: list[tuple[str, str]] = []  # (method, path?query) for tests
+        self._canned: deque[tuple[Response, str | None]] = deque()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -156,6 +157,21 @@ class Simulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def respond_next(self, response: Response, path_contains: str | None = None) -> None:
+        """The next matching request the simulator answers itself gets ``response``
+        (a vendor error body, a replayed answer). Unlike a fault, it comes after auth."""
+        with self._lock:
+            self._canned.append((response, path_contains))
+
+    def take_canned(self, path: str) -> Response | None:
+        """The queued answer for ``path``, if any (call it where the vendor would answer)."""
+        with self._lock:
+            for item in self._canned:
+                if item[1] is None or item[1] in path:
+                    self._canned.remove(item)
+                    return item[0]
+        return None
 
     def record(self, method: str, target: str) -> None:
         with self._lock:

@@ -16,7 +16,6 @@ import base64
 import secrets
 import threading
 import urllib.parse
-from collections import deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,6 @@ class WebexSimulator(Simulator):
         self.history.transcripts.extend(month.transcripts)
         self.tickets: dict[str, datetime] = {}  # direct-download ticket -> expiry
         self._data_lock = threading.Lock()
-        self._injected: deque[tuple[Response, str | None]] = deque()
 
     # -- what tests and the demo change -----------------------------------------------------
 
@@ -86,16 +84,7 @@ class WebexSimulator(Simulator):
 
     def fail_next(self, status: int, message: str, path_contains: str | None = None) -> None:
         """The next matching API request gets this Webex error body."""
-        with self._data_lock:
-            self._injected.append((webex_error(status, message), path_contains))
-
-    def _take_injected(self, path: str) -> Response | None:
-        with self._data_lock:
-            for item in list(self._injected):
-                if item[1] is None or item[1] in path:
-                    self._injected.remove(item)
-                    return item[0]
-        return None
+        self.respond_next(webex_error(status, message), path_contains)
 
     # -- HTTP -------------------------------------------------------------------------------
 
@@ -106,7 +95,7 @@ class WebexSimulator(Simulator):
             return webex_error(401, "The request requires a valid access token set in the "
                                     "Authorization request header.")
         path = request.path.rstrip("/")
-        injected = self._take_injected(path)
+        injected = self.take_canned(path)
         if injected is not None:
             return injected
         if path == "/v1/events":
