@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -129,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as stop:
         return int(stop.code or 0)
+    configure_logging(args.verbose, args.quiet)
     data_dir = args.data_dir or default_data_dir()
     try:
         return dispatch(args, Path(data_dir))
@@ -141,6 +143,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("histview: interrupted", file=sys.stderr)
         return 130
+
+
+def configure_logging(verbose: bool, quiet: bool) -> None:
+    """histview's own log lines (retries, waits) on stderr with ``-v``; libraries stay quiet
+    because their debug lines can carry request headers."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("histview: %(message)s"))
+    logger = logging.getLogger("histview")
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING)
 
 
 def dispatch(args: argparse.Namespace, data_dir: Path) -> int:

@@ -146,3 +146,41 @@ def test_a_search_with_fts_syntax_characters_is_taken_as_text(cli, filled):
     for text in ('"unbalanced', "AND OR NOT", "a*b(c)", "-x", "NEAR(", "*"):
         result = cli("sessions", "--search", text, "--format", "json")
         assert result.code in (0, 2) and "Traceback" not in result.err, text
+
+
+def test_without_a_usable_keyring_nothing_is_stored_anywhere(tmp_path: Path):
+    """keyring's own 'fail' backend stands for a machine with no Secret Service."""
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "--data-dir", str(data), "source", "add", "pexip", "v",
+         "--url", "https://manager.example.com", "--username", "u", "--secret-stdin"],
+        input="hunter2-password\n", capture_output=True, text=True, env=env, cwd=ROOT,
+        timeout=60)
+    assert result.returncode == 1
+    assert "keyring" in result.stderr and "nothing was saved" in result.stderr
+    assert "hunter2" not in result.stderr
+    stored = [p for p in data.rglob("*") if p.is_file()] if data.exists() else []
+    assert all(b"hunter2" not in p.read_bytes() for p in stored)
+    assert not (data / "settings.json").exists()
+
+
+def test_verbose_logs_retries_without_the_secret(cli, data_dir):
+    from app.demo.pexip import PexipSimulator
+
+    sim = PexipSimulator(conferences=20, password="verbose-secret-pw")
+    sim.start()
+    try:
+        cli("source", "add", "pexip", "px", "--url", sim.url, "--username", "admin",
+            "--secret-stdin", stdin="verbose-secret-pw\n")
+        sim.faults.add("429", retry_after="0.01")
+        result = cli("-v", "sync")
+    finally:
+        sim.stop()
+    assert result.code == 0
+    assert "HTTP 429, retrying" in result.err
+    assert "verbose-secret-pw" not in result.err + result.out
