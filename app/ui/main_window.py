@@ -9,17 +9,15 @@ cache through its own SQLite connection; sync and export run on worker threads w
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QProgressDialog,
     QSplitter,
     QStackedWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -29,7 +27,7 @@ from app.export import tsv_text
 from app.settings import Settings
 from app.store import Store
 from app.store.queries import BadQuery, SessionFilter, cache_age, fast_count, fast_distinct
-from app.ui import window_state
+from app.ui import window_actions, window_state
 from app.ui.detail_pane import DetailPane
 from app.ui.empty_state import EmptyState
 from app.ui.export_dialog import ExportDialog, export_job
@@ -64,9 +62,9 @@ class MainWindow(QMainWindow):
         self.workers: list[Worker] = []
         self._cache_total: int | None = None  # sessions in the cache, for the empty state
         self.model = self._make_model()
-        self._build_actions()
+        window_actions.setup_actions(self)  # self.sync_action, self.export_action, …
         self._build_widgets()
-        self._build_menus()
+        window_actions.setup_menus(self)
         self._connect()
         self._restore()
         self.refresh_sources()
@@ -89,41 +87,6 @@ class MainWindow(QMainWindow):
         except BadQuery:
             self.ui_state["filters"] = {}
             return SessionsModel(self.conn, parent=self)
-
-    def _action(self, name: str, text: str, shortcut: Any = None, slot: Any = None,
-                tip: str = "") -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(name)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setToolTip(f"{tip} ({action.shortcut().toString()})" if shortcut else tip)
-        if slot is not None:
-            action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        self.sync_action = self._action("syncAction", "Sync", "Ctrl+R",
-                                        lambda: self.start_sync(), "Fetch new history")
-        self.cancel_action = self._action("cancelSyncAction", "Cancel sync", None,
-                                          lambda: self.sync.cancel(), "Stop the running sync")
-        self.export_action = self._action("exportAction", "Export…", "Ctrl+E",
-                                          self.open_export, "Export rows to CSV, XLSX or JSON")
-        self.sources_action = self._action("sourcesAction", "Sources…", "Ctrl+Shift+S",
-                                           self.open_sources, "Add, edit, test sources")
-        self.find_action = self._action("findAction", "Search", QKeySequence.StandardKey.Find,
-                                        self.focus_search)
-        self.copy_action = self._action("copyAction", "Copy rows",
-                                        QKeySequence.StandardKey.Copy, self.copy_selection)
-        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.utc_action = self._action("utcAction", "Times in UTC", "Ctrl+U",
-                                       tip="Show times in UTC instead of local time")
-        self.utc_action.setCheckable(True)
-        self.utc_action.toggled.connect(self.set_utc)
-        self.quit_action = self._action("quitAction", "Quit", QKeySequence.StandardKey.Quit,
-                                        self.close)
-        self.cancel_action.setEnabled(False)
 
     def _build_widgets(self) -> None:
         self.sidebar = SourceSidebar(self)
@@ -151,7 +114,7 @@ class MainWindow(QMainWindow):
         self.main_split.setSizes([190, 1250])
         self.setCentralWidget(self.main_split)
         self._build_status_bar()
-        self._build_toolbar()
+        window_actions.setup_toolbar(self)
         self.resize(1400, 880)
 
     def _build_status_bar(self) -> None:
@@ -164,35 +127,6 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.row_count_label)
         bar.addPermanentWidget(self.cache_age_label)
         self._update_cache_age()
-
-    def _build_toolbar(self) -> None:
-        tools = QToolBar("Main", self, objectName="mainToolbar")
-        tools.setMovable(False)
-        tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for action in (self.sync_action, self.cancel_action, None, self.sources_action,
-                       self.export_action, None, self.utc_action):
-            if action is None:
-                tools.addSeparator()
-            else:
-                tools.addAction(action)
-        self.addToolBar(tools)
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.export_action)
-        file_menu.addAction(self.copy_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        sources = bar.addMenu("&Sources")
-        sources.addAction(self.sources_action)
-        sources.addAction(self.sync_action)
-        sources.addAction(self.cancel_action)
-        view = bar.addMenu("&View")
-        view.addAction(self.find_action)
-        view.addAction(self.utc_action)
-        self.columns_menu = view.addMenu("Columns")
-        self.columns_menu.aboutToShow.connect(lambda: self.table.fill_column_menu(self.columns_menu))
 
     def _connect(self) -> None:
         self.filter_bar.filter_changed.connect(self.apply_filter)
