@@ -20,7 +20,15 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QComboBox, QDateTimeEdit, QLabel, QLineEdit, QTableView
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+)
 
 from app.settings import Settings
 from app.ui.sessions_model import KEY_ROLE
@@ -231,3 +239,27 @@ def test_window_remembers_columns_filters_and_sort(data_dir, make_window, qtbot)
     assert again.filter_bar.search_box.text() == "board"
     assert rows_label(again) == COUNT // 5
     assert again.model.sort_key == ("title", False)
+
+
+def test_sources_dialog_buttons_share_one_row_and_no_label_is_clipped(data_dir, make_window,
+                                                                      qtbot):
+    window = make_window(data_dir)
+    dialog = window.open_sources()
+    qtbot.waitExposed(dialog)
+    buttons = [dialog.findChild(QPushButton, name) for name in
+               ("newSource", "removeSource", "testSource", "saveSource")]
+    close = dialog.button_box.button(QDialogButtonBox.StandardButton.Close)
+    rows = {b.mapTo(dialog, QPoint(0, b.height() // 2)).y() for b in [*buttons, close]}
+    assert len(rows) == 1  # one row, not Close alone below the others
+    test, save = buttons[2], buttons[3]
+    left = [b.mapTo(dialog, QPoint(0, 0)).x() for b in (test, save, close)]
+    assert left[0] < min(left[1:])  # Test connection left, Save and Close right
+    for kind in ("pexip", "beyondtrust", "msgraph", "webex", "restcomm"):
+        dialog.kind_box.setCurrentIndex(dialog.kind_box.findData(kind))
+        qtbot.wait(10)
+        clipped = [label.text() for label in dialog.findChildren(QLabel)
+                   if label.isVisible() and label.text() and not label.wordWrap()
+                   and label.width() < label.sizeHint().width()]
+        assert clipped == [], kind
+    close.click()
+    assert not dialog.isVisible()

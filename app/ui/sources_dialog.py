@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -75,30 +76,29 @@ class SourcesDialog(QDialog):
     # -- layout -------------------------------------------------------------------------------
 
     def _build(self) -> None:
+        """List | form on top; one row of buttons below, each under its column so that
+        New source and Remove… line up with Test connection, Save and Close."""
         self.list = QListWidget(self, objectName="sourcesList")
         self.list.currentTextChanged.connect(self._on_pick)
         self.new_button = QPushButton("New source", self, objectName="newSource")
         self.new_button.clicked.connect(self.new_source)
         self.remove_button = QPushButton("Remove…", self, objectName="removeSource")
         self.remove_button.clicked.connect(self.confirm_remove)
-        left = QVBoxLayout()
-        left.addWidget(self.list, 1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.new_button)
-        buttons.addWidget(self.remove_button)
-        left.addLayout(buttons)
+        list_buttons = QHBoxLayout()
+        list_buttons.addWidget(self.new_button)
+        list_buttons.addWidget(self.remove_button)
         right = QVBoxLayout()
         right.addLayout(self._form(), 1)
         right.addWidget(self._message_label())
-        right.addLayout(self._actions())
-        top = QHBoxLayout()
-        top.addLayout(left, 2)
-        top.addLayout(right, 5)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        close.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top, 1)
-        layout.addWidget(close)
+        grid = QGridLayout(self)
+        grid.addWidget(self.list, 0, 0)
+        grid.addLayout(right, 0, 2)
+        grid.addLayout(list_buttons, 1, 0)
+        grid.addLayout(self._buttons(), 1, 2)
+        grid.setColumnMinimumWidth(1, 12)  # a gutter: Remove… and Test connection are apart
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(2, 5)
+        grid.setRowStretch(0, 1)
 
     def _form(self) -> QFormLayout:
         self.form = QFormLayout()
@@ -140,16 +140,24 @@ class SourcesDialog(QDialog):
         self.message.setWordWrap(True)
         return self.message
 
-    def _actions(self) -> QHBoxLayout:
+    def _buttons(self) -> QHBoxLayout:
+        """Test connection on the left; Save and Close in a standard button box on the
+        right (Save keeps the dialog open, so it only saves; Close is the reject role and
+        follows the platform's order). Test stays outside the box: an ActionRole button
+        would land between Save and Close on Windows and KDE."""
         self.test_button = QPushButton("Test connection", self, objectName="testSource")
         self.test_button.clicked.connect(self.test_current)
-        self.save_button = QPushButton("Save", self, objectName="saveSource")
+        self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                           | QDialogButtonBox.StandardButton.Close, self)
+        self.save_button = self.button_box.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setObjectName("saveSource")
         self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
+        self.button_box.accepted.connect(self.save)
+        self.button_box.rejected.connect(self.reject)
         row = QHBoxLayout()
-        row.addStretch(1)
         row.addWidget(self.test_button)
-        row.addWidget(self.save_button)
+        row.addStretch(1)
+        row.addWidget(self.button_box)
         return row
 
     def _kind_fields(self, values: dict[str, str] | None = None) -> None:
