@@ -253,7 +253,7 @@ def _reason(error: Exception) -> str:
     for marker in ("Caused by ", "Failed to establish a new connection: "):
         if marker in text:
             text = text.split(marker, 1)[1]
-    return text.strip("()' ")[:200] or type(error).__name__
+    return text.strip("()'\" ")[:200] or type(error).__name__
 
 
 def parse_json(response: requests.Response, what: str) -> Any:

@@ -91,8 +91,10 @@ class ClientCredentials(requests.auth.AuthBase):
                          "Accept": "application/json"})
         except SourceError as error:
             # status dropped on purpose: a refused token request must not look like a
-            # refused token to ``call``, which would only ask again.
-            raise SourceError(f"token request failed: {error}") from None
+            # refused token to ``call``, which would only ask again. ``unreachable`` kept:
+            # callers stop early on it instead of waiting through the same retries.
+            raise SourceError(f"token request failed: {error}",
+                              unreachable=error.unreachable) from None
         try:
             token = self._client.parse_request_body_response(response.text, scope=self.scope)
         except OAuth2Error as error:
