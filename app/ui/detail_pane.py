@@ -1,19 +1,19 @@
 """The selected session in full: fields, participants, events (timeline and list),
-artifacts as links, and the vendor's own document pretty-printed.
+artifacts (``ArtifactsPanel``: links and downloads), and the vendor's own document
+pretty-printed.
 
 Everything comes from the cache (``app.store.queries``), so the pane works offline.
-Artifact links open their ``view_url`` in the browser; the API ``url`` needs credentials and
-is for ``histview download``, so it is shown but never opened.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QFont, QFontDatabase
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
@@ -28,19 +28,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.store import queries
+from app.store import Store, queries
+from app.ui.artifacts_panel import ArtifactsPanel
 from app.ui.formatting import cell_text, duration_text, time_text
 
 EVENT_COLUMNS = ("Time", "End", "Lane", "Kind", "Actor", "Detail")
-ARTIFACT_COLUMNS = ("Kind", "Label", "Open", "Downloaded to")
-URL_ROLE = Qt.ItemDataRole.UserRole
 EMPTY_TEXT = "Select a session to see its participants, events, artifacts and raw record."
 
 
 class DetailPane(QWidget):
     """Shows one session; ``show_session`` loads it from the cache."""
 
-    def __init__(self, conn: sqlite3.Connection, parent: QWidget | None = None) -> None:
+    def __init__(self, conn: sqlite3.Connection, parent: QWidget | None = None, *,
+                 data_dir: Path | None = None, store: Store | None = None) -> None:
+        """``data_dir`` and ``store`` enable downloads (the store records where files go)."""
         super().__init__(parent)
         self.setObjectName("detailPane")
         self._conn = conn
@@ -54,7 +55,9 @@ class DetailPane(QWidget):
         self.tabs = QTabWidget(self, objectName="detailTabs")
         self.tabs.addTab(self._overview_tab(), "Overview")
         self.tabs.addTab(self._events_tab(), "Events")
-        self.tabs.addTab(self._artifacts_tab(), "Artifacts")
+        self.artifacts = ArtifactsPanel(conn, self, data_dir=data_dir, store=store)
+        self.artifacts_view = self.artifacts.view
+        self.tabs.addTab(self.artifacts, "Artifacts")
         self.tabs.addTab(self._raw_tab(), "Raw record")
         self.tabs.currentChanged.connect(lambda _i: self._ensure_timeline())
         layout = QVBoxLayout(self)
@@ -103,18 +106,6 @@ class DetailPane(QWidget):
         self.events_split.setSizes([170, 260])
         return self.events_split
 
-    def _artifacts_tab(self) -> QWidget:
-        view = QTreeWidget(self, objectName="artifactsView")
-        view.setHeaderLabels(ARTIFACT_COLUMNS)
-        view.setRootIsDecorated(False)
-        view.setColumnWidth(0, 130)
-        view.setColumnWidth(1, 260)
-        view.setColumnWidth(2, 140)
-        view.itemActivated.connect(self._open_artifact)
-        view.itemClicked.connect(lambda item, column: column == 2 and self._open_artifact(item))
-        self.artifacts_view = view
-        return view
-
     def _raw_tab(self) -> QWidget:
         self.raw_view = QPlainTextEdit(self, objectName="rawView")
         self.raw_view.setReadOnly(True)
@@ -139,8 +130,9 @@ class DetailPane(QWidget):
         self._session, self._events = None, []
         self.heading.setText(EMPTY_TEXT)
         self.tabs.setEnabled(False)
-        for view in (self.events_view, self.artifacts_view, self.participants):
+        for view in (self.events_view, self.participants):
             view.clear()
+        self.artifacts.clear()
         self.raw_view.clear()
         _clear_form(self.fields)
         if self._timeline is not None:
@@ -155,7 +147,10 @@ class DetailPane(QWidget):
         self._session = session
         self._events = queries.list_events(self._conn, source, session_id)
         self._fill(session)
-        self._fill_artifacts(queries.list_artifacts(self._conn, source, session_id))
+        artifacts = queries.list_artifacts(self._conn, source, session_id)
+        self.artifacts.set_artifacts(source, session_id, artifacts)
+        self.tabs.setTabText(2, f"Artifacts ({len(artifacts)})")
+        self.tabs.setTabText(1, f"Events ({len(self._events)})")
         self.raw_view.setPlainText(pretty_raw(queries.session_raw(self._conn, source,
                                                                   session_id)))
         self.tabs.setEnabled(True)
@@ -186,32 +181,6 @@ class DetailPane(QWidget):
             item.setToolTip(5, item.text(5))
             items.append(item)
         self.events_view.addTopLevelItems(items)
-
-    def _fill_artifacts(self, artifacts: list[dict[str, Any]]) -> None:
-        self.artifacts_view.clear()
-        link_font = QFont(self.artifacts_view.font())
-        link_font.setUnderline(True)
-        for artifact in artifacts:
-            view_url = artifact.get("view_url")
-            item = QTreeWidgetItem([artifact["kind"], artifact.get("label") or "",
-                                    "Open in browser" if view_url else "—",
-                                    artifact.get("downloaded_path") or ""])
-            item.setData(0, URL_ROLE, view_url)
-            item.setToolTip(1, artifact.get("url") or "")
-            if view_url:
-                item.setToolTip(2, view_url)
-                item.setFont(2, link_font)
-                item.setForeground(2, self.palette().link())
-            else:
-                item.setToolTip(2, "No browser link: fetch it with `histview download`")
-            self.artifacts_view.addTopLevelItem(item)
-        self.tabs.setTabText(2, f"Artifacts ({len(artifacts)})")
-        self.tabs.setTabText(1, f"Events ({len(self._events)})")
-
-    def _open_artifact(self, item: QTreeWidgetItem) -> None:
-        url = item.data(0, URL_ROLE)
-        if url:
-            QDesktopServices.openUrl(QUrl(url))
 
     # -- timeline (lazy) ------------------------------------------------------------------------
 

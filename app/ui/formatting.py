@@ -81,3 +81,17 @@ def cell_text(value: object) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {cell_text(v)}" for k, v in value.items())
     return str(value)
+
+
+def size_text(count: int | None) -> str:
+    """``812 bytes``, ``4.2 KB``, ``31.0 MB`` (powers of 1024, as file managers show)."""
+    if count is None:
+        return ""
+    if count < 1024:
+        return f"{count} bytes"
+    value = float(count)
+    for unit in ("KB", "MB", "GB", "TB"):
+        value /= 1024
+        if value < 1024 or unit == "TB":
+            break
+    return f"{value:.1f} {unit}"

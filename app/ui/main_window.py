@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         self.table_stack = QStackedWidget(self, objectName="tableStack")
         self.table_stack.addWidget(self.table)
         self.table_stack.addWidget(self.empty_state)
-        self.detail = DetailPane(self.conn, self)
+        self.detail = DetailPane(self.conn, self, data_dir=self.data_dir, store=self.store)
         self.detail_split = QSplitter(Qt.Orientation.Vertical, self, objectName="detailSplit")
         self.detail_split.addWidget(self.table_stack)
         self.detail_split.addWidget(self.detail)
@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         self.sync.sync_finished.connect(lambda _results: self.refresh_after_sync())
         self.sync.progressed.connect(self._on_sync_progress)
         self.sync.message.connect(lambda text: self.statusBar().showMessage(text, 30_000))
+        self.detail.artifacts.download_started.connect(self.workers.append)
 
     # -- filters, rows, detail ---------------------------------------------------------------
 

@@ -1,0 +1,155 @@
+"""Downloading an artifact from the detail pane, against the BeyondTrust simulator on
+loopback with the secret in the real keyring: the file lands in the data folder's downloads
+and the cache records it; with the appliance gone, an error shows and nothing changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QTreeWidget
+
+from app import registry
+from app.demo.beyondtrust import BeyondTrustSimulator
+from app.demo.beyondtrust_timeline import month
+from app.model import SourceConfig
+from app.settings import Settings
+from app.store import Store, queries
+from app.sync import sync_sources
+from tests.conftest import files_containing
+from tests.test_ui_support import window_factory
+
+CLIENT_ID = "ui-downloads"
+SECRET = "Ui-dl-Secret-7f3a9c"
+
+
+@pytest.fixture
+def make_window(qtbot):
+    yield from window_factory(qtbot)
+
+
+@pytest.fixture
+def appliance(data_dir):
+    """A started simulator registered as source ``bt`` and synced into the cache."""
+    sim = BeyondTrustSimulator(month(datetime.now(UTC), days=3, per_weekday=(6, 8), seed=2),
+                               client_id=CLIENT_ID, client_secret=SECRET)
+    sim.start()
+    config = SourceConfig("bt", "beyondtrust", sim.url, {"client_id": CLIENT_ID})
+    registry.add_source(data_dir, config, SECRET)
+    results = sync_sources(Settings(data_dir).cache_path, [config],
+                           registry.secret_lookup(data_dir))
+    assert [r.ok for r in results] == [True], results
+    yield sim
+    sim.stop()
+
+
+def cached_artifacts(data_dir: Path, session_id: str) -> list[dict]:
+    store = Store(Settings(data_dir).cache_path)
+    try:
+        return queries.list_artifacts(store.db.conn, "bt", session_id)
+    finally:
+        store.close()
+
+
+def recorded_session(data_dir: Path) -> str:
+    store = Store(Settings(data_dir).cache_path)
+    try:
+        row = store.db.conn.execute(
+            "SELECT session_id FROM artifacts WHERE source = 'bt' AND kind = 'recording' "
+            "ORDER BY session_id LIMIT 1").fetchone()
+    finally:
+        store.close()
+    assert row, "the simulator's month should hold a recorded session"
+    return row[0]
+
+
+def open_recording(window, session_id: str, qtbot) -> QTreeWidget:
+    """Select the session in the table and its recording in the Artifacts tab."""
+    row = next(r for r in range(window.model.rowCount())
+               if window.model.key_at(r) == ("bt", session_id))
+    window.select_rows([row])
+    window.detail.tabs.setCurrentIndex(2)
+    view = window.findChild(QTreeWidget, "artifactsView")
+    qtbot.waitUntil(lambda: view.topLevelItemCount() > 0)
+    item = next(view.topLevelItem(i) for i in range(view.topLevelItemCount())
+                if view.topLevelItem(i).text(0) == "recording")
+    view.setCurrentItem(item)
+    return view
+
+
+class _UrlCatcher(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+def test_downloading_a_recording_from_the_detail_pane(data_dir, make_window, appliance,
+                                                      qtbot):
+    session_id = recorded_session(data_dir)
+    window = make_window(data_dir)
+    view = open_recording(window, session_id, qtbot)
+    button = window.findChild(QPushButton, "downloadArtifact")
+    open_file = window.findChild(QPushButton, "openDownloadedFile")
+    assert button.isVisible() and button.isEnabled() and button.text() == "Download"
+    assert not open_file.isVisible()  # nothing downloaded yet
+    menu = window.detail.artifacts.context_menu()
+    assert [a.text() for a in menu.actions() if a.isVisible() and a.text()] == [
+        "Open in browser", "Download"]
+    menu.close()
+
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert not button.isEnabled()  # busy: one download at a time
+    assert window.findChild(QProgressBar, "downloadProgress").isVisible()
+    status = window.findChild(QLabel, "downloadStatus")
+    qtbot.waitUntil(lambda: status.text().startswith("Saved"), timeout=15000)
+
+    recording = next(a for a in cached_artifacts(data_dir, session_id)
+                     if a["kind"] == "recording")
+    path = Path(recording["downloaded_path"])
+    assert (data_dir / "downloads").resolve() in path.parents
+    assert path.is_file() and path.read_bytes().startswith(b"BTRS-RECORDING")
+    assert not path.with_name(path.name + ".part").exists()
+    item = view.currentItem()
+    assert item.text(0) == "recording" and item.text(3) == str(path)  # shown as downloaded
+    assert str(path) in status.text()
+    assert button.isEnabled() and button.text() == "Download again"
+    qtbot.waitUntil(open_file.isVisible)
+
+    catcher = _UrlCatcher()
+    QDesktopServices.setUrlHandler("file", catcher, "open")
+    try:
+        open_file.click()
+        window.findChild(QPushButton, "showDownloadFolder").click()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert [u.toLocalFile() for u in catcher.urls] == [str(path), str(path.parent)]
+    assert files_containing(data_dir, SECRET) == []  # not in the cache, not in the file
+
+
+def test_a_download_with_the_appliance_offline_shows_an_error_and_changes_nothing(
+        data_dir, make_window, appliance, qtbot):
+    session_id = recorded_session(data_dir)
+    before = cached_artifacts(data_dir, session_id)
+    appliance.stop()
+    window = make_window(data_dir)
+    view = open_recording(window, session_id, qtbot)
+    shown = [view.topLevelItem(i).text(3) for i in range(view.topLevelItemCount())]
+    button = window.findChild(QPushButton, "downloadArtifact")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    status = window.findChild(QLabel, "downloadStatus")
+    qtbot.waitUntil(lambda: not any(w.is_running() for w in window.workers), timeout=15000)
+    assert "unreachable" in status.text() and "nothing was downloaded" in status.text()
+    assert SECRET not in status.text()
+    assert cached_artifacts(data_dir, session_id) == before  # no path recorded
+    assert not (data_dir / "downloads").exists()  # no folder, no .part file
+    assert [view.topLevelItem(i).text(3) for i in range(view.topLevelItemCount())] == shown
+    assert button.isEnabled() and button.text() == "Download"  # it can be tried again
+    assert not window.findChild(QPushButton, "openDownloadedFile").isVisible()
+    assert not window.findChild(QProgressBar, "downloadProgress").isVisible()
