@@ -3,27 +3,35 @@
 File names come from vendors and from whoever named the meeting, so they are untrusted: a
 name like ``../../.bashrc`` or ``CON`` must land as a plain file inside the download folder.
 Content streams to ``NAME.part`` and is renamed only when complete, so an interrupted
-download never looks finished; the next attempt starts it over.
+download never looks finished; the next attempt resumes it with a Range request where the
+server allows, and starts it over where it does not.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
+
+import requests
+from urllib3.exceptions import HTTPError as StreamError
+from urllib3.exceptions import ReadTimeoutError
 
 from app import credentials
 from app.http import SourceError
 from app.registry import RegistryError, data_key, get_source
 from app.settings import Settings
 from app.sources import create_source
+from app.sources.base import Source
 from app.store import Store, queries
 
 CHUNK = 1 << 16
 _UNSAFE = re.compile(r"[^\w.\- ()\[\]]+")
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
              *(f"LPT{i}" for i in range(1, 10))}
+_CONTENT_RANGE = re.compile(r"bytes (?P<first>\d+)-(?P<last>\d+)/(?P<total>\d+|\*)")
 _EXTENSIONS = {"recording": ".mp4", "screen_recording": ".webm", "shell_recording": ".txt",
                "transcript": ".txt", "chat": ".html"}
 
@@ -50,20 +58,110 @@ def target_path(folder: Path, session_id: str, artifact: dict) -> Path:
     return path
 
 
-def fetch_to(source, artifact: dict, path: Path) -> int:
-    """Stream one artifact to ``path`` through ``path.part``; returns bytes written."""
+def fetch_to(source: Source, artifact: dict, path: Path) -> int:
+    """Stream one artifact to ``path`` through ``path.part``; returns the file's size.
+
+    A ``.part`` left by an interrupted attempt is resumed: its size goes out as
+    ``Range: bytes=SIZE-``; a 206 whose Content-Range starts there is appended, anything
+    else (a 200, a server that ignores Range, a range that does not start at the offset)
+    starts over, and a 416 is checked against the file's last byte (``_complete``).
+    """
     partial = path.with_name(path.name + ".part")
-    response = source.open_download(artifact)
+    offset = partial.stat().st_size if partial.exists() else 0
+    response, offset = _open_at(source, artifact, partial, offset)
+    if response is None:
+        partial.replace(path)
+        return offset
     written = 0
     try:
-        with partial.open("wb") as handle:
-            for chunk in response.iter_content(CHUNK):
+        with partial.open("ab" if offset else "wb") as handle:
+            for chunk in _body(response):
                 handle.write(chunk)
                 written += len(chunk)
+    except (requests.RequestException, StreamError) as error:
+        reason = ("timed out" if isinstance(error, requests.Timeout | ReadTimeoutError)
+                  else "the connection broke")
+        raise SourceError(source.redactor(
+            f"{reason} after {offset + written:,} bytes; download again to resume")) from None
+    except OSError as error:
+        raise SourceError(f"cannot write {partial}: {error.strerror or error}") from None
     finally:
         response.close()
     partial.replace(path)
-    return written
+    return offset + written
+
+
+def _body(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives. Without a content coding (``download_headers`` asks for
+    none) it is read raw, which keeps every byte that came before a break; requests'
+    ``iter_content`` would drop a short last chunk when the connection breaks."""
+    if response.headers.get("Content-Encoding", "identity").strip() in ("", "identity"):
+        return response.raw.stream(CHUNK, decode_content=False)
+    return response.iter_content(CHUNK)
+
+
+def _open_at(source: Source, artifact: dict, partial: Path,
+             offset: int) -> tuple[requests.Response | None, int]:
+    """The response to stream and where its body starts: ``offset`` (a 206 continuing
+    ``partial``) or 0 (the whole file). (None, offset) when ``partial`` is already whole."""
+    if offset:
+        try:
+            response = source.open_download(artifact, offset)
+        except SourceError as error:
+            if error.status != 416:
+                raise
+            if _complete(source, artifact, partial, offset):
+                return None, offset
+        else:
+            start = _body_start(response)
+            if start in (0, offset):
+                return response, start
+            response.close()  # a range we did not ask for: take the whole file instead
+    response = source.open_download(artifact)
+    if _body_start(response) != 0:
+        response.close()
+        raise SourceError(f"the server answered HTTP {response.status_code}, not the file")
+    return response, 0
+
+
+def _complete(source: Source, artifact: dict, partial: Path, offset: int) -> bool:
+    """After a 416 ("nothing from ``offset`` on"): does ``partial`` hold the whole file?
+    The server's size is not readable from the refused request, so ask for the last byte
+    ``partial`` holds: it must be the file's last byte and match."""
+    try:
+        probe = source.open_download(artifact, offset - 1)
+    except SourceError as error:
+        if error.status == 416:  # shorter still: ``partial`` is longer than the file
+            return False
+        raise
+    with probe:
+        if probe.status_code != 206 or _content_range(probe) != (offset - 1, offset - 1,
+                                                                 offset):
+            return False
+        with partial.open("rb") as handle:
+            handle.seek(offset - 1)
+            return probe.content == handle.read(1)
+
+
+def _content_range(response: requests.Response) -> tuple[int, int, int | None] | None:
+    """(first byte, last byte, total size or None for ``*``) of a ``Content-Range``."""
+    match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
+    if match is None:
+        return None
+    total = int(match["total"]) if match["total"] != "*" else None
+    return int(match["first"]), int(match["last"]), total
+
+
+def _body_start(response: requests.Response) -> int | None:
+    """Which byte of the file a response's body starts at: 0 for a 200 (the whole file),
+    the first byte for a 206 that runs to the end of the file, None for anything else
+    (a 206 that stops short would leave a file that only looks complete)."""
+    if response.status_code == 200:
+        return 0
+    found = _content_range(response) if response.status_code == 206 else None
+    if found is None or (found[2] is not None and found[1] != found[2] - 1):
+        return None
+    return found[0]
 
 
 def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
@@ -91,7 +189,7 @@ def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
             return 0
         source = create_source(config, secret)
         failed = 0
-        for artifact in artifacts:
+        for done, artifact in enumerate(artifacts):
             try:
                 path = target_path(folder, session_id, artifact)
                 size = fetch_to(source, artifact, path)
@@ -102,6 +200,11 @@ def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
                 failed += 1
                 print(f"histview: download {source_name} {artifact['label']} failed: {error}",
                       file=out)
+                if error.unreachable:  # the rest would wait through the same retries
+                    rest = len(artifacts) - done - 1
+                    if rest:
+                        print(f"histview: {rest} more not tried", file=out)
+                    return 1
         return 1 if failed else 0
     finally:
         store.close()

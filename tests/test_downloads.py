@@ -1,12 +1,23 @@
-"""Artifact file names from vendors are untrusted: they must land inside the folder."""
+"""Downloads: untrusted file names land inside the folder, and an interrupted download
+resumes (or starts over where the server ignores Range), against the real simulators."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from app.downloads import safe_name, target_path
+from app.demo.server import Request, Response, Simulator
+from app.downloads import fetch_to, safe_name, target_path
+from app.model import SourceConfig
+from app.settings import Settings
+from app.sources import create_source
 
 
 @pytest.mark.parametrize("hostile", [
@@ -30,9 +41,6 @@ def test_readable_names_stay_readable():
 
 
 def test_download_fetches_a_sessions_recordings_into_the_data_folder(cli, data_dir):
-    import json
-    from datetime import UTC, datetime
-
     from app.demo.beyondtrust import BeyondTrustSimulator
     from app.demo.beyondtrust_timeline import month
 
@@ -58,3 +66,213 @@ def test_download_fetches_a_sessions_recordings_into_the_data_folder(cli, data_d
         path = Path(artifact["downloaded_path"])
         assert data_dir.resolve() in path.parents and path.stat().st_size > 0
         assert not path.with_name(path.name + ".part").exists()
+
+
+# -- resuming an interrupted download, against the vendors' simulators ---------------------
+
+@dataclass
+class Vendor:
+    """A started simulator registered as source ``name``, and what its files should be."""
+
+    sim: Any
+    kind: str
+    name: str
+    add: list[str]
+    secret: str
+    file_path: str  # a fragment of the file download's path, where the fault goes
+    ranged: bool  # whether the simulator honours Range there (see its download handler)
+    expected: Callable[[str, str], bytes]  # (session id, artifact id) -> the file's bytes
+
+
+def beyondtrust() -> Vendor:
+    from app.demo.beyondtrust import BeyondTrustSimulator, recording_bytes
+    from app.demo.beyondtrust_timeline import month
+
+    sim = BeyondTrustSimulator(month(datetime.now(UTC), days=3, per_weekday=(6, 8), seed=2),
+                               client_id="dl", client_secret="dl-secret-value")
+    sim.start()
+    return Vendor(sim, "beyondtrust", "bt", ["--url", sim.url, "--client-id", "dl"], "dl-secret-value",
+                  "SupportSessionRecording", False,
+                  lambda lsid, _: recording_bytes(lsid, "ssr", None))
+
+
+def restcomm() -> Vendor:
+    from app.demo.restcomm import RestcommSimulator, wav_bytes
+
+    sim = RestcommSimulator(days=3, calls_per_weekday=12, seed=4)
+    sim.start()
+    durations = {r.sid: r.duration for r in sim.recordings}
+    return Vendor(sim, "restcomm", "line", ["--url", sim.url + "/restcomm", "--account-sid",
+                                sim.account_sid], sim.auth_token, "/recordings/", True,
+                  lambda _, sid: wav_bytes(min(durations[sid], 3.0)))
+
+
+def webex() -> Vendor:
+    from app.demo.webex import FAKE_MP4, WebexSimulator
+
+    sim = WebexSimulator(days=3)
+    sim.start()
+    return Vendor(sim, "webex", "wx", ["--url", sim.url], sim.token, "/nbr/", True,
+                  lambda *_: FAKE_MP4)
+
+
+@pytest.fixture(params=[beyondtrust, restcomm, webex], ids=lambda f: f.__name__)
+def vendor(request, cli):
+    made = request.param()
+    try:
+        assert cli("source", "add", made.kind, made.name, *made.add, "--secret-stdin",
+                   stdin=made.secret + "\n").code == 0
+        assert cli("sync").code == 0
+        yield made
+    finally:
+        made.sim.stop()
+
+
+def a_recording(data_dir: Path, source: str) -> tuple[str, list[str]]:
+    """A session with a recording, and its recordings' artifact ids."""
+    with sqlite3.connect(Settings(data_dir).cache_path) as conn:
+        [session_id] = conn.execute(
+            "SELECT session_id FROM artifacts WHERE source = ? AND kind = 'recording' "
+            "ORDER BY session_id LIMIT 1", (source,)).fetchone()
+        ids = [r[0] for r in conn.execute(
+            "SELECT artifact_id FROM artifacts WHERE source = ? AND session_id = ? AND "
+            "kind = 'recording'", (source, session_id))]
+    return session_id, ids
+
+
+def test_an_interrupted_download_resumes_where_the_server_allows(vendor, cli, data_dir,
+                                                                  tmp_path):
+    session_id, artifact_ids = a_recording(data_dir, vendor.name)
+    folder = tmp_path / "dl"
+    vendor.sim.faults.add("truncate", path_contains=vendor.file_path)
+
+    cut = cli("download", vendor.name, session_id, "--kind", "recording", "--to", str(folder))
+    assert cut.code == 1
+    [line] = [x for x in cut.err.splitlines() if "failed" in x]
+    assert "the connection broke after" in line and "download again to resume" in line
+    assert "Traceback" not in cut.err and vendor.secret not in cut.err
+    [partial] = folder.glob("*.part")
+    size = partial.stat().st_size
+    assert 0 < size
+    assert not partial.with_name(partial.name.removesuffix(".part")).exists()
+    if vendor.name == "wx":
+        vendor.sim.expire_links()  # the link of the first try is dead: a new one is needed
+
+    again = cli("download", vendor.name, session_id, "--kind", "recording", "--to",
+                str(folder))
+    assert again.code == 0, again.err
+    assert not list(folder.glob("*.part"))
+    downloaded = {a["artifact_id"]: Path(a["downloaded_path"])
+                  for a in json.loads(cli("artifacts", vendor.name, session_id,
+                                          "--format", "json").out)
+                  if a["kind"] == "recording"}
+    assert sorted(downloaded) == sorted(artifact_ids)
+    for artifact_id, path in downloaded.items():
+        assert path.parent == folder.resolve()
+        assert path.read_bytes() == vendor.expected(session_id, artifact_id), artifact_id
+    asked = [rng for _, rng in vendor.sim.downloads if rng]
+    assert asked == [f"bytes={size}-"]  # only the resumed file asked for a range
+
+
+def restcomm_source(sim) -> tuple[Any, dict]:
+    """The source and one recording artifact as the sync stores it (``file_uri``)."""
+    config = SourceConfig("line", "restcomm", sim.url + "/restcomm",
+                          {"account_sid": sim.account_sid})
+    rec = sim.recordings[0]
+    artifact = {"artifact_id": rec.sid, "kind": "recording", "label": "call",
+                "url": sim.recording_doc(rec)["file_uri"]}
+    return create_source(config, sim.auth_token), artifact
+
+
+@pytest.fixture
+def line():
+    from app.demo.restcomm import RestcommSimulator
+
+    sim = RestcommSimulator(days=2, calls_per_weekday=8, seed=4)
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+def test_a_whole_part_file_is_finished_without_downloading_it_again(line, tmp_path):
+    from app.demo.restcomm import wav_bytes
+
+    source, artifact = restcomm_source(line)
+    whole = wav_bytes(min(line.recordings[0].duration, 3.0))
+    path = tmp_path / "call.wav"
+    path.with_name("call.wav.part").write_bytes(whole)  # killed just before the rename
+
+    assert fetch_to(source, artifact, path) == len(whole)
+    assert path.read_bytes() == whole and not path.with_name("call.wav.part").exists()
+    # 416 for the rest, then one byte to check the .part ends where the file does
+    assert [rng for _, rng in line.downloads] == [f"bytes={len(whole)}-",
+                                                 f"bytes={len(whole) - 1}-"]
+
+
+@pytest.mark.parametrize("damage", [lambda whole: whole[:-1] + b"?",
+                                    lambda whole: whole + b"junk"], ids=["last byte", "longer"])
+def test_a_part_file_that_does_not_match_is_downloaded_again(line, tmp_path, damage):
+    from app.demo.restcomm import wav_bytes
+
+    source, artifact = restcomm_source(line)
+    whole = wav_bytes(min(line.recordings[0].duration, 3.0))
+    path = tmp_path / "call.wav"
+    path.with_name("call.wav.part").write_bytes(damage(whole))
+
+    assert fetch_to(source, artifact, path) == len(whole)
+    assert path.read_bytes() == whole
+    assert [rng for _, rng in line.downloads][-1] is None  # the last try took it whole
+
+
+class _BadRanges(Simulator):
+    """A file server whose ranges are not the ones asked for (a broken proxy): they start
+    five bytes early, or stop a hundred bytes after the start."""
+
+    body = bytes(range(256)) * 64
+
+    def __init__(self, fault: str) -> None:
+        super().__init__()
+        self.fault = fault
+
+    def handle(self, request: Request) -> Response:
+        first = int((request.headers.get("range") or "bytes=0-")[6:].rstrip("-"))
+        if not first:
+            return Response(200, self.body)
+        start = max(first - 5, 0) if self.fault == "early" else first
+        end = start + 99 if self.fault == "short" else len(self.body) - 1
+        return Response(206, self.body[start:end + 1], {
+            "Content-Range": f"bytes {start}-{end}/{len(self.body)}"})
+
+
+@pytest.mark.parametrize("fault", ["early", "short"])
+def test_a_range_other_than_the_one_asked_is_not_appended(line, tmp_path, fault):
+    source, artifact = restcomm_source(line)
+    elsewhere = _BadRanges(fault)
+    elsewhere.start()
+    try:
+        path = tmp_path / "f.bin"
+        path.with_name("f.bin.part").write_bytes(_BadRanges.body[:1000])
+        size = fetch_to(source, {**artifact, "url": elsewhere.url + "/bucket/f.bin"}, path)
+    finally:
+        elsewhere.stop()
+    assert size == len(_BadRanges.body) and path.read_bytes() == _BadRanges.body
+    assert [t for _, t in elsewhere.requests] == ["/bucket/f.bin", "/bucket/f.bin"]
+
+
+def test_a_download_from_an_unreachable_server_fails_in_one_line(cli, data_dir, tmp_path):
+    made = restcomm()
+    try:
+        assert cli("source", "add", "restcomm", "line", *made.add, "--secret-stdin",
+                   stdin=made.secret + "\n").code == 0
+        assert cli("sync").code == 0
+    finally:
+        made.sim.stop()
+    session_id, _ = a_recording(data_dir, "line")
+    folder = tmp_path / "dl"
+    result = cli("download", "line", session_id, "--to", str(folder))
+    assert result.code == 1
+    lines = result.err.strip().splitlines()
+    assert lines and all(x.startswith("histview: ") for x in lines), result.err
+    assert "could not reach http://127.0.0.1:" in lines[0]
+    assert "Traceback" not in result.err and made.secret not in result.err
+    assert not list(folder.glob("*"))

@@ -15,6 +15,7 @@ import hashlib
 import secrets
 import threading
 import time
+import urllib.parse
 from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +57,10 @@ class BeyondTrustSimulator(Simulator):
         self._fail_after: int | None = None
         self.reports: list[dict[str, str]] = []  # the parameters of every reporting call
         self.connection_headers: list[str | None] = []
+        # (path?query, Range) of every recording or /session_download asked for. Assumption:
+        # the appliance ignores Range and streams the file whole every time (seed 004 and the
+        # notes say nothing of partial content), so a resumed download starts over.
+        self.downloads: list[tuple[str, str | None]] = []
         self.answers: deque[bytes] = deque()
         self._xml_cache: dict[str, str] = {}
         self._state = threading.Lock()
@@ -179,7 +184,7 @@ class BeyondTrustSimulator(Simulator):
                 200, document("session_summary_list", self.namespace,
                               "".join(listing_xml(s) for s in found)), {"Content-Type": XML})
         if report in RECORDINGS:
-            return self._recording(report, params)
+            return self._recording(report, params, request)
         return self._error(f"Invalid report type: {report or '(none)'}")
 
     def _error(self, message: str) -> Response:
@@ -226,7 +231,9 @@ class BeyondTrustSimulator(Simulator):
 
     # -- recordings -------------------------------------------------------------------------------
 
-    def _recording(self, report: str, params: dict[str, str]) -> Response:
+    def _recording(self, report: str, params: dict[str, str], request: Request) -> Response:
+        query = urllib.parse.urlencode(params)
+        self.downloads.append((f"{request.path}?{query}", request.headers.get("range")))
         event_type, what = RECORDINGS[report]
         session = self.sessions.get(params.get("lsid", ""))
         instance = params.get("instance", "0") if report != "SupportSessionRecording" else None
@@ -242,6 +249,8 @@ class BeyondTrustSimulator(Simulator):
 
     def _download_link(self, request: Request) -> Response:
         """The appliance's own ``/session_download`` links (chat transcripts, recordings)."""
+        query = urllib.parse.urlencode(request.query, doseq=True)
+        self.downloads.append((f"{request.path}?{query}", request.headers.get("range")))
         if not self._authorized(request):
             return Response.text("Login required", 401)
         token = dict(part.split("=", 1) for part in (request.arg("lsid") or "").split(";")

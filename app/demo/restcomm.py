@@ -43,7 +43,7 @@ from app.demo.restcomm_data import (
     SimTrace,
     SupportLine,
 )
-from app.demo.server import DemoSource, Request, Response, Simulator
+from app.demo.server import DemoSource, Request, Response, Simulator, byte_range
 
 TRACE_RETENTION = timedelta(days=2)  # seed: "The retention policy for this resource is 2 days"
 DEFAULT_PAGE_SIZE = 50
@@ -86,6 +86,7 @@ class RestcommSimulator(Simulator):
         self.calls_by_sid = {c.sid: c for c in self.calls}
         self.recordings = sorted(data.recordings, key=lambda r: (r.created, r.sid), reverse=True)
         self.traces = sorted(data.traces, key=lambda t: (t.created, t.sid), reverse=True)
+        self.downloads: list[tuple[str, str | None]] = []  # (path, Range) of each .wav asked
 
     # -- the clock ---------------------------------------------------------------------------
 
@@ -195,7 +196,7 @@ class RestcommSimulator(Simulator):
             return Response(404)
         wav = re.fullmatch(r"/recordings/(RE[0-9a-f]+|ID[0-9a-f]+-RE[0-9a-f]+)\.wav", rest)
         if wav:  # notes: the .wav file itself is not protected, only the lists
-            return self._wav(wav.group(1))
+            return self._wav(wav.group(1), request, static=True)
         if request.basic_auth() != (self.account_sid, self.auth_token):
             return Response(401, b"", {"WWW-Authenticate": 'Basic realm="Restcomm"'})
         match = _ACCOUNT.match(rest)
@@ -228,9 +229,9 @@ class RestcommSimulator(Simulator):
             if answer.status == 200 and self.trace_tick:
                 self.advance(self.trace_tick)
             return answer
-        return self._item(rest, clock)
+        return self._item(rest, clock, request)
 
-    def _item(self, rest: str, clock: datetime) -> Response:
+    def _item(self, rest: str, clock: datetime, request: Request) -> Response:
         call = re.fullmatch(r"/Calls/([^/]+)\.json", rest)
         if call:
             found = self.calls_by_sid.get(call.group(1))
@@ -248,7 +249,7 @@ class RestcommSimulator(Simulator):
             for rec in self.visible_recordings(clock):
                 if rec.sid == recording.group(1):
                     return (Response.json(self.recording_doc(rec)) if recording.group(2) ==
-                            "json" else self._wav(rec.sid))
+                            "json" else self._wav(rec.sid, request, static=False))
             return Response(404)
         return Response(404)
 
@@ -344,11 +345,17 @@ class RestcommSimulator(Simulator):
 
     # -- media ---------------------------------------------------------------------------------
 
-    def _wav(self, sid: str) -> Response:
+    def _wav(self, sid: str, request: Request, *, static: bool) -> Response:
+        """A recording's audio. Assumption (nothing in the notes says either way): the open
+        ``recordings/*.wav`` (``file_uri``) is a static file of the web app, which the servlet
+        container serves with Range support like any static file; the API's
+        ``Recordings/{sid}.wav`` is a JAX-RS endpoint that ignores Range and sends it whole."""
+        self.downloads.append((request.path, request.headers.get("range")))
         for rec in self.recordings:
             if rec.sid == sid:
-                return Response(200, wav_bytes(min(rec.duration, 3.0)),
-                                {"Content-Type": "audio/x-wav"})
+                whole = Response(200, wav_bytes(min(rec.duration, 3.0)),
+                                 {"Content-Type": "audio/x-wav"})
+                return byte_range(request, whole) if static else whole
         return Response(404)
 
 

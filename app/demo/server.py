@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import ssl
 import threading
 import time
@@ -180,6 +181,31 @@ class Simulator:
     def requests_to(self, fragment: str) -> list[str]:
         with self._lock:
             return [target for _, target in self.requests if fragment in target]
+
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def byte_range(request: Request, response: Response) -> Response:
+    """A whole-file 200 ``response`` narrowed to the request's ``Range``, as a static-file
+    server does it (RFC 9110 §14): ``bytes=A-``, ``A-B`` or ``-N`` get 206 with
+    Content-Range, a start past the end gets 416 with ``bytes */SIZE``; no header, several
+    ranges or one it cannot parse get the whole file (a server may ignore Range)."""
+    if response.status != 200:
+        return response
+    response.headers.setdefault("Accept-Ranges", "bytes")
+    match = _RANGE.fullmatch((request.headers.get("range") or "").strip())
+    first, last = match.groups() if match else ("", "")
+    if not (first or last) or (first and last and int(last) < int(first)):
+        return response
+    size = len(response.body)
+    start = int(first) if first else max(size - int(last), 0)
+    end = min(int(last), size - 1) if first and last else size - 1
+    if start >= size:
+        return Response(416, b"", {"Content-Range": f"bytes */{size}"})
+    return Response(206, response.body[start:end + 1], {
+        **response.headers, "Accept-Ranges": "bytes",
+        "Content-Range": f"bytes {start}-{end}/{size}"})
 
 
 def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:

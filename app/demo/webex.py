@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.demo.server import DemoSource, Request, Response, Simulator
+from app.demo.server import DemoSource, Request, Response, Simulator, byte_range
 from app.demo.webex_data import History, WebexGenerator, sample_history
 
 PAGE_CAP = 100
@@ -54,6 +54,7 @@ class WebexSimulator(Simulator):
         self.history.recordings.extend(month.recordings)
         self.history.transcripts.extend(month.transcripts)
         self.tickets: dict[str, datetime] = {}  # direct-download ticket -> expiry
+        self.downloads: list[tuple[str, str | None]] = []  # (path, Range) of each file asked
         self._data_lock = threading.Lock()
 
     # -- what tests and the demo change -----------------------------------------------------
@@ -178,13 +179,19 @@ class WebexSimulator(Simulator):
             "expiration": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}})
 
     def _direct_download(self, request: Request) -> Response:
+        """A temporary direct link. Assumption: it honours Range, as its name says (the
+        MultiThreadDownloadServlet serves parts of a file to multi-threaded downloaders)."""
+        self.downloads.append((request.path, request.headers.get("range")))
         expiry = self.tickets.get(request.arg("ticket") or "")
         if expiry is None or expiry < datetime.now(UTC):
             return Response.text("<html><body>The link has expired.</body></html>", 403,
                                  "text/html")
-        return Response(200, FAKE_MP4, {"Content-Type": "video/mp4"})
+        return byte_range(request, Response(200, FAKE_MP4, {"Content-Type": "video/mp4"}))
 
     def _transcript_download(self, key: str, request: Request) -> Response:
+        """A transcript rendered by the API. Assumption: it ignores Range (an API answer,
+        not a file; nothing documents partial content), so a resume gets it whole."""
+        self.downloads.append((request.path, request.headers.get("range")))
         transcript = next((t for t in self.history.transcripts if t["id"] == key), None)
         if transcript is None or request.arg("format") not in ("txt", "vtt"):
             return webex_error(404, "The requested transcript could not be found.")

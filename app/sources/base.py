@@ -130,9 +130,22 @@ class Source(ABC):
         any failure: the pages already yielded stay stored and their checkpoints hold.
         """
 
-    def open_download(self, artifact: dict) -> requests.Response:
-        """A streaming response for an artifact's content (authenticated as the vendor wants)."""
+    def open_download(self, artifact: dict, offset: int = 0) -> requests.Response:
+        """A streaming response for an artifact's content (authenticated as the vendor wants).
+
+        Send ``download_headers(offset)``: ``offset > 0`` asks for the bytes from there on
+        to resume a download; the server may still answer 200 with the whole file, which the
+        caller checks (``app.downloads``)."""
         raise SourceError(f"{self.kind} has no downloadable artifacts")
+
+
+def download_headers(offset: int = 0) -> dict[str, str]:
+    """Headers of a download request: ``Range: bytes=OFFSET-`` to resume one, and no
+    content coding, so that the bytes on disk are the ones a Range counts."""
+    headers = {"Accept-Encoding": "identity"}
+    if offset > 0:
+        headers["Range"] = f"bytes={offset}-"
+    return headers
 
 
 # -- time ranges --------------------------------------------------------------------------

@@ -26,7 +26,7 @@ import requests
 
 from app.http import SourceError
 from app.model import Artifact, Event, Session
-from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
+from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
 from app.sources.beyondtrust_normalize import normalize, raw_row, session_time
 from app.sources.beyondtrust_parse import SessionXml, error_text, parse_listing, parse_sessions
 from app.sources.oauth import ClientCredentials
@@ -83,12 +83,13 @@ class BeyondTrustSource(Source):
         for rng in plan.ranges():
             yield from walk.range_pages(rng)
 
-    def open_download(self, artifact: dict) -> requests.Response:
+    def open_download(self, artifact: dict, offset: int = 0) -> requests.Response:
         """Stream a recording with the bearer token, never sending it to another host."""
         url = artifact.get("url") or ""
         if _origin(url) != _origin(self.config.url):
             raise SourceError(f"refusing to send the API token to {_origin(url) or url!r}")
-        return self.oauth.call(lambda: self.api.get(url, stream=True))
+        return self.oauth.call(lambda: self.api.get(url, stream=True,
+                                                    headers=download_headers(offset)))
 
     # -- reporting calls -----------------------------------------------------------------------
 

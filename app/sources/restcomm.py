@@ -38,7 +38,7 @@ from typing import Any, ClassVar
 import requests
 
 from app.http import HttpClient, SourceError, parse_json
-from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
+from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
 from app.sources.cloud import follow_links, raw_row
 from app.sources.restcomm_parse import (
     OPEN_STATUSES,
@@ -124,15 +124,15 @@ class RestcommSource(Source):
         else:
             raise SourceError(f"unknown resource {resource!r}")
 
-    def open_download(self, artifact: dict) -> requests.Response:
+    def open_download(self, artifact: dict, offset: int = 0) -> requests.Response:
         """Stream a recording. Credentials go only to the API's own host: ``file_uri`` may
         point at S3 or a CDN (notes: ``s3_uri``), which must never see the auth token."""
         url = artifact["url"]
         if _origin(url) == _origin(self.client.base_url):
-            return self.client.get(url, stream=True)
+            return self.client.get(url, stream=True, headers=download_headers(offset))
         if self._anonymous is None:
             self._anonymous = self.http(error_message=error_message)
-        return self._anonymous.get(url, stream=True)
+        return self._anonymous.get(url, stream=True, headers=download_headers(offset))
 
     # -- the crawl -----------------------------------------------------------------------------
 

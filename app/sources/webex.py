@@ -29,7 +29,7 @@ from typing import Any
 import requests
 
 from app.http import SourceError, parse_json
-from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
+from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
 from app.sources.cloud import follow_links, link_header_next, raw_row
 from app.sources.concurrent import fetch_concurrently
 from app.sources.webex_parse import (
@@ -244,15 +244,15 @@ class WebexSource(Source):
         page.checkpoint = {**plan.checkpoint(), **memory.state()}
         return page
 
-    def open_download(self, artifact: dict) -> requests.Response:
+    def open_download(self, artifact: dict, offset: int = 0) -> requests.Response:
         """Stream an artifact. A recording's direct link is fetched fresh from its details
-        now (those links expire within hours); it carries its own ticket, so the token is
-        not sent to the download host."""
+        now (those links expire within hours, so a resumed download asks again); it carries
+        its own ticket, so the token is not sent to the download host."""
         url = artifact["url"]
         if not self._is_api(url):
             raise SourceError(f"refusing to send the Webex token to {_origin(url)}")
         if artifact.get("kind") != "recording":
-            return self.api.get(url, stream=True)
+            return self.api.get(url, stream=True, headers=download_headers(offset))
         details = parse_json(self.api.get(url), "Webex recording details")
         link = (details.get("temporaryDirectDownloadLinks") or {}).get("recordingDownloadLink")
         if not link:
@@ -260,7 +260,8 @@ class WebexSource(Source):
                               "may lack the recordings scope)")
         for ticket in urllib.parse.parse_qs(urllib.parse.urlsplit(link).query).get("ticket", []):
             self.redactor.add(ticket)
-        return self.http(base_url=_origin(link)).get(link, stream=True)
+        return self.http(base_url=_origin(link)).get(link, stream=True,
+                                                     headers=download_headers(offset))
 
     def _is_api(self, url: str) -> bool:
         return _origin(url) == _origin(self.api.base_url)
