@@ -6,7 +6,8 @@ Usage (a display is needed for real fonts; Xvfb is enough):
 
 It starts the simulators exactly as ``histview demo`` does, syncs them into a throwaway
 data folder, opens the real window and saves ``QWidget.grab()`` images of the main window,
-the detail pane (a session with events and artifacts) and the sources dialog.
+the detail pane (a conference's timeline; a support session's artifacts, one of them
+downloaded) and the sources dialog.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def shoot(out: Path, data_dir: Path) -> list[Path]:
     window.table.scrollTo(window.model.index(row, 0))
     window.detail.tabs.setCurrentIndex(1)
     settle(app, 60)
-    saved = [out / "main-window.png", out / "detail.png", out / "sources-dialog.png"]
+    saved = [out / "main-window.png", out / "detail.png", out / "sources-dialog.png",
+             out / "artifacts.png"]
     window.grab().save(str(saved[0]))
     conference = pick_conference(window)  # spans per participant show the timeline best
     window.select_rows([conference])
@@ -88,6 +90,7 @@ def shoot(out: Path, data_dir: Path) -> list[Path]:
     window.detail.events_split.setSizes([260, 340])
     settle(app, 60)
     window.detail.grab().save(str(saved[1]))
+    shoot_download(app, window, row, saved[3])
     dialog = window.open_sources()
     dialog.edit_source(window.model.session_at(row)["source"])
     dialog.test_current()  # show a successful connection test
@@ -103,6 +106,24 @@ def shoot(out: Path, data_dir: Path) -> list[Path]:
     settle(app)
     window.shutdown()
     return saved
+
+
+def shoot_download(app, window, row: int, path: Path) -> None:
+    """The Artifacts tab of a support session after downloading its recording."""
+    window.select_rows([row])
+    window.detail.tabs.setCurrentIndex(2)
+    settle(app)
+    panel = window.detail.artifacts
+    view = panel.view
+    for index in range(view.topLevelItemCount()):
+        if view.topLevelItem(index).text(0) == "recording":
+            view.setCurrentItem(view.topLevelItem(index))
+    worker = panel.download_selected()
+    while worker is not None and worker.is_running():
+        settle(app, 1)
+        time.sleep(0.01)
+    settle(app, 40)
+    window.detail.grab().save(str(path))
 
 
 def main() -> int:

@@ -70,6 +70,7 @@ class ArtifactsPanel(QWidget):
         view.setColumnWidth(0, 130)
         view.setColumnWidth(1, 260)
         view.setColumnWidth(2, 140)
+        view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a path's file name stays in view
         view.itemActivated.connect(self._open_in_browser)
         view.itemClicked.connect(lambda item, column: column == 2
                                  and self._open_in_browser(item))

@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         self.main_split.addWidget(self.sidebar)
         self.main_split.addWidget(centre)
         self.main_split.setStretchFactor(1, 1)
-        self.main_split.setSizes([190, 1250])
+        self.main_split.setSizes([215, 1225])  # "beyondtrust · synced just now" unelided
         self.setCentralWidget(self.main_split)
         self._build_status_bar()
         window_actions.setup_toolbar(self)
