@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import requests
 from urllib3.exceptions import HTTPError as StreamError
@@ -75,14 +75,14 @@ def fetch_to(source: Source, artifact: dict, path: Path) -> int:
     written = 0
     try:
         with partial.open("ab" if offset else "wb") as handle:
-            for chunk in _body(response):
+            for chunk in _chunks(response):
                 handle.write(chunk)
                 written += len(chunk)
     except (requests.RequestException, StreamError) as error:
         reason = ("timed out" if isinstance(error, requests.Timeout | ReadTimeoutError)
                   else "the connection broke")
-        raise SourceError(source.redactor(
-            f"{reason} after {offset + written:,} bytes; download again to resume")) from None
+        raise SourceError(f"{reason} after {offset + written:,} bytes; download again to "
+                          "resume") from None
     except OSError as error:
         raise SourceError(f"cannot write {partial}: {error.strerror or error}") from None
     finally:
@@ -91,13 +91,27 @@ def fetch_to(source: Source, artifact: dict, path: Path) -> int:
     return offset + written
 
 
-def _body(response: requests.Response) -> Iterator[bytes]:
-    """The body as it arrives. Without a content coding (``download_headers`` asks for
-    none) it is read raw, which keeps every byte that came before a break; requests'
-    ``iter_content`` would drop a short last chunk when the connection breaks."""
+def _chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body through ``iter_content`` (callers such as the window's progress wrap it).
+    Without a content coding (``download_headers`` asks for none) the raw stream is read
+    undecoded, which keeps every byte that came before a break: decoding reads whole
+    chunks and drops a short last one when the connection breaks."""
     if response.headers.get("Content-Encoding", "identity").strip() in ("", "identity"):
-        return response.raw.stream(CHUNK, decode_content=False)
+        response.raw = _Undecoded(response.raw)
     return response.iter_content(CHUNK)
+
+
+class _Undecoded:
+    """``response.raw`` whose ``stream`` hands on each read as it arrives, undecoded."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def stream(self, amt: int, decode_content: bool | None = None) -> Iterator[bytes]:
+        return self._raw.stream(amt, decode_content=False)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
 
 
 def _open_at(source: Source, artifact: dict, partial: Path,
