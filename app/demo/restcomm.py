@@ -34,15 +34,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.demo.restcomm_data import (
-    API_VERSION,
-    ORG_NAME,
-    SEED_TRACE,
-    SimCall,
-    SimRecording,
-    SimTrace,
-    SupportLine,
-)
+from app.demo.restcomm_data import API_VERSION, ORG_NAME, SimCall, SimRecording, SupportLine
+from app.demo.restcomm_traces import SEED_TRACE, SimTrace, TraceWriter
 from app.demo.server import DemoSource, Request, Response, Simulator, byte_range
 
 TRACE_RETENTION = timedelta(days=2)  # seed: "The retention policy for this resource is 2 days"
@@ -78,14 +71,15 @@ class RestcommSimulator(Simulator):
         start = self.now()
         line = SupportLine(seed=seed, account_sid=self.account_sid, auth_token=self.auth_token,
                            calls_per_weekday=calls_per_weekday, tz=self.tz)
-        data = line.generate(start - timedelta(days=days), start + horizon,
-                             traces_from=start - TRACE_RETENTION - timedelta(hours=6))
+        data = line.generate(start - timedelta(days=days), start + horizon)
+        traces = TraceWriter(line).traces(data.calls,
+                                          since=start - TRACE_RETENTION - timedelta(hours=6))
         self.instance_id = line.instance
         self.phone_number_sid = f"PN{rng_sid[::-1]}"
         self.calls = sorted(data.calls, key=lambda c: (c.created, c.sid), reverse=True)
         self.calls_by_sid = {c.sid: c for c in self.calls}
         self.recordings = sorted(data.recordings, key=lambda r: (r.created, r.sid), reverse=True)
-        self.traces = sorted(data.traces, key=lambda t: (t.created, t.sid), reverse=True)
+        self.traces = sorted(traces, key=lambda t: (t.created, t.sid), reverse=True)
         self.downloads: list[tuple[str, str | None]] = []  # (path, Range) of each .wav asked
 
     # -- the clock ---------------------------------------------------------------------------
