@@ -184,3 +184,16 @@ def test_verbose_logs_retries_without_the_secret(cli, data_dir):
     assert result.code == 0
     assert "HTTP 429, retrying" in result.err
     assert "verbose-secret-pw" not in result.err + result.out
+
+
+def test_the_kept_session_count_follows_writes_and_purges(cli, filled):
+    from app.store import SessionFilter
+    from app.store.queries import count_sessions
+
+    store = Store(filled / "cache.db")
+    try:
+        assert count_sessions(store.db.conn, SessionFilter()) == 3
+        store.purge_source("bt")
+        assert count_sessions(store.db.conn, SessionFilter()) == 0
+    finally:
+        store.close()

@@ -164,6 +164,10 @@ def iter_sessions(conn: sqlite3.Connection, flt: SessionFilter, *, sort: str = "
 
 
 def count_sessions(conn: sqlite3.Connection, flt: SessionFilter) -> int:
+    if flt.is_empty():
+        row = conn.execute("SELECT count FROM _counts WHERE [table] = 'sessions'").fetchone()
+        if row is not None:
+            return row[0]
     if flt.search and SessionFilter(search=flt.search) == flt:
         # Search alone: count in the index without visiting a million session rows.
         return _run(conn, "SELECT COUNT(*) FROM sessions_fts WHERE sessions_fts MATCH ?",

@@ -87,6 +87,13 @@ def m003_full_text(db: Database) -> None:
         db.execute(trigger)
 
 
+@MIGRATIONS(transactional=False)  # sqlite-utils sets the triggers up with a script
+def m004_session_counts(db: Database) -> None:
+    # A trigger-kept row count: the window shows "N sessions" at start-up without reading a
+    # million-row index from a cold disk (1.7 s of a 2.9 s cold start).
+    db["sessions"].enable_counts()
+
+
 FTS_TRIGGERS = (
     """CREATE TRIGGER sessions_ai AFTER INSERT ON sessions BEGIN
          INSERT INTO sessions_fts (rowid, search_text) VALUES (new.rowid, new.search_text);
