@@ -66,12 +66,3 @@ def delete_secret(data_dir_key: str, source_name: str) -> None:
         pass  # already gone: forgetting a source must not fail on a missing secret
     except keyring.errors.KeyringError as error:
         raise _wrap(error) from None
-
-
-def has_secret(data_dir_key: str, source_name: str) -> bool:
-    return get_secret(data_dir_key, source_name) is not None
-
-
-def backend_name() -> str:
-    backend = keyring.get_keyring()
-    return f"{type(backend).__module__}.{type(backend).__name__}"

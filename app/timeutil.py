@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 _ISO = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
@@ -40,13 +39,6 @@ def iso_utc(value: str | None) -> str | None:
 
 def _colon(offset: str) -> str:
     return offset if ":" in offset else f"{offset[:3]}:{offset[3:]}"
-
-
-def rfc2822_utc(value: str | None) -> str | None:
-    """Normalize an RFC 2822 date (``Mon, 6 Jan 2014 08:51:07 +0900``) to ISO UTC."""
-    if value is None or not value.strip() or value.strip() == "null":
-        return None
-    return format_utc(parsedate_to_datetime(value.strip()), with_fraction=False)
 
 
 def epoch_utc(seconds: float | int | str | None) -> str | None:
@@ -85,11 +77,6 @@ def seconds_between(start: str | None, end: str | None) -> float | None:
     if not start or not end:
         return None
     return (parse_utc(end) - parse_utc(start)).total_seconds()
-
-
-def naive_utc(moment: datetime) -> str:
-    """The naive UTC form Pexip-style filters expect: ``2015-04-08T00:00:00.000000``."""
-    return format_utc(moment)[:-1]
 
 
 def plus(moment: datetime, **delta: float) -> datetime:

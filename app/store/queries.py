@@ -133,7 +133,7 @@ def _source_table(conn: sqlite3.Connection, flt: SessionFilter, sort: str,
     faster; for narrow ones it would walk the whole index. A bounded peek at the match list
     tells which case this is.
     """
-    if sort != "start" or not flt.search or limit is None or limit > BROAD_MATCHES:
+    if sort != "start" or not flt.search or limit is None:
         return "sessions"
     peek = _run(conn, "SELECT COUNT(*) FROM (SELECT rowid FROM sessions_fts WHERE "
                 "sessions_fts MATCH ? LIMIT ?)", [fts_query(flt.search), BROAD_MATCHES + 1])
@@ -176,15 +176,6 @@ def count_sessions(conn: sqlite3.Connection, flt: SessionFilter) -> int:
     return _run(conn, f"SELECT COUNT(*) FROM sessions{where}", params).fetchone()[0]
 
 
-def session_keys(conn: sqlite3.Connection, flt: SessionFilter, *, limit: int, offset: int,
-                 sort: str = "start", descending: bool = True) -> list[tuple[str, str]]:
-    where, params = _where(flt)
-    table = _source_table(conn, flt, sort, limit + offset)
-    sql = (f"SELECT source, session_id FROM {table}{where}{_order(sort, descending)} "
-           "LIMIT ? OFFSET ?")
-    return [tuple(r) for r in _run(conn, sql, [*params, limit, offset])]
-
-
 def get_session(conn: sqlite3.Connection, source: str, session_id: str) -> dict | None:
     row = conn.execute(
         f"SELECT {SESSION_COLUMNS} FROM sessions WHERE source = ? AND session_id = ?",
@@ -222,14 +213,6 @@ def list_artifacts(conn: sqlite3.Connection, source: str, session_id: str) -> li
     ]
 
 
-def distinct_values(conn: sqlite3.Connection, column: str) -> list[str]:
-    """Values for the window's source and type filters."""
-    if column not in ("source", "type", "kind"):
-        raise ValueError(column)
-    return [r[0] for r in conn.execute(
-        f"SELECT DISTINCT {column} FROM sessions ORDER BY {column}") if r[0]]
-
-
 def cache_age(conn: sqlite3.Connection) -> str | None:
     """When the newest successful sync of any source finished."""
     row = conn.execute("SELECT MAX(last_sync_at) FROM source_status").fetchone()
@@ -241,18 +224,6 @@ def cache_age(conn: sqlite3.Connection) -> str | None:
 #: Above this many search matches, a start-ordered window walks the start index and tests
 #: each row against the matches (the first rows come at once); below it, the few matches are
 #: fetched and sorted (walking a million-row index for 17 hits would take a while).
-_DENSE_MATCHES = 5000
-
-
-def fast_count(conn: sqlite3.Connection, flt: SessionFilter) -> int:
-    """``count_sessions``, but a search alone is counted in the full-text index itself
-    (10 ms instead of 120 ms for 150,000 hits in a million sessions: no row lookups)."""
-    only_search = flt.search and flt.search.strip() and SessionFilter(
-        search=flt.search) == flt
-    if not only_search:
-        return count_sessions(conn, flt)
-    sql = "SELECT COUNT(*) FROM sessions_fts WHERE sessions_fts MATCH ?"
-    return _run(conn, sql, [fts_query(flt.search or "")]).fetchone()[0]
 
 
 def session_window(conn: sqlite3.Connection, flt: SessionFilter, *, limit: int, offset: int,
@@ -265,11 +236,8 @@ def session_window(conn: sqlite3.Connection, flt: SessionFilter, *, limit: int, 
     window are read: the last page of a million sessions costs ~40 ms instead of 800 ms.
     """
     where, params = _where(flt)
-    if flt.search and flt.search.strip() and sort == "start" and _dense(conn, flt):
-        # Unary + keeps the planner from sorting every match: it walks the start index.
-        where = where.replace("rowid IN (SELECT rowid FROM sessions_fts",
-                              "+rowid IN (SELECT rowid FROM sessions_fts")
-    sql = f"SELECT rowid FROM sessions{where}{_order(sort, descending)} LIMIT ? OFFSET ?"
+    table = _source_table(conn, flt, sort, limit + offset)
+    sql = f"SELECT rowid FROM {table}{where}{_order(sort, descending)} LIMIT ? OFFSET ?"
     rowids = [r[0] for r in _run(conn, sql, [*params, limit, offset])]
     if not rowids:
         return []
@@ -278,11 +246,6 @@ def session_window(conn: sqlite3.Connection, flt: SessionFilter, *, limit: int, 
                         f"WHERE rowid IN ({marks})", rowids)
     by_rowid = {row[0]: session_row(row[1:]) for row in rows}
     return [by_rowid[r] for r in rowids if r in by_rowid]
-
-
-def _dense(conn: sqlite3.Connection, flt: SessionFilter) -> bool:
-    sql = "SELECT COUNT(*) FROM sessions_fts WHERE sessions_fts MATCH ?"
-    return _run(conn, sql, [fts_query(flt.search or "")]).fetchone()[0] > _DENSE_MATCHES
 
 
 def extra_keys(conn: sqlite3.Connection, per_kind: int = 40) -> list[str]:
@@ -297,7 +260,7 @@ def extra_keys(conn: sqlite3.Connection, per_kind: int = 40) -> list[str]:
 
 
 def fast_distinct(conn: sqlite3.Connection, column: str) -> list[str]:
-    """``distinct_values`` by hopping through the column's index from one value to the next
+    """Distinct values by hopping through the column's index from one value to the next
     (a few lookups instead of a scan of every row: 0.1 ms instead of 80 ms on a million)."""
     if column not in ("source", "type", "kind"):
         raise ValueError(column)

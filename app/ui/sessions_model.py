@@ -17,8 +17,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from app.store.queries import (
     SORT_COLUMNS,
     SessionFilter,
+    count_sessions,
     extra_keys,
-    fast_count,
     session_window,
 )
 from app.ui.columns import CENTER, RIGHT, Column, columns_for
@@ -56,7 +56,7 @@ class SessionsModel(QAbstractTableModel):
         self._utc = False
         self._blocks: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
         self.columns: list[Column] = columns_for(extra_keys(conn))
-        self._count = fast_count(conn, self._filter)
+        self._count = count_sessions(conn, self._filter)
 
     # -- what the window changes -----------------------------------------------------------
 
@@ -70,7 +70,7 @@ class SessionsModel(QAbstractTableModel):
 
     def set_filter(self, flt: SessionFilter) -> None:
         """Apply a filter; raises ``BadQuery`` (and changes nothing) for an unreadable search."""
-        count = fast_count(self._conn, flt)
+        count = count_sessions(self._conn, flt)
         self.beginResetModel()
         self._filter, self._count = flt, count
         self._blocks.clear()
@@ -80,7 +80,7 @@ class SessionsModel(QAbstractTableModel):
     def refresh(self) -> None:
         """Re-read after a sync: the count, the rows and any new extra columns."""
         keys = extra_keys(self._conn)
-        count = fast_count(self._conn, self._filter)
+        count = count_sessions(self._conn, self._filter)
         self.beginResetModel()
         self.columns = columns_for(keys)
         self._count = count
