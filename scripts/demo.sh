@@ -5,7 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-if .venv/bin/python -c "import keyring, sys; sys.exit('SecretService' not in type(keyring.get_keyring()).__module__)" 2>/dev/null; then
-  exec .venv/bin/histview demo "$@"
+args=("$@")
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [[ " $* " != *" --no-gui "* ]]; then
+  echo "no display here: running the demo headless (run this on a desktop to see the window)" >&2
+  args+=(--no-gui)
 fi
-exec scripts/with-keyring .venv/bin/histview demo "$@"
+if .venv/bin/python -c "import keyring, sys; sys.exit('SecretService' not in type(keyring.get_keyring()).__module__)" 2>/dev/null; then
+  exec .venv/bin/histview demo "${args[@]}"
+fi
+exec scripts/with-keyring .venv/bin/histview demo "${args[@]}"
