@@ -16,7 +16,7 @@ from pathlib import Path
 from app import __version__
 from app.cli_output import ProgressPrinter, print_records
 from app.credentials import KeyringUnavailable
-from app.export import FORMATS, export_sessions
+from app.export import FORMATS, export_sessions, write_csv
 from app.http import SourceError
 from app.model import KINDS, SourceConfig
 from app.registry import (
@@ -289,13 +289,7 @@ def cmd_sessions(args: argparse.Namespace, data_dir: Path) -> int:
     if args.format == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     elif args.format == "csv":
-        import csv
-
-        from app.export import COLUMNS, flat_cells
-
-        writer = csv.writer(sys.stdout)
-        writer.writerow(COLUMNS)
-        writer.writerows(flat_cells(row) for row in rows)
+        write_csv(rows, sys.stdout)
     else:
         print_records(rows, SESSION_TABLE, sys.stdout)
     return 0

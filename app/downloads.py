@@ -19,11 +19,9 @@ import requests
 from urllib3.exceptions import HTTPError as StreamError
 from urllib3.exceptions import ReadTimeoutError
 
-from app import credentials
 from app.http import SourceError
-from app.registry import RegistryError, data_key, get_source
+from app.registry import RegistryError, open_source
 from app.settings import Settings
-from app.sources import create_source
 from app.sources.base import Source
 from app.store import Store, queries
 
@@ -45,6 +43,11 @@ def safe_name(text: str, default: str = "artifact") -> str:
     if not text or text.split(".")[0].upper() in _RESERVED:
         text = f"{default}_{text}" if text else default
     return text
+
+
+def download_folder(data_dir: Path, source_name: str) -> Path:
+    """Where a source's artifacts go by default: ``<data>/downloads/<source>``."""
+    return Settings(data_dir).downloads_dir / safe_name(source_name)
 
 
 def target_path(folder: Path, session_id: str, artifact: dict) -> Path:
@@ -185,11 +188,8 @@ def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
 
     Returns the exit code: 0 all downloaded, 1 some failed (each named on ``out``).
     """
-    config = get_source(data_dir, source_name)
-    secret = credentials.get_secret(data_key(data_dir), source_name)
-    if secret is None:
-        raise RegistryError(f"{source_name}: no secret stored in the OS keyring")
-    folder = Path(folder or Settings(data_dir).downloads_dir / safe_name(source_name))
+    source = open_source(data_dir, source_name)
+    folder = Path(folder or download_folder(data_dir, source_name))
     folder.mkdir(parents=True, exist_ok=True)
     store = Store(Settings(data_dir).cache_path)
     try:
@@ -201,7 +201,6 @@ def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
             print(f"{source_name}:{session_id} has no artifacts"
                   + (f" of kind {kind}" if kind else ""), file=out)
             return 0
-        source = create_source(config, secret)
         failed = 0
         for done, artifact in enumerate(artifacts):
             try:

@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 FORMATS = ("csv", "json", "xlsx")
 COLUMNS = ("source", "kind", "session_id", "type", "title", "start", "end", "duration_s",
@@ -79,15 +79,20 @@ def _counting(sessions: Iterable[dict], progress: Progress | None) -> Iterator[d
             progress(index)
 
 
-def _write_csv(sessions: Iterable[dict], tmp: str) -> int:
+def write_csv(sessions: Iterable[dict], handle: TextIO) -> int:
+    """Sessions as CSV with a header row to an open text stream; returns how many."""
+    writer = csv.writer(handle)
+    writer.writerow(COLUMNS)
     count = 0
-    with open(tmp, "w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel reads UTF-8
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        for session in sessions:
-            writer.writerow(flat_cells(session))
-            count += 1
+    for session in sessions:
+        writer.writerow(flat_cells(session))
+        count += 1
     return count
+
+
+def _write_csv(sessions: Iterable[dict], tmp: str) -> int:
+    with open(tmp, "w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel reads UTF-8
+        return write_csv(sessions, handle)
 
 
 def _write_json(sessions: Iterable[dict], tmp: str) -> int:

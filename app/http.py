@@ -136,7 +136,6 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         auth: Any = None,
         error_message: Callable[[requests.Response], str | None] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = check_url(base_url)
         self.source_name = source_name
@@ -148,10 +147,7 @@ class HttpClient:
         self.headers = dict(headers or {})
         self.auth = auth
         self.error_message = error_message
-        self.sleep = sleep
-        self.requests_made = 0
         self._local = threading.local()
-        self._count_lock = threading.Lock()
         if verify is False:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
@@ -193,7 +189,7 @@ class HttpClient:
                 log.info("%s: HTTP %s, retrying in %.2fs", self.source_name,
                          response.status_code, wait)
                 response.close()
-                self.sleep(wait)
+                time.sleep(wait)
                 continue
             if response.status_code >= 400:
                 raise self._status_error(method, url, response)
@@ -202,8 +198,6 @@ class HttpClient:
 
     def _send(self, method: str, url: str, attempt: int, kwargs: dict) -> requests.Response | None:
         try:
-            with self._count_lock:
-                self.requests_made += 1
             return self.session.request(method, url, **kwargs)
         except requests.exceptions.SSLError as error:
             raise SourceError(self.redact(
@@ -216,7 +210,7 @@ class HttpClient:
                     unreachable=True) from None
             wait = self.backoff * (2**attempt)
             log.info("%s: %s, retrying in %.2fs", self.source_name, _reason(error), wait)
-            self.sleep(wait)
+            time.sleep(wait)
             return None
 
     def _status_error(self, method: str, url: str, response: requests.Response) -> SourceError:

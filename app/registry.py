@@ -15,6 +15,7 @@ from app.http import check_url
 from app.model import KINDS, SourceConfig
 from app.settings import Settings
 from app.sources import create_source, source_class
+from app.sources.base import Source
 from app.store import Store
 
 
@@ -86,13 +87,18 @@ def get_source(data_dir: Path, name: str) -> SourceConfig:
     return config
 
 
-def test_source(data_dir: Path, name: str) -> str:
-    """One cheap request with the stored credentials; raises ``SourceError`` on failure."""
+def open_source(data_dir: Path, name: str) -> Source:
+    """A registered source with its secret from the keyring, ready to make requests."""
     config = get_source(data_dir, name)
     secret = credentials.get_secret(data_key(data_dir), name)
     if secret is None:
         raise RegistryError(f"{name}: no secret stored in the OS keyring")
-    return create_source(config, secret).test()
+    return create_source(config, secret)
+
+
+def test_source(data_dir: Path, name: str) -> str:
+    """One cheap request with the stored credentials; raises ``SourceError`` on failure."""
+    return open_source(data_dir, name).test()
 
 
 def summaries(data_dir: Path, store: Store | None = None) -> list[dict[str, Any]]:

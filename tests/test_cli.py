@@ -197,3 +197,12 @@ def test_the_kept_session_count_follows_writes_and_purges(cli, filled):
         assert count_sessions(store.db.conn, SessionFilter()) == 0
     finally:
         store.close()
+
+
+def test_sessions_as_csv_on_stdout_matches_the_export(cli, filled, tmp_path):
+    listed = cli("sessions", "--format", "csv")
+    out = tmp_path / "all.csv"
+    assert cli("export", "--format", "csv", "--out", str(out)).code == 0
+    rows = list(csv.reader(listed.out.splitlines()))
+    assert rows == list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert len(rows) == 4 and rows[3][4].startswith("'=HYPERLINK")

@@ -21,8 +21,6 @@ from app.model import Artifact, Event, Session
 from app.store.schema import apply_migrations
 from app.timeutil import format_utc, utc_now
 
-Key = tuple[str, str]
-
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
