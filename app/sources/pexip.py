@@ -74,17 +74,16 @@ class PexipSource(Source):
             return
         state = dict(checkpoint or {})
         conf_plan = RangePlan(state.get("conference"), request, overlap=OVERLAP)
-        for page in self._crawl("conference", "end_time", conf_plan, cancel, state):
+        for page in self._crawl("conference", conf_plan, cancel):
             starts = [s.start for s in page.sessions if s.start]
             if starts:
-                floor = state.get("floor")
-                state["floor"] = min([*starts, *([floor] if floor else [])])
+                state["floor"] = min(filter(None, [*starts, state.get("floor")]))
             state["conference"] = page.checkpoint
             yield self._with_checkpoint(page, state)
         state["conference"] = conf_plan.checkpoint()
         part_plan = RangePlan(state.get("participant"),
                               self._participant_request(request, state), overlap=OVERLAP)
-        for page in self._crawl("participant", "end_time", part_plan, cancel, state):
+        for page in self._crawl("participant", part_plan, cancel):
             state["participant"] = page.checkpoint
             yield self._with_checkpoint(page, state)
         state["participant"] = part_plan.checkpoint()
@@ -112,16 +111,15 @@ class PexipSource(Source):
 
     # -- the crawl ---------------------------------------------------------------------------
 
-    def _crawl(self, resource: str, field: str, plan: RangePlan, cancel: CancelToken,
-               state: dict) -> Iterator[Page]:
+    def _crawl(self, resource: str, plan: RangePlan, cancel: CancelToken) -> Iterator[Page]:
         for rng in plan.ranges():
-            yield from self._crawl_range(resource, field, plan, rng, cancel)
+            yield from self._crawl_range(resource, plan, rng, cancel)
 
-    def _crawl_range(self, resource: str, field: str, plan: RangePlan, rng: dict,
+    def _crawl_range(self, resource: str, plan: RangePlan, rng: dict,
                      cancel: CancelToken) -> Iterator[Page]:
         window = rng["state"]
         if "hi" not in window:
-            window = self._probe(resource, field, rng)
+            window = self._probe(resource, rng)
             rng["to"] = window["hi"]
             if window["total"] == 0:
                 yield Page(resource, plan.finish(rng))
@@ -133,7 +131,8 @@ class PexipSource(Source):
             grew = False
             def fetch(offset: int) -> tuple[int, Page]:
                 # Parsing in the fetch thread overlaps it with the store's SQLite work.
-                data = self._get(f"{resource}/", self._window_params(field, rng, offset))
+                data = self._get(f"{resource}/", {**_window_filter("end_time", rng),
+                                                  "limit": self.page_size, "offset": offset})
                 return data["meta"].get("total_count", 0), self._page(resource, data)
 
             for offset, (total_now, page) in fetch_concurrently(fetch, offsets, cancel,
@@ -145,28 +144,18 @@ class PexipSource(Source):
             if not grew:
                 break
             # A late row inside the window shifted offsets: crawl it once more.
-            window = {**window, "done": [], "total": self._probe(resource, field, rng)["total"]}
+            window = {**window, "done": [], "total": self._probe(resource, rng)["total"]}
         yield Page(resource, plan.finish(rng))
 
-    def _probe(self, resource: str, field: str, rng: dict) -> dict:
+    def _probe(self, resource: str, rng: dict) -> dict:
         """Count the window's rows and pin its upper bound just above the newest one."""
-        params = {f"{field}__lt": _naive(rng["to"]), "order_by": f"-{field}", "limit": 1}
-        if rng["from"]:
-            params[f"{field}__gte"] = _naive(rng["from"])
-        data = self._get(f"{resource}/", params)
+        data = self._get(f"{resource}/", {**_window_filter("end_time", rng), "limit": 1})
         total = int(data["meta"].get("total_count") or 0)
-        newest = data["objects"][0].get(field) if data["objects"] else None
+        newest = data["objects"][0].get("end_time") if data["objects"] else None
         hi = rng["to"]
         if newest:
             hi = min(hi, format_utc(parse_utc(iso_utc(newest)) + timedelta(microseconds=1)))
         return {"hi": hi, "total": total, "done": []}
-
-    def _window_params(self, field: str, rng: dict, offset: int) -> dict[str, Any]:
-        params: dict[str, Any] = {f"{field}__lt": _naive(rng["to"]), "order_by": f"-{field}",
-                                  "limit": self.page_size, "offset": offset}
-        if rng["from"]:
-            params[f"{field}__gte"] = _naive(rng["from"])
-        return params
 
     def _get(self, path: str, params: dict[str, Any]) -> dict:
         response = self.client.get(API + path, params=params)
@@ -194,11 +183,9 @@ class PexipSource(Source):
             offset = rng["state"].get("offset", 0)
             while True:
                 cancel.check()
-                params = {"time_raised__lt": _naive(rng["to"]), "order_by": "time_raised",
-                          "limit": self.page_size, "offset": offset}
-                if rng["from"]:
-                    params["time_raised__gte"] = _naive(rng["from"])
-                data = self._get("alarm/", params)
+                data = self._get("alarm/", {**_window_filter("time_raised", rng),
+                                            "order_by": "time_raised",
+                                            "limit": self.page_size, "offset": offset})
                 offset += len(data["objects"])
                 page = Page("alarm", plan.update(rng, {"offset": offset}),
                             items=len(data["objects"]))
@@ -207,6 +194,14 @@ class PexipSource(Source):
                 if not data["meta"].get("next") or not data["objects"]:
                     break
             yield Page("alarm", plan.finish(rng))
+
+
+def _window_filter(field: str, rng: dict) -> dict[str, Any]:
+    """A range as Pexip filters, newest first (see the module docstring for why)."""
+    params: dict[str, Any] = {f"{field}__lt": _naive(rng["to"]), "order_by": f"-{field}"}
+    if rng["from"]:
+        params[f"{field}__gte"] = _naive(rng["from"])
+    return params
 
 
 def _naive(iso: str) -> str:
