@@ -43,6 +43,10 @@ class SessionFilter:
     start_to: str | None = None  # ISO UTC, exclusive
     ids: list[tuple[str, str]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # A blank search is no search: every query below can then test ``self.search``.
+        self.search = (self.search or "").strip() or None
+
     def is_empty(self) -> bool:
         return not any((self.source, self.kind, self.type, self.search, self.start_from,
                         self.start_to, self.ids))
@@ -73,7 +77,7 @@ def _where(flt: SessionFilter) -> tuple[str, list[Any]]:
     if flt.start_to:
         clauses.append("start_time < ?")
         params.append(flt.start_to)
-    if flt.search and flt.search.strip():
+    if flt.search:
         clauses.append("rowid IN (SELECT rowid FROM sessions_fts WHERE sessions_fts MATCH ?)")
         params.append(fts_query(flt.search))
     if flt.ids:
@@ -124,16 +128,16 @@ BROAD_MATCHES = 2000
 
 
 def _source_table(conn: sqlite3.Connection, flt: SessionFilter, sort: str,
-                  limit: int | None) -> str:
+                  bounded: bool) -> str:
     """Pick the plan for a full-text search listed by start time.
 
     SQLite's own plan materializes every match and sorts it: fine for a name that matches
     a few hundred sessions, 300 ms for a word in 10% of a million. For such broad matches,
     walking the start index newest first and stopping at the page's last row is ~50x
     faster; for narrow ones it would walk the whole index. A bounded peek at the match list
-    tells which case this is.
+    tells which case this is. Unbounded listings (exports) read every match anyway.
     """
-    if sort != "start" or not flt.search or limit is None:
+    if sort != "start" or not flt.search or not bounded:
         return "sessions"
     peek = _run(conn, "SELECT COUNT(*) FROM (SELECT rowid FROM sessions_fts WHERE "
                 "sessions_fts MATCH ? LIMIT ?)", [fts_query(flt.search), BROAD_MATCHES + 1])
@@ -146,7 +150,7 @@ def list_sessions(conn: sqlite3.Connection, flt: SessionFilter, *, limit: int | 
                   offset: int = 0, sort: str = "start",
                   descending: bool = True) -> list[dict[str, Any]]:
     where, params = _where(flt)
-    table = _source_table(conn, flt, sort, None if limit is None else limit + offset)
+    table = _source_table(conn, flt, sort, limit is not None)
     sql = f"SELECT {SESSION_COLUMNS} FROM {table}{where}{_order(sort, descending)}"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
@@ -236,7 +240,7 @@ def session_window(conn: sqlite3.Connection, flt: SessionFilter, *, limit: int, 
     window are read: the last page of a million sessions costs ~40 ms instead of 800 ms.
     """
     where, params = _where(flt)
-    table = _source_table(conn, flt, sort, limit + offset)
+    table = _source_table(conn, flt, sort, True)
     sql = f"SELECT rowid FROM {table}{where}{_order(sort, descending)} LIMIT ? OFFSET ?"
     rowids = [r[0] for r in _run(conn, sql, [*params, limit, offset])]
     if not rowids:
