@@ -26,12 +26,6 @@ from lxml import etree
 
 from app.http import SourceError
 
-NAMESPACES = {
-    "current": "https://www.beyondtrust.com/namespaces/API/reporting",
-    "sra": "http://www.beyondtrust.com/sra/namespaces/API/reporting",
-    "bomgar": "http://www.bomgar.com/namespaces/API/reporting",
-}
-
 #: Session children with a reading of their own; every other child goes through element_dict.
 LIST_SECTIONS = {
     "customer_list": "customer", "rep_list": "representative", "team_list": "team",
@@ -59,6 +53,15 @@ def parse_answer(body: bytes, content_type: str, what: str) -> etree._Element:
     "will contain an <error> element describing the problem") is raised, never read as an
     empty result.
     """
+    root = _parse(body, content_type, what)
+    message = _error_message(root)
+    if message is not None:
+        raise SourceError(f"{what}: the appliance answered with an error: {message}")
+    return root
+
+
+def _parse(body: bytes, content_type: str, what: str) -> etree._Element:
+    """The document's root, parsed safely, whether or not it is an ``<error>``."""
     if "html" in content_type.lower() or body[:200].lstrip().lower().startswith(
             (b"<!doctype html", b"<html")):
         raise SourceError(f"{what}: expected XML, the server answered with an HTML page")
@@ -75,7 +78,6 @@ def parse_answer(body: bytes, content_type: str, what: str) -> etree._Element:
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:
         raise SourceError(f"{what}: refused an answer that declares a DTD (entities)")
-    _raise_error_element(root, what)
     return root
 
 
@@ -102,16 +104,16 @@ def refuse_dtd(body: bytes, what: str) -> None:
             return  # unterminated: the parser will call it malformed
 
 
-def _raise_error_element(root: etree._Element, what: str) -> None:
+def _error_message(root: etree._Element) -> str | None:
+    """The text (and code) of the answer's ``<error>``, the root or a child; None if none."""
     error = root if local(root) == "error" else None
     if error is None:
         error = next((c for c in root if isinstance(c.tag, str) and local(c) == "error"), None)
     if error is None:
-        return
+        return None
     text = " ".join("".join(error.itertext()).split()) or "no description"
     code = error.get("code")
-    suffix = f" (code {code})" if code else ""
-    raise SourceError(f"{what}: the appliance answered with an error: {text[:300]}{suffix}")
+    return text[:300] + (f" (code {code})" if code else "")
 
 
 def local(element: etree._Element) -> str:
@@ -155,20 +157,19 @@ def parse_listing(body: bytes, content_type: str = "text/xml",
     for summary in root:
         if isinstance(summary.tag, str) and summary.tag == "session_summary":
             row = element_dict(summary)
+            if not isinstance(row, dict):  # a bare <session_summary>: text only
+                row = {"value": row}
             row["_doc"] = etree.tostring(summary, encoding="unicode")
-            rows.append(row if isinstance(row, dict) else {"value": row})
+            rows.append(row)
     return rows
 
 
 def error_text(body: bytes) -> str | None:
     """The message of an ``<error>`` body (for 4xx/5xx answers), or None."""
     try:
-        parse_answer(body, "text/xml", "answer")
-    except SourceError as error:
-        text = str(error)
-        marker = "answered with an error: "
-        return text.split(marker, 1)[1] if marker in text else None
-    return None
+        return _error_message(_parse(body, "text/xml", "answer"))
+    except SourceError:  # not XML at all: the status line says enough
+        return None
 
 
 # -- one session --------------------------------------------------------------------------
@@ -224,7 +225,7 @@ def survey_record(survey: etree._Element) -> dict[str, Any]:
     data["kind"] = survey.tag
     questions = []
     for element in survey.iter("question"):
-        question = {k: v for k, v in element.attrib.items()}
+        question = dict(element.attrib)
         for child in element:
             if child.tag == "answer_list":
                 question["answers"] = [(a.text or "").strip() for a in child if a.tag == "answer"]
