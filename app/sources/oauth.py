@@ -37,22 +37,19 @@ class ClientCredentials(requests.auth.AuthBase):
     """A reusable bearer token for one API account; also a requests ``auth`` object.
 
     ``http`` is a client for the token endpoint built by ``Source.http()`` (same TLS policy
-    and redactor as the API calls). ``credentials_in_body`` sends client id and secret in
-    the form (Azure AD style) instead of HTTP Basic (RFC 6749 2.3.1, what BeyondTrust uses).
+    and redactor as the API calls). Client id and secret go as HTTP Basic (RFC 6749 2.3.1,
+    what BeyondTrust uses).
     """
 
     def __init__(self, http: HttpClient, token_path: str, client_id: str, secret: str, *,
-                 scope: list[str] | None = None, credentials_in_body: bool = False,
                  clock: Callable[[], float] = time.time) -> None:
         self.http = http
         self.token_path = token_path
         self.client_id = client_id
         self._secret = secret
-        self.scope = scope
-        self.credentials_in_body = credentials_in_body
         self.clock = clock
         self.tokens_fetched = 0
-        self._client = BackendApplicationClient(client_id=client_id, scope=scope)
+        self._client = BackendApplicationClient(client_id=client_id)
         self._token: str | None = None
         self._expires_at: float | None = None
         self._lock = threading.Lock()
@@ -80,13 +77,10 @@ class ClientCredentials(requests.auth.AuthBase):
         return self._expires_at is not None and self.clock() >= self._expires_at - EXPIRY_MARGIN_S
 
     def _fetch(self) -> tuple[str, float | None]:
-        body = self._client.prepare_request_body(
-            include_client_id=self.credentials_in_body,
-            **({"client_secret": self._secret} if self.credentials_in_body else {}))
-        auth = None if self.credentials_in_body else (self.client_id, self._secret)
         try:
             response = self.http.post(
-                self.token_path, data=body, auth=auth,
+                self.token_path, data=self._client.prepare_request_body(),
+                auth=(self.client_id, self._secret),
                 headers={"Content-Type": "application/x-www-form-urlencoded",
                          "Accept": "application/json"})
         except SourceError as error:
@@ -96,7 +90,7 @@ class ClientCredentials(requests.auth.AuthBase):
             raise SourceError(f"token request failed: {error}",
                               unreachable=error.unreachable) from None
         try:
-            token = self._client.parse_request_body_response(response.text, scope=self.scope)
+            token = self._client.parse_request_body_response(response.text)
         except OAuth2Error as error:
             raise SourceError(self.http.redact(
                 f"the token endpoint refused the client credentials: "
