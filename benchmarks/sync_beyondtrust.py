@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.demo.beyondtrust import BeyondTrustSimulator
+from app.demo.beyondtrust import NAMESPACES, BeyondTrustSimulator
 from app.demo.beyondtrust_timeline import busy_day
 from app.demo.beyondtrust_xml import document, session_xml
 from app.model import SourceConfig
@@ -31,7 +31,6 @@ from app.sources.beyondtrust_parse import parse_sessions
 from app.store import Store
 from app.sync import sync_sources
 
-NAMESPACE = "https://www.beyondtrust.com/namespaces/API/reporting"
 SECRET = "benchmark-secret"
 
 
@@ -43,7 +42,7 @@ def yesterday() -> int:
 def parse_and_store(count: int, events: int) -> None:
     sessions = busy_day(yesterday(), count, events)
     now = int(time.time())
-    bodies = [document("session_list", NAMESPACE, "".join(
+    bodies = [document("session_list", NAMESPACES["current"], "".join(
         session_xml(s, "http://127.0.0.1:1", now) for s in sessions[i:i + BATCH]))
         for i in range(0, len(sessions), BATCH)]
     megabytes = sum(len(b) for b in bodies) / 1e6

@@ -16,7 +16,6 @@ import secrets
 import threading
 import time
 import urllib.parse
-from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,7 +60,6 @@ class BeyondTrustSimulator(Simulator):
         # the appliance ignores Range and streams the file whole every time (seed 004 and the
         # notes say nothing of partial content), so a resumed download starts over.
         self.downloads: list[tuple[str, str | None]] = []
-        self.answers: deque[bytes] = deque()
         self._xml_cache: dict[str, str] = {}
         self._state = threading.Lock()
 
@@ -87,10 +85,11 @@ class BeyondTrustSimulator(Simulator):
     def inject_error(self, message: str, *, inside: str | None = None) -> None:
         """The next reporting call answers HTTP 200 with an ``<error>`` (as the root, or
         inside ``<session_list>`` as seed 004 says a failed search does)."""
-        self.answers.append(error_document(self.namespace, message, inside=inside))
+        self.inject_answer(error_document(self.namespace, message, inside=inside))
 
     def inject_answer(self, body: bytes) -> None:
-        self.answers.append(body)
+        """The next reporting call (after auth) answers HTTP 200 with ``body``."""
+        self.respond_next(Response(200, body, {"Content-Type": XML}), "/api/reporting")
 
     def fail_after(self, calls: int) -> None:
         """Let ``calls`` more reporting calls through, then answer one with an HTML page (an
@@ -171,8 +170,9 @@ class BeyondTrustSimulator(Simulator):
             if self._fail_after < 0:
                 self._fail_after = None
                 return Response(200, HTML_ERROR, {"Content-Type": "text/html"})
-        if self.answers:
-            return Response(200, self.answers.popleft(), {"Content-Type": XML})
+        canned = self.take_canned(request.path)
+        if canned is not None:
+            return canned
         report = params.get("generate_report", "")
         if report == "SupportSession":
             found = self._select(params, allow_ids=True)

@@ -167,9 +167,8 @@ TERMINAL_PASTES = [
 class Generator:
     """Builds sessions; ``rng`` makes it deterministic for a seed."""
 
-    def __init__(self, seed: int = 7, base_lseq: int = 48211) -> None:
+    def __init__(self, seed: int = 7) -> None:
         self.rng = random.Random(seed)
-        self.lseq = base_lseq
         self.gsnumber = 100
 
     def lsid(self) -> str:

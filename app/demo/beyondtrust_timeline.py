@@ -196,7 +196,7 @@ class SessionWriter(Generator):
             return self._join(line, session, rng.choice(self.reps_of(other)), owner=True,
                               wait=int(rng.expovariate(1 / 120)) + 20)
         if roll < 0.22:  # a conference: a colleague joins, helps, leaves
-            helper = rng.choice([r for r in self.reps_of(3 if team != 3 else 2)])
+            helper = rng.choice(self.reps_of(3 if team != 3 else 2))
             member = self._join(line, session, helper, owner=False, wait=rng.randint(30, 200),
                                 inviter=rep)
             line.add(rng.randint(10, 60), "Chat Message", performed_by=rep, destination=member,
