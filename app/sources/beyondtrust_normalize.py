@@ -106,9 +106,7 @@ def duration_seconds(record: dict[str, Any]) -> float | None:
     parts = text(record.get("duration")).strip().split(":")
     try:
         numbers = [float(p) for p in parts]
-    except ValueError:
-        return None
-    if not numbers:
+    except ValueError:  # also the empty text: float("")
         return None
     seconds = 0.0
     for number in numbers:
@@ -135,9 +133,14 @@ def primary_customer(record: dict[str, Any]) -> dict[str, Any]:
     return customers[0] if customers else {}
 
 
+def customer_info(customer: dict[str, Any]) -> dict[str, Any]:
+    """The customer's front-end survey (``<info>``: name, company, issue, details)."""
+    info = customer.get("info")
+    return info if isinstance(info, dict) else {}
+
+
 def customer_name(customer: dict[str, Any]) -> str:
-    info = customer.get("info") if isinstance(customer.get("info"), dict) else {}
-    return text(info.get("name")) or text(customer.get("username"))
+    return text(customer_info(customer).get("name")) or text(customer.get("username"))
 
 
 def rep_name(rep: dict[str, Any]) -> str:
@@ -151,7 +154,7 @@ def title_of(record: dict[str, Any], lsid: str) -> str:
     """"Customer (Company): issue" from the front-end survey, with what is missing left out.
     ``issue`` may be a bare numeric id (seed 004); the typed description reads better then."""
     customer = primary_customer(record)
-    info = customer.get("info") if isinstance(customer.get("info"), dict) else {}
+    info = customer_info(customer)
     who = customer_name(customer) or text(record.get("primary_customer"))
     company = text(info.get("company"))
     issue = text(info.get("issue"))
@@ -188,8 +191,7 @@ def gsnumber_names(record: dict[str, Any]) -> dict[str, str]:
 
 def extra_of(record: dict[str, Any]) -> dict[str, Any]:
     """The fields a manager wants as columns or search hits; empty ones left out."""
-    customer = primary_customer(record)
-    info = customer.get("info") if isinstance(customer.get("info"), dict) else {}
+    info = customer_info(primary_customer(record))
     extra: dict[str, Any] = {
         "start_timestamp": attr(record.get("start_time"), "timestamp"),
         "end_timestamp": attr(record.get("end_time"), "timestamp"),
@@ -259,11 +261,12 @@ def events_of(record: dict[str, Any], lsid: str, names: dict[str, str],
         if target:
             data["destination"] = target
         stamp = event.get("timestamp")
+        lane = _lane(performer)
         events.append(Event(
             session_id=lsid, event_id=str(seq), seq=seq,
             time=stamp_utc(stamp) if stamp else (session_start or ""),
-            lane=_lane(performer), kind=event.get("event_type") or "event",
-            actor=None if _lane(performer) == SYSTEM_LANE else _lane(performer),
+            lane=lane, kind=event.get("event_type") or "event",
+            actor=None if lane == SYSTEM_LANE else lane,
             detail=_detail(event, target), data=data,
         ))
     return events
