@@ -94,6 +94,12 @@ def offered(sim: BeyondTrustSimulator, session: SimSession) -> set[tuple[str, st
     return found
 
 
+def api_source(sim: BeyondTrustSimulator) -> beyondtrust.BeyondTrustSource:
+    """The source itself, outside the CLI, configured for ``sim``."""
+    return beyondtrust.SOURCE(SourceConfig("bt", "beyondtrust", sim.url,
+                                           {"client_id": CLIENT_ID}), SECRET)
+
+
 def expected_lane(event) -> str:
     return event.performed_by.name if event.performed_by else "System"
 
@@ -180,8 +186,7 @@ def test_artifacts_are_exactly_the_recordings_the_xml_offers(cli, bt, data_dir):
         assert stored == offered(bt, session), session.lsid
     assert any(kind == "shell_recording" for s in bt.ordered for kind, _ in offered(bt, s))
 
-    source = beyondtrust.SOURCE(SourceConfig("bt", "beyondtrust", bt.url,
-                                             {"client_id": CLIENT_ID}), SECRET)
+    source = api_source(bt)
     shell = next(s for s in bt.ordered if s.end and s.event_count("Command Shell Session Started"))
     [artifact] = [a for a in children(cli, "artifacts", shell.lsid)
                   if a["artifact_id"] == "shell_recording:0"]
@@ -416,8 +421,7 @@ def test_a_single_401_is_survived_by_renewing_the_token_once(cli, bt):
 
 
 def test_the_token_is_reused_until_it_is_about_to_expire(bt):
-    source = beyondtrust.SOURCE(SourceConfig("bt", "beyondtrust", bt.url,
-                                             {"client_id": CLIENT_ID}), SECRET)
+    source = api_source(bt)
     clock = [time.time()]
     oauth = ClientCredentials(source.http(), "/oauth2/token", CLIENT_ID, SECRET,
                               clock=lambda: clock[0])
