@@ -1,5 +1,5 @@
-"""What the cloud sources (Graph, Webex, Restcomm) share: next-link page loops, time
-windows, and raw rows that keep every field a vendor sent.
+"""What the cloud sources (Graph, Webex, Restcomm) share: next-link page loops, URL
+origins, time windows, and raw rows that keep every field a vendor sent.
 
 Each vendor names its "next page" differently (Graph's ``@odata.nextLink``, Webex's
 ``Link: rel="next"`` header, Restcomm's ``next_page_uri``), but the loop is the same: fetch,
@@ -10,6 +10,7 @@ the link it is about to follow in its checkpoint, so an interrupted sync resumes
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,6 +57,13 @@ def follow_links(first_url: str, fetch: Callable[[str], tuple[Any, str | None]],
 def link_header_next(response: requests.Response) -> str | None:
     """The ``rel="next"`` target of an RFC 5988 ``Link`` header, if any."""
     return response.links.get("next", {}).get("url") or None
+
+
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower-cased: what two URLs must share before a
+    credential meant for one is sent to the other."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 # -- time windows --------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import requests
 
 from app.http import SourceError, parse_json
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
-from app.sources.cloud import follow_links, split_windows
+from app.sources.cloud import follow_links, origin, split_windows
 from app.sources.msgraph_parse import RESOURCES, error_message, normalize_page
 from app.timeutil import format_utc, parse_utc, utc_now
 
@@ -97,18 +97,18 @@ class GraphSource(Source):
 
     def _msal_call(self, what: str, call):
         """Run an msal call, turning its exceptions into one-line source errors."""
-        origin = _origin(self.authority)
+        login = origin(self.authority)
         try:
             return call()
         except requests.exceptions.SSLError as error:
             raise SourceError(self.redactor(
-                f"{what}: TLS verification failed for {origin} (give --ca-bundle, or "
+                f"{what}: TLS verification failed for {login} (give --ca-bundle, or "
                 f"--insecure to skip verification): {_short(error)}")) from None
         except (requests.ConnectionError, requests.Timeout) as error:
             raise SourceError(self.redactor(
-                f"{what}: could not reach {origin}: {_short(error)}")) from None
+                f"{what}: could not reach {login}: {_short(error)}")) from None
         except ValueError as error:
-            raise SourceError(self.redactor(f"{what} at {origin}: {_short(error)}")) from None
+            raise SourceError(self.redactor(f"{what} at {login}: {_short(error)}")) from None
 
     def token(self) -> str:
         scope = [f"{self.config.url.rstrip('/')}/.default"]
@@ -119,7 +119,7 @@ class GraphSource(Source):
         if not token:
             detail = result.get("error_description") or "no access token returned"
             raise SourceError(self.redactor(
-                f"sign-in refused by {_origin(self.authority)}: {result.get('error', 'error')}: "
+                f"sign-in refused by {origin(self.authority)}: {result.get('error', 'error')}: "
                 f"{detail.splitlines()[0]}"))
         self.redactor.add(token)
         return token
@@ -179,11 +179,6 @@ class GraphSource(Source):
                     checkpoint = plan.update(rng, {"start": start, "window": format_utc(low),
                                                    "next": linked.next_url})
                 yield normalize_page(resource, linked.body["value"], checkpoint, seen)
-
-
-def _origin(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _short(error: Exception) -> str:

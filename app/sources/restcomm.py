@@ -39,7 +39,7 @@ import requests
 
 from app.http import HttpClient, SourceError, parse_json
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
-from app.sources.cloud import follow_links, raw_row
+from app.sources.cloud import follow_links, origin, raw_row
 from app.sources.restcomm_parse import (
     OPEN_STATUSES,
     call_events,
@@ -128,7 +128,7 @@ class RestcommSource(Source):
         """Stream a recording. Credentials go only to the API's own host: ``file_uri`` may
         point at S3 or a CDN (notes: ``s3_uri``), which must never see the auth token."""
         url = artifact["url"]
-        if _origin(url) == _origin(self.client.base_url):
+        if origin(url) == origin(self.client.base_url):
             return self.client.get(url, stream=True, headers=download_headers(offset))
         if self._anonymous is None:
             self._anonymous = self.http(error_message=error_message)
@@ -210,7 +210,7 @@ class RestcommSource(Source):
         elif parts.scheme:
             base = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
         else:
-            base = _origin(self.client.base_url) + parts.path
+            base = origin(self.client.base_url) + parts.path
         return f"{base}?{urllib.parse.urlencode(query)}"
 
     def _json(self, response: requests.Response, what: str) -> Any:
@@ -373,11 +373,6 @@ def _with_query(url: str, **changes: str) -> str:
              if k not in changes and k != "AfterSid"]
     query += list(changes.items())
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
-
-
-def _origin(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def _int(value: Any) -> int | None:

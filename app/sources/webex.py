@@ -30,7 +30,7 @@ import requests
 
 from app.http import SourceError, parse_json
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
-from app.sources.cloud import follow_links, link_header_next, raw_row
+from app.sources.cloud import follow_links, link_header_next, origin, raw_row
 from app.sources.concurrent import fetch_concurrently
 from app.sources.webex_parse import (
     build_session,
@@ -250,7 +250,7 @@ class WebexSource(Source):
         its own ticket, so the token is not sent to the download host."""
         url = artifact["url"]
         if not self._is_api(url):
-            raise SourceError(f"refusing to send the Webex token to {_origin(url)}")
+            raise SourceError(f"refusing to send the Webex token to {origin(url)}")
         if artifact.get("kind") != "recording":
             return self.api.get(url, stream=True, headers=download_headers(offset))
         details = parse_json(self.api.get(url), "Webex recording details")
@@ -260,16 +260,11 @@ class WebexSource(Source):
                               "may lack the recordings scope)")
         for ticket in urllib.parse.parse_qs(urllib.parse.urlsplit(link).query).get("ticket", []):
             self.redactor.add(ticket)
-        return self.http(base_url=_origin(link)).get(link, stream=True,
+        return self.http(base_url=origin(link)).get(link, stream=True,
                                                      headers=download_headers(offset))
 
     def _is_api(self, url: str) -> bool:
-        return _origin(url) == _origin(self.api.base_url)
-
-
-def _origin(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+        return origin(url) == origin(self.api.base_url)
 
 
 SOURCE = WebexSource
