@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import logging
 import sys
 from pathlib import Path
 
 from app import __version__
-from app.cli_output import ProgressPrinter, print_records
+from app.cli_output import ProgressPrinter, print_listing
 from app.credentials import KeyringUnavailable
 from app.export import FORMATS, export_sessions, write_csv
 from app.http import SourceError
@@ -168,7 +167,7 @@ def dispatch(args: argparse.Namespace, data_dir: Path) -> int:
         return run_demo(args.data_dir, no_gui=args.no_gui, out=sys.stdout)
     handler = {
         "source": cmd_source, "sync": cmd_sync, "sessions": cmd_sessions,
-        "events": cmd_events, "artifacts": cmd_artifacts, "export": cmd_export,
+        "events": cmd_session_children, "artifacts": cmd_session_children, "export": cmd_export,
         "download": cmd_download,
     }[command]
     return handler(args, data_dir)
@@ -187,11 +186,8 @@ def cmd_source(args: argparse.Namespace, data_dir: Path) -> int:
             print(f"added {args.kind} source {args.name}{warning}", file=sys.stderr)
         return 0
     if args.action == "list":
-        rows = summaries(data_dir)
-        if args.format == "json":
-            print(json.dumps(rows, indent=2))
-        else:
-            print_records(rows, ("name", "kind", "url", "status", "last_sync_at"), sys.stdout)
+        print_listing(summaries(data_dir), args.format,
+                      ("name", "kind", "url", "status", "last_sync_at"), sys.stdout)
         return 0
     if args.action == "test":
         try:
@@ -286,40 +282,31 @@ def cmd_sessions(args: argparse.Namespace, data_dir: Path) -> int:
         rows = queries.list_sessions(store.db.conn, flt, limit=args.limit or None)
     finally:
         store.close()
-    if args.format == "json":
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-    elif args.format == "csv":
+    if args.format == "csv":
         write_csv(rows, sys.stdout)
     else:
-        print_records(rows, SESSION_TABLE, sys.stdout)
+        print_listing(rows, args.format, SESSION_TABLE, sys.stdout)
     return 0
 
 
-def _session_children(args: argparse.Namespace, data_dir: Path, reader) -> list[dict] | None:
+#: What ``events`` and ``artifacts`` read, and the columns of their tables.
+SESSION_CHILDREN = {
+    "events": (queries.list_events, ("time", "end", "lane", "kind", "actor", "detail")),
+    "artifacts": (queries.list_artifacts, ("kind", "label", "url", "downloaded_path")),
+}
+
+
+def cmd_session_children(args: argparse.Namespace, data_dir: Path) -> int:
+    """``events`` and ``artifacts``: one session's timeline or its recordings."""
+    reader, columns = SESSION_CHILDREN[args.command]
     store = open_store(data_dir)
     try:
         if queries.get_session(store.db.conn, args.source, args.session_id) is None:
             raise UsageError(f"no cached session {args.source}:{args.session_id}")
-        return reader(store.db.conn, args.source, args.session_id)
+        rows = reader(store.db.conn, args.source, args.session_id)
     finally:
         store.close()
-
-
-def cmd_events(args: argparse.Namespace, data_dir: Path) -> int:
-    rows = _session_children(args, data_dir, queries.list_events)
-    if args.format == "json":
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-    else:
-        print_records(rows, ("time", "end", "lane", "kind", "actor", "detail"), sys.stdout)
-    return 0
-
-
-def cmd_artifacts(args: argparse.Namespace, data_dir: Path) -> int:
-    rows = _session_children(args, data_dir, queries.list_artifacts)
-    if args.format == "json":
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-    else:
-        print_records(rows, ("kind", "label", "url", "downloaded_path"), sys.stdout)
+    print_listing(rows, args.format, columns, sys.stdout)
     return 0
 
 

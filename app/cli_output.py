@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
@@ -28,6 +29,14 @@ def print_records(rows: Iterable[dict], columns: Sequence[str], out: TextIO,
     print("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(), file=out)
     for row in cells:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
+
+
+def print_listing(rows: list[dict], fmt: str, columns: Sequence[str], out: TextIO) -> None:
+    """Rows as CONTRACT.md's JSON array, or as an aligned table for a person."""
+    if fmt == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False), file=out)
+    else:
+        print_records(rows, columns, out)
 
 
 class ProgressPrinter:
