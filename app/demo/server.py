@@ -19,7 +19,9 @@ import urllib.parse
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 HTML_ERROR = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
               b"<body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>")
@@ -79,30 +81,38 @@ class Fault:
     delay_s: float = 0.0
 
 
-class FaultQueue:
-    """Faults waiting for matching requests, each used once."""
+class MatchQueue(Generic[T]):
+    """Items waiting for requests whose path contains their fragment (None: any path),
+    each handed out once, oldest first. Thread-safe: the server answers on many threads."""
 
     def __init__(self) -> None:
-        self._items: deque[Fault] = deque()
+        self._items: deque[tuple[T, str | None]] = deque()
         self._lock = threading.Lock()
 
-    def add(self, kind: str, count: int = 1, *, path_contains: str | None = None,
-            retry_after: str = "1", delay_s: float = 0.0) -> None:
+    def put(self, item: T, path_contains: str | None = None) -> None:
         with self._lock:
-            for _ in range(count):
-                self._items.append(Fault(kind, path_contains, retry_after, delay_s))
+            self._items.append((item, path_contains))
 
-    def take(self, path: str) -> Fault | None:
+    def take(self, path: str) -> T | None:
         with self._lock:
-            for fault in self._items:
-                if fault.path_contains is None or fault.path_contains in path:
-                    self._items.remove(fault)
-                    return fault
+            for entry in self._items:
+                if entry[1] is None or entry[1] in path:
+                    self._items.remove(entry)
+                    return entry[0]
         return None
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+class FaultQueue(MatchQueue[Fault]):
+    """Faults waiting for matching requests, each used once."""
+
+    def add(self, kind: str, count: int = 1, *, path_contains: str | None = None,
+            retry_after: str = "1", delay_s: float = 0.0) -> None:
+        for _ in range(count):
+            self.put(Fault(kind, path_contains, retry_after, delay_s), path_contains)
 
 
 class Simulator:
@@ -112,7 +122,7 @@ class Simulator:
         self.faults = FaultQueue()
         self.latency_s = latency_s
         self.requests: list[tuple[str, str]] = []  # (method, path?query) for tests
-        self._canned: deque[tuple[Response, str | None]] = deque()
+        self._canned: MatchQueue[Response] = MatchQueue()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -162,17 +172,11 @@ class Simulator:
     def respond_next(self, response: Response, path_contains: str | None = None) -> None:
         """The next matching request the simulator answers itself gets ``response``
         (a vendor error body, a replayed answer). Unlike a fault, it comes after auth."""
-        with self._lock:
-            self._canned.append((response, path_contains))
+        self._canned.put(response, path_contains)
 
     def take_canned(self, path: str) -> Response | None:
         """The queued answer for ``path``, if any (call it where the vendor would answer)."""
-        with self._lock:
-            for item in self._canned:
-                if item[1] is None or item[1] in path:
-                    self._canned.remove(item)
-                    return item[0]
-        return None
+        return self._canned.take(path)
 
     def record(self, method: str, target: str) -> None:
         with self._lock:
