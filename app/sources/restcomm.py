@@ -107,22 +107,18 @@ class RestcommSource(Source):
 
     def pages(self, resource: str, checkpoint: dict | None, request: SyncRequest,
               cancel: CancelToken) -> Iterator[Page]:
+        normalizers: dict[str, Normalizer] = {"calls": self._calls_page,
+                                              "recordings": self._recordings_page,
+                                              "traces": self._traces_page}
+        if resource not in normalizers:
+            raise SourceError(f"unknown resource {resource!r}")
         checkpoint = dict(checkpoint or {})
         extras = {k: v for k, v in checkpoint.items() if k not in ("hwm", "pending")}
-        if resource == "calls":
-            plan = RangePlan(checkpoint, request)
-            if extras.get("open"):
-                yield self._refresh_open(plan, extras, cancel)
-            yield from self._crawl("calls", plan, extras, request, cancel, self._calls_page)
-        elif resource == "recordings":
-            plan = RangePlan(checkpoint, request)
-            yield from self._crawl("recordings", plan, extras, request, cancel,
-                                   self._recordings_page)
-        elif resource == "traces":
-            plan = RangePlan(checkpoint, request, overlap=TRACE_OVERLAP)
-            yield from self._crawl("traces", plan, extras, request, cancel, self._traces_page)
-        else:
-            raise SourceError(f"unknown resource {resource!r}")
+        plan = RangePlan(checkpoint, request,
+                         overlap=TRACE_OVERLAP if resource == "traces" else timedelta(0))
+        if resource == "calls" and extras.get("open"):
+            yield self._refresh_open(plan, extras, cancel)
+        yield from self._crawl(resource, plan, extras, request, cancel, normalizers[resource])
 
     def open_download(self, artifact: dict, offset: int = 0) -> requests.Response:
         """Stream a recording. Credentials go only to the API's own host: ``file_uri`` may
