@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QTreeWidget
 
 from app import registry
@@ -20,7 +19,7 @@ from app.settings import Settings
 from app.store import Store, queries
 from app.sync import sync_sources
 from tests.conftest import files_containing
-from tests.test_ui_support import window_factory
+from tests.test_ui_support import opened_urls, window_factory
 
 CLIENT_ID = "ui-downloads"
 SECRET = "Ui-dl-Secret-7f3a9c"
@@ -80,16 +79,6 @@ def open_recording(window, session_id: str, qtbot) -> QTreeWidget:
     return view
 
 
-class _UrlCatcher(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[QUrl] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.urls.append(url)
-
-
 def test_downloading_a_recording_from_the_detail_pane(data_dir, make_window, appliance,
                                                       qtbot):
     session_id = recorded_session(data_dir)
@@ -122,14 +111,10 @@ def test_downloading_a_recording_from_the_detail_pane(data_dir, make_window, app
     assert button.isEnabled() and button.text() == "Download again"
     qtbot.waitUntil(open_file.isVisible)
 
-    catcher = _UrlCatcher()
-    QDesktopServices.setUrlHandler("file", catcher, "open")
-    try:
+    with opened_urls("file") as urls:
         open_file.click()
         window.findChild(QPushButton, "showDownloadFolder").click()
-    finally:
-        QDesktopServices.unsetUrlHandler("file")
-    assert [u.toLocalFile() for u in catcher.urls] == [str(path), str(path.parent)]
+    assert [u.toLocalFile() for u in urls] == [str(path), str(path.parent)]
     assert files_containing(data_dir, SECRET) == []  # not in the cache, not in the file
 
 

@@ -8,8 +8,13 @@ writes it, so the window reads what it would read after a real sync.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 
 from app.model import Artifact, Event, Session
 from app.settings import Settings
@@ -95,3 +100,25 @@ def count_in(label_text: str) -> int:
     """The number in the status bar's row count label."""
     digits = "".join(ch for ch in label_text.split()[0] if ch.isdigit())
     return int(digits)
+
+
+class _UrlCatcher(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+@contextmanager
+def opened_urls(scheme: str) -> Iterator[list[QUrl]]:
+    """The URLs of ``scheme`` the window asks the desktop to open while inside, caught
+    instead of opened (no browser or file manager starts during the tests)."""
+    catcher = _UrlCatcher()
+    QDesktopServices.setUrlHandler(scheme, catcher, "open")
+    try:
+        yield catcher.urls
+    finally:
+        QDesktopServices.unsetUrlHandler(scheme)

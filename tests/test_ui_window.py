@@ -16,10 +16,8 @@ from PySide6.QtCore import (
     Qt,
     QTime,
     QTimeZone,
-    QUrl,
-    Slot,
 )
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -32,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.settings import Settings
 from app.ui.sessions_model import KEY_ROLE
-from tests.test_ui_support import count_in, fill_cache, window_factory
+from tests.test_ui_support import count_in, fill_cache, opened_urls, window_factory
 
 COUNT = 120
 
@@ -182,16 +180,6 @@ def test_ctrl_c_copies_selected_rows_as_tab_separated_text(data_dir, make_window
     assert lines[1].split("\t")[2] == f"conf-{COUNT - 1:04d}"
 
 
-class _UrlCatcher(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.urls.append(url.toString())
-
-
 def test_detail_shows_events_artifacts_and_raw(data_dir, make_window, qtbot):
     fill_cache(data_dir, COUNT)
     window = make_window(data_dir)
@@ -208,13 +196,9 @@ def test_detail_shows_events_artifacts_and_raw(data_dir, make_window, qtbot):
     assert artifacts.topLevelItemCount() == 1
     assert artifacts.topLevelItem(0).text(1) == "Recording of conf-0118"
     assert '"participants": [' in raw.toPlainText()  # pretty-printed JSON
-    catcher = _UrlCatcher()
-    QDesktopServices.setUrlHandler("https", catcher, "open")
-    try:
+    with opened_urls("https") as urls:
         artifacts.itemActivated.emit(artifacts.topLevelItem(0), 2)
-    finally:
-        QDesktopServices.unsetUrlHandler("https")
-    assert catcher.urls == ["https://view.example.com/r/118"]
+    assert [url.toString() for url in urls] == ["https://view.example.com/r/118"]
     window.detail.tabs.setCurrentIndex(1)  # the timeline draws without error
     qtbot.waitUntil(lambda: window.detail._timeline is not None)
 
