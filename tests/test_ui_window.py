@@ -103,6 +103,30 @@ def test_source_type_and_date_filters_and_clear(data_dir, make_window, qtbot):
     qtbot.waitUntil(lambda: rows_label(window) == COUNT + 10)
 
 
+def test_the_same_search_again_keeps_the_rows_and_the_selection(data_dir, make_window):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    window.filter_bar.search_box.setText("printer")
+    window.filter_bar.apply_now()
+    window.select_rows([1])
+    window.filter_bar.search_box.setText("printer ")  # a space typed before the next word
+    window.filter_bar.apply_now()
+    assert window.selected_ranges() == [(1, 1)]
+    assert rows_label(window) == COUNT // 5
+
+
+def test_sync_progress_on_an_empty_table_keeps_the_users_columns(data_dir, make_window):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    status = window.model.column_index("status")
+    window.table.set_column_visible(status, False)
+    window.filter_bar.search_box.setText("nothing-matches-this")
+    window.filter_bar.apply_now()
+    assert rows_label(window) == 0
+    window.sync.progressed.emit(None)  # a page arrived: the empty table is re-read
+    assert window.table.horizontalHeader().isSectionHidden(status)
+
+
 def test_sorting_a_column_by_clicking_its_header(data_dir, make_window, qtbot):
     fill_cache(data_dir, COUNT)
     window = make_window(data_dir)

@@ -131,10 +131,7 @@ class FilterBar(QWidget):
             edit.blockSignals(False)
 
     def current_filter(self) -> SessionFilter:
-        return SessionFilter(source=self.source_box.currentData(),
-                             type=self.type_box.currentData(),
-                             search=self.search_box.text().strip() or None,
-                             start_from=_iso(self.date_from), start_to=_iso(self.date_to))
+        return filter_from_state(self.state())
 
     def is_active(self) -> bool:
         return not self.current_filter().is_empty()
@@ -163,9 +160,10 @@ class FilterBar(QWidget):
         self.apply_now()
 
     def state(self) -> dict[str, Any]:
-        flt = self.current_filter()
-        return {"search": self.search_box.text(), "source": flt.source, "type": flt.type,
-                "from": flt.start_from, "to": flt.start_to}
+        """What the window remembers; ``filter_from_state`` reads it back."""
+        return {"search": self.search_box.text(), "source": self.source_box.currentData(),
+                "type": self.type_box.currentData(), "from": _iso(self.date_from),
+                "to": _iso(self.date_to)}
 
     def restore(self, state: dict[str, Any]) -> None:
         """Put back the last session's filters (without emitting: the caller applies)."""
@@ -183,6 +181,14 @@ class FilterBar(QWidget):
         for widget in (self.search_box, self.source_box, self.type_box, self.date_from,
                        self.date_to):
             widget.blockSignals(False)
+
+
+def filter_from_state(state: dict[str, Any]) -> SessionFilter:
+    """The filter a ``FilterBar.state()`` stands for (the window opens its model on the
+    remembered filters before the bar's widgets are restored)."""
+    return SessionFilter(source=state.get("source"), type=state.get("type"),
+                         search=(state.get("search") or "").strip() or None,
+                         start_from=state.get("from"), start_to=state.get("to"))
 
 
 class _OpenOnToday(QObject):

@@ -31,7 +31,7 @@ from app.ui import window_actions, window_state
 from app.ui.detail_pane import DetailPane
 from app.ui.empty_state import EmptyState
 from app.ui.export_dialog import ExportDialog, export_job
-from app.ui.filter_bar import FilterBar
+from app.ui.filter_bar import FilterBar, filter_from_state
 from app.ui.formatting import age_text
 from app.ui.sessions_model import SessionsModel
 from app.ui.sessions_table import SessionsTable
@@ -76,10 +76,7 @@ class MainWindow(QMainWindow):
     # -- construction ---------------------------------------------------------------------
 
     def _make_model(self) -> SessionsModel:
-        filters = self.ui_state.get("filters") or {}
-        flt = SessionFilter(source=filters.get("source"), type=filters.get("type"),
-                            search=(filters.get("search") or "").strip() or None,
-                            start_from=filters.get("from"), start_to=filters.get("to"))
+        flt = filter_from_state(self.ui_state.get("filters") or {})
         sort = self.ui_state.get("sort") or ["start", True]
         try:
             return SessionsModel(self.conn, flt, sort=sort[0], descending=bool(sort[1]),
@@ -159,9 +156,10 @@ class MainWindow(QMainWindow):
 
     def _update_counts(self, count: int) -> None:
         noun = "session" if count == 1 else "sessions"
-        filtered = " match the filters" if self.filter_bar.is_active() else ""
-        self.row_count_label.setText(f"{count} {noun}{filtered}")
-        if not self.filter_bar.is_active():
+        filtered = self.filter_bar.is_active()
+        self.row_count_label.setText(f"{count} {noun}" + (" match the filters" if filtered
+                                                          else ""))
+        if not filtered:
             self._cache_total = count
         elif self._cache_total is None:  # once, not per keystroke: 30 ms on a million rows
             self._cache_total = count_sessions(self.conn, SessionFilter())
@@ -245,18 +243,23 @@ class MainWindow(QMainWindow):
     def _on_sync_progress(self, _progress) -> None:
         """On a first sync, show rows as they arrive instead of an empty table."""
         if self.model.rowCount() == 0:
-            self._cache_total = None
-            self.model.refresh()
-            self.table.size_columns(self.ui_state.get("columns") or {})
+            self._refresh_rows()
+
+    def _refresh_rows(self) -> None:
+        """Re-read the rows; extra columns a sync brought get their defaults, and the
+        columns already there keep what the user made of them."""
+        keys_before = self.table.column_keys()
+        columns = window_state.merge_columns(self.ui_state.get("columns") or {},
+                                             self.table.column_state())
+        self._cache_total = None
+        self.model.refresh()
+        if self.table.column_keys() != keys_before:
+            self.table.size_columns(columns)
 
     def refresh_after_sync(self) -> None:
         """New rows, new sources' statuses, new types and extra columns; the filter stays."""
-        keys_before = [c.key for c in self.model.columns]
         current = self.model.key_at(self.table.currentIndex().row())
-        self._cache_total = None
-        self.model.refresh()
-        if [c.key for c in self.model.columns] != keys_before:
-            self.table.size_columns(self.ui_state.get("columns") or {})
+        self._refresh_rows()
         self.refresh_sources()
         self._update_cache_age()
         if current is not None:

@@ -69,7 +69,11 @@ class SessionsModel(QAbstractTableModel):
         return self._sort, self._descending
 
     def set_filter(self, flt: SessionFilter) -> None:
-        """Apply a filter; raises ``BadQuery`` (and changes nothing) for an unreadable search."""
+        """Apply a filter; raises ``BadQuery`` (and changes nothing) for an unreadable search.
+        The filter already shown is not re-read (a trailing space typed in the search box
+        keeps the rows and the selection)."""
+        if flt == self._filter:
+            return
         count = count_sessions(self._conn, flt)
         self.beginResetModel()
         self._filter, self._count = flt, count

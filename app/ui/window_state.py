@@ -31,6 +31,15 @@ def column_state(header: QHeaderView, keys: list[str]) -> dict[str, Any]:
     return {"hidden": hidden, "shown": shown, "widths": widths}
 
 
+def merge_columns(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``new`` column choices over ``old`` ones; a column ``new`` does not know (an extra
+    column absent from the cache for now) keeps its ``old`` choice."""
+    known = {*new["hidden"], *new["shown"]}
+    return {"hidden": [k for k in old.get("hidden", []) if k not in known] + new["hidden"],
+            "shown": [k for k in old.get("shown", []) if k not in known] + new["shown"],
+            "widths": {**old.get("widths", {}), **new["widths"]}}
+
+
 def apply_columns(header: QHeaderView, keys: list[str], defaults: list[bool],
                   state: dict[str, Any]) -> None:
     """Show/hide and size columns: remembered choices first, the defaults for new ones."""
