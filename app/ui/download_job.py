@@ -1,8 +1,8 @@
 """The worker half of downloading one artifact from the window (no widgets here).
 
 It makes the same core calls as ``histview download`` (``app.downloads``): the source from
-the registry with its secret from the keyring, the same safe target path inside the data
-folder's downloads, the same ``fetch_to``. The path is recorded in the cache by the caller,
+``registry.open_source`` (its secret from the keyring), the same ``download_folder`` and
+safe target path, the same ``fetch_to``. The path is recorded in the cache by the caller,
 on the GUI thread, once the file is complete.
 """
 
@@ -13,20 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app import credentials, registry
-from app.downloads import fetch_to, safe_name, target_path
+from app.downloads import download_folder, fetch_to, target_path
 from app.http import SourceError
-from app.settings import Settings
-from app.sources import create_source
+from app.registry import open_source
 from app.sources.base import CancelToken
 
 #: At most this often a progress report crosses to the GUI thread (chunks are 64 KiB).
 PROGRESS_EVERY_S = 0.1
-
-
-def download_folder(data_dir: Path, source_name: str) -> Path:
-    """Where a source's artifacts go: ``<data>/downloads/<source>`` (as the CLI does)."""
-    return Settings(data_dir).downloads_dir / safe_name(source_name)
 
 
 def download_job(data_dir: Path, source_name: str, session_id: str, artifact: dict):
@@ -34,11 +27,7 @@ def download_job(data_dir: Path, source_name: str, session_id: str, artifact: di
     ``{"path": str, "size": int}``. A failure leaves no folder it created behind."""
 
     def run(progress: Callable[[Any], None], cancel: CancelToken) -> dict[str, Any]:
-        config = registry.get_source(data_dir, source_name)
-        secret = credentials.get_secret(registry.data_key(data_dir), source_name)
-        if secret is None:
-            raise registry.RegistryError(f"{source_name}: no secret stored in the OS keyring")
-        source = create_source(config, secret)
+        source = open_source(data_dir, source_name)
         folder = download_folder(data_dir, source_name)
         path = target_path(folder, session_id, artifact)
         created = _make_folder(folder)
