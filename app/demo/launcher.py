@@ -22,6 +22,7 @@ from app.demo.server import DemoSource
 from app.model import KINDS, SourceConfig
 from app.settings import Settings, demo_data_dir
 from app.store import Store
+from app.store.queries import SessionFilter, count_sessions
 from app.sync import Progress, SourceResult, sync_sources
 
 
@@ -91,15 +92,15 @@ def summary_table(data_dir: Path, results: list[SourceResult]) -> str:
     """Sessions per source, as the demo leaves the cache."""
     store = Store(Settings(data_dir).cache_path)
     try:
-        counts = dict(store.db.conn.execute(
-            "SELECT source, COUNT(*) FROM sessions GROUP BY source").fetchall())
+        counts = {r.source: count_sessions(store.db.conn, SessionFilter(source=r.source))
+                  for r in results}
     finally:
         store.close()
     rows = [("SOURCE", "SESSIONS", "STATUS")]
     for result in results:
         status = "ok" if result.ok else ("cancelled" if result.cancelled else
                                          f"failed: {result.error}")
-        rows.append((result.source, str(counts.get(result.source, 0)), status))
+        rows.append((result.source, str(counts[result.source]), status))
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
     lines = [f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]}" for r in rows]
     return "\n".join(lines) + "\n"
