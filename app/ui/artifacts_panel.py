@@ -34,8 +34,7 @@ from app.ui.formatting import size_text
 from app.ui.workers import Worker
 
 ARTIFACT_COLUMNS = ("Kind", "Label", "Open", "Downloaded to")
-URL_ROLE = Qt.ItemDataRole.UserRole
-ARTIFACT_ROLE = Qt.ItemDataRole.UserRole + 1
+ARTIFACT_ROLE = Qt.ItemDataRole.UserRole
 ERROR_STYLE = "color: #b3261e;"
 
 
@@ -151,7 +150,6 @@ class ArtifactsPanel(QWidget):
         path = artifact.get("downloaded_path") or ""
         item = QTreeWidgetItem([artifact["kind"], artifact.get("label") or "",
                                 "Open in browser" if view_url else "—", path])
-        item.setData(0, URL_ROLE, view_url)
         item.setData(0, ARTIFACT_ROLE, artifact)
         item.setToolTip(1, artifact.get("url") or "")
         if view_url:
@@ -220,7 +218,7 @@ class ArtifactsPanel(QWidget):
     # -- commands -------------------------------------------------------------------------------
 
     def _open_in_browser(self, item: QTreeWidgetItem | None) -> None:
-        url = item.data(0, URL_ROLE) if item is not None else None
+        url = item.data(0, ARTIFACT_ROLE).get("view_url") if item is not None else None
         if url:
             QDesktopServices.openUrl(QUrl(url))
 

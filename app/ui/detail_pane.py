@@ -56,7 +56,6 @@ class DetailPane(QWidget):
         self.tabs.addTab(self._overview_tab(), "Overview")
         self.tabs.addTab(self._events_tab(), "Events")
         self.artifacts = ArtifactsPanel(conn, self, data_dir=data_dir, store=store)
-        self.artifacts_view = self.artifacts.view
         self.tabs.addTab(self.artifacts, "Artifacts")
         self.tabs.addTab(self._raw_tab(), "Raw record")
         self.tabs.currentChanged.connect(lambda _i: self._ensure_timeline())

@@ -108,10 +108,6 @@ class SourceSidebar(QWidget):
         self.list.blockSignals(False)
         self._label_button()
 
-    def warning_for(self, name: str) -> list[str]:
-        row = next((r for r in self._summaries if r["name"] == name), None)
-        return _warnings(row) if row else []
-
     def _on_current(self, item: QListWidgetItem | None, _previous: object) -> None:
         name = item.data(NAME_ROLE) if item is not None else None
         self._label_button()

@@ -60,24 +60,23 @@ class Timeline(pg.PlotWidget):
         self._events = events
         self._lanes = list(dict.fromkeys(e.get("lane") or "system" for e in events))
         for lane_no, lane in enumerate(self._lanes):
-            self._draw_lane(lane_no, [(i, e) for i, e in enumerate(events)
-                                      if (e.get("lane") or "system") == lane])
+            self._draw_lane(lane_no, [e for e in events if (e.get("lane") or "system") == lane])
         self.getAxis("left").setTicks([[(i, _short(n)) for i, n in enumerate(self._lanes)]])
         self.getPlotItem().getViewBox().invertY(True)
         self.setYRange(-0.7, max(len(self._lanes) - 0.3, 0.7), padding=0)
         self._fit_x()
 
-    def _draw_lane(self, lane_no: int, items: list[tuple[int, dict[str, Any]]]) -> None:
+    def _draw_lane(self, lane_no: int, events: list[dict[str, Any]]) -> None:
         color = COLORS[lane_no % len(COLORS)]
         starts, widths, spots = [], [], []
-        for index, event in items:
+        for event in events:
             start, end = _seconds(event.get("time")), _seconds(event.get("end"))
             if start is None:
                 continue
             if end is not None and end > start:
                 starts.append(start)
                 widths.append(end - start)
-            spots.append({"pos": (start, lane_no), "data": _tip(event), "index": index})
+            spots.append({"pos": (start, lane_no), "data": _tip(event)})
         if starts:
             self.addItem(pg.BarGraphItem(x0=starts, width=widths, y=[lane_no] * len(starts),
                                          height=LANE_HEIGHT, brush=pg.mkBrush(color + "88"),
@@ -86,7 +85,7 @@ class Timeline(pg.PlotWidget):
             scatter = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(color), pen=pg.mkPen("w"),
                                          symbol="d", hoverable=True, hoverSize=12,
                                          tip=lambda x, y, data: data)
-            scatter.setData(spots=[{"pos": s["pos"], "data": s["data"]} for s in spots])
+            scatter.setData(spots=spots)
             self.addItem(scatter)
 
     def _fit_x(self) -> None:
