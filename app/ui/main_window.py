@@ -233,7 +233,7 @@ class MainWindow(QMainWindow):
         worker = self.sync.start(names or [])
         if worker is not None:
             self.workers.append(worker)
-            self.refresh_sources()
+            self.sidebar.set_running(self.sync.running_sources)  # nothing else changed yet
         return worker
 
     def _on_sync_running(self, running: bool) -> None:

@@ -70,6 +70,10 @@ class SourceSidebar(QWidget):
         self.list.blockSignals(False)
         self._label_button()
 
+    def set_running(self, running: set[str]) -> None:
+        """Redraw the sources last set, marking those now syncing."""
+        self.set_sources(self._summaries, running)
+
     def _item(self, row: dict[str, Any], running: bool) -> QListWidgetItem:
         status = "syncing…" if running else row.get("status") or "never synced"
         synced = row.get("last_sync_at")
