@@ -12,6 +12,7 @@ import base64
 import ipaddress
 import logging
 import os
+import re
 import threading
 import time
 import urllib.parse
@@ -201,15 +202,15 @@ class HttpClient:
             return self.session.request(method, url, **kwargs)
         except requests.exceptions.SSLError as error:
             raise SourceError(self.redact(
-                f"TLS verification failed for {_origin(url)} (give --ca-bundle, or --insecure "
-                f"to skip verification): {_reason(error)}"), unreachable=True) from None
+                f"TLS verification failed for {origin(url)} (give --ca-bundle, or --insecure "
+                f"to skip verification): {reason(error)}"), unreachable=True) from None
         except (requests.ConnectionError, requests.Timeout) as error:
             if attempt >= self.retries:
                 raise SourceError(self.redact(
-                    f"could not reach {_origin(url)}: {_reason(error)}"),
+                    f"could not reach {origin(url)}: {reason(error)}"),
                     unreachable=True) from None
             wait = self.backoff * (2**attempt)
-            log.info("%s: %s, retrying in %.2fs", self.source_name, _reason(error), wait)
+            log.info("%s: %s, retrying in %.2fs", self.source_name, reason(error), wait)
             time.sleep(wait)
             return None
 
@@ -236,18 +237,24 @@ def _looks_like_html(response: requests.Response) -> bool:
     return "html" in kind or response.text[:200].lstrip().lower().startswith(("<!doctype", "<html"))
 
 
-def _origin(url: str) -> str:
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower-cased: what two URLs must share before a
+    credential meant for one is sent to the other ("" when the URL has no host)."""
     parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.netloc else ""
 
 
-def _reason(error: Exception) -> str:
-    """The innermost reason of a requests error, without the long urllib3 repr chain."""
+def reason(error: Exception) -> str:
+    """The innermost reason of a requests (or msal) error on one short line, without the
+    long urllib3 repr chain: the SSL library's own words for a TLS failure."""
     text = str(error)
+    ssl_reason = re.search(r"\[SSL: [A-Z_]+\] ([^(]+?)\s*\(_ssl", text)
+    if ssl_reason:
+        return ssl_reason.group(1)
     for marker in ("Caused by ", "Failed to establish a new connection: "):
         if marker in text:
             text = text.split(marker, 1)[1]
-    return text.strip("()'\" ")[:200] or type(error).__name__
+    return " ".join(text.strip("()'\" ").split())[:200] or type(error).__name__
 
 
 def parse_json(response: requests.Response, what: str) -> Any:

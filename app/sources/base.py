@@ -103,15 +103,17 @@ class Source(ABC):
         value = self.config.options.get(name)
         return value if value not in (None, "") else self.optional_options.get(name)
 
+    @property
+    def verify(self) -> bool | str:
+        """TLS verification as requests takes it: off (``--insecure``), a CA bundle, or on."""
+        if self.config.insecure:
+            return False
+        return self.config.ca_bundle or True
+
     def http(self, base_url: str | None = None, **kwargs: Any) -> HttpClient:
         """An HTTP client with this source's TLS settings and redaction."""
-        verify: bool | str = True
-        if self.config.insecure:
-            verify = False
-        elif self.config.ca_bundle:
-            verify = self.config.ca_bundle
         return HttpClient(base_url or self.config.url, source_name=self.config.name,
-                          redactor=self.redactor, verify=verify, **kwargs)
+                          redactor=self.redactor, verify=self.verify, **kwargs)
 
     @abstractmethod
     def test(self) -> str:

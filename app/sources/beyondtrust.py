@@ -17,14 +17,13 @@ How a sync walks the appliance (seed 004, ../shared/samples/beyondtrust.md):
 from __future__ import annotations
 
 import math
-import urllib.parse
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import requests
 
-from app.http import SourceError
+from app.http import SourceError, origin
 from app.model import Artifact, Event, Session
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
 from app.sources.beyondtrust_normalize import normalize, raw_row, session_time
@@ -86,8 +85,8 @@ class BeyondTrustSource(Source):
     def open_download(self, artifact: dict, offset: int = 0) -> requests.Response:
         """Stream a recording with the bearer token, never sending it to another host."""
         url = artifact.get("url") or ""
-        if _origin(url) != _origin(self.config.url):
-            raise SourceError(f"refusing to send the API token to {_origin(url) or url!r}")
+        if origin(url) != origin(self.config.url):
+            raise SourceError(f"refusing to send the API token to {origin(url) or url!r}")
         return self.oauth.call(lambda: self.api.get(url, stream=True,
                                                     headers=download_headers(offset)))
 
@@ -241,11 +240,6 @@ def _next_step(step: int, count: int) -> int:
 
 def _error_message(response: requests.Response) -> str | None:
     return error_text(response.content)
-
-
-def _origin(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower() if parts.netloc else ""
 
 
 SOURCE = BeyondTrustSource

@@ -10,7 +10,6 @@ the link it is about to follow in its checkpoint, so an interrupted sync resumes
 from __future__ import annotations
 
 import json
-import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,13 +56,6 @@ def follow_links(first_url: str, fetch: Callable[[str], tuple[Any, str | None]],
 def link_header_next(response: requests.Response) -> str | None:
     """The ``rel="next"`` target of an RFC 5988 ``Link`` header, if any."""
     return response.links.get("next", {}).get("url") or None
-
-
-def origin(url: str) -> str:
-    """``scheme://host[:port]`` of a URL, lower-cased: what two URLs must share before a
-    credential meant for one is sent to the other."""
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 # -- time windows --------------------------------------------------------------------------

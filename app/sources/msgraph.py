@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -22,9 +21,9 @@ from typing import Any, ClassVar
 import msal
 import requests
 
-from app.http import SourceError, parse_json
+from app.http import SourceError, origin, parse_json, reason
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
-from app.sources.cloud import follow_links, origin, split_windows
+from app.sources.cloud import follow_links, split_windows
 from app.sources.msgraph_parse import RESOURCES, error_message, normalize_page
 from app.timeutil import format_utc, parse_utc, utc_now
 
@@ -64,15 +63,10 @@ class GraphSource(Source):
         login = (self.option("login_url") or "").rstrip("/")
         return f"{login}/{self.option('tenant_id')}"
 
-    def _verify(self) -> bool | str:
-        if self.config.insecure:
-            return False
-        return self.config.ca_bundle or True
-
     def _app(self) -> msal.ConfidentialClientApplication:
         """One msal app per credentials in this process, so its token cache is shared by
         every sync the window runs; nothing of it is ever written to disk."""
-        key = (self.authority, self.option("client_id"), str(self._verify()),
+        key = (self.authority, self.option("client_id"), str(self.verify),
                hashlib.sha256(self.secret.encode()).hexdigest())
         with _APPS_LOCK:
             app = _APPS.get(key)
@@ -92,7 +86,7 @@ class GraphSource(Source):
         ``verify`` with every request keeps ``--ca-bundle``/``--insecure`` in force."""
         session = requests.Session()
         session.request = functools.partial(  # type: ignore[method-assign]
-            session.request, verify=self._verify(), timeout=LOGIN_TIMEOUT)
+            session.request, verify=self.verify, timeout=LOGIN_TIMEOUT)
         return session
 
     def _msal_call(self, what: str, call):
@@ -103,12 +97,12 @@ class GraphSource(Source):
         except requests.exceptions.SSLError as error:
             raise SourceError(self.redactor(
                 f"{what}: TLS verification failed for {login} (give --ca-bundle, or "
-                f"--insecure to skip verification): {_short(error)}")) from None
+                f"--insecure to skip verification): {reason(error)}")) from None
         except (requests.ConnectionError, requests.Timeout) as error:
             raise SourceError(self.redactor(
-                f"{what}: could not reach {login}: {_short(error)}")) from None
+                f"{what}: could not reach {login}: {reason(error)}")) from None
         except ValueError as error:
-            raise SourceError(self.redactor(f"{what} at {login}: {_short(error)}")) from None
+            raise SourceError(self.redactor(f"{what} at {login}: {reason(error)}")) from None
 
     def token(self) -> str:
         scope = [f"{self.config.url.rstrip('/')}/.default"]
@@ -179,19 +173,6 @@ class GraphSource(Source):
                     checkpoint = plan.update(rng, {"start": start, "window": format_utc(low),
                                                    "next": linked.next_url})
                 yield normalize_page(resource, linked.body["value"], checkpoint, seen)
-
-
-def _short(error: Exception) -> str:
-    """The innermost reason of a requests/msal error, on one short line."""
-    text = str(error)
-    ssl_reason = re.search(r"\[SSL: [A-Z_]+\] ([^(]+?)\s*\(_ssl", text)
-    if ssl_reason:
-        return ssl_reason.group(1)
-    for marker in ("Caused by ", "Failed to establish a new connection: "):
-        if marker in text:
-            text = text.split(marker, 1)[1]
-    text = " ".join(text.strip("()' ").split())
-    return text[:200] or type(error).__name__
 
 
 SOURCE = GraphSource

@@ -37,9 +37,9 @@ from typing import Any, ClassVar
 
 import requests
 
-from app.http import HttpClient, SourceError, parse_json
+from app.http import HttpClient, SourceError, origin, parse_json
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
-from app.sources.cloud import follow_links, origin, raw_row
+from app.sources.cloud import follow_links, raw_row
 from app.sources.restcomm_parse import (
     OPEN_STATUSES,
     call_events,

@@ -28,9 +28,9 @@ from typing import Any
 
 import requests
 
-from app.http import SourceError, parse_json
+from app.http import SourceError, origin, parse_json
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
-from app.sources.cloud import follow_links, link_header_next, origin, raw_row
+from app.sources.cloud import follow_links, link_header_next, raw_row
 from app.sources.concurrent import fetch_concurrently
 from app.sources.webex_parse import (
     build_session,
