@@ -87,6 +87,11 @@ def get_source(data_dir: Path, name: str) -> SourceConfig:
     return config
 
 
+def has_secret(data_dir: Path, name: str) -> bool:
+    """Whether the keyring holds the source's secret (the dialog shows stored/missing)."""
+    return credentials.get_secret(data_key(data_dir), name) is not None
+
+
 def open_source(data_dir: Path, name: str) -> Source:
     """A registered source with its secret from the keyring, ready to make requests."""
     config = get_source(data_dir, name)

@@ -225,11 +225,6 @@ def cache_age(conn: sqlite3.Connection) -> str | None:
 
 # -- the window's scrolling table (added for app/ui/sessions_model.py) ----------------------
 
-#: Above this many search matches, a start-ordered window walks the start index and tests
-#: each row against the matches (the first rows come at once); below it, the few matches are
-#: fetched and sorted (walking a million-row index for 17 hits would take a while).
-
-
 def session_window(conn: sqlite3.Connection, flt: SessionFilter, *, limit: int, offset: int,
                    sort: str = "start", descending: bool = True) -> list[dict[str, Any]]:
     """Rows ``offset`` .. ``offset + limit`` of the filtered, sorted sessions, for a view

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import registry
-from app.credentials import KeyringUnavailable, get_secret
+from app.credentials import KeyringUnavailable
 from app.model import KINDS, SourceConfig
 from app.settings import Settings
 from app.sources import create_source, source_class
@@ -242,7 +242,7 @@ class SourcesDialog(QDialog):
         stored = False
         if name:
             try:
-                stored = get_secret(registry.data_key(self.data_dir), name) is not None
+                stored = registry.has_secret(self.data_dir, name)
             except KeyringUnavailable as error:
                 self.say(str(error), error=True)
         self.secret_status.setText("✓ stored in the OS keyring" if stored else "✗ missing")
