@@ -125,7 +125,9 @@ class WebexGenerator:
             if rng.random() < chance:
                 start = day + timedelta(hours=rng.uniform(13.5, 21.5))
                 if start + timedelta(minutes=minutes + 10) < end:
-                    self.meeting(title, start, minutes, rec, tra, history)
+                    # Not every meeting of a recorded series gets recorded or transcribed.
+                    self.meeting(title, start, minutes, rec and rng.random() < 0.8,
+                                 tra and rng.random() < 0.7, history)
         for _ in range(rng.randint(25, 45)):
             start = day + timedelta(hours=rng.uniform(13, 23))
             if start + timedelta(minutes=30) < end:
@@ -146,8 +148,6 @@ class WebexGenerator:
         attendees = [a for a in rng.sample(self.team, rng.randint(2, 5)) if a is not host]
         if with_customer:
             attendees.append(customer)
-        recording = recording and rng.random() < 0.8
-        transcription = transcription and rng.random() < 0.7
         chat = rng.random() < 0.3
         series = uuid.UUID(int=rng.getrandbits(128)).hex
         meeting_id = f"{series}_I_{rng.randrange(10**17, 10**18)}"
