@@ -72,6 +72,19 @@ class Artifact:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class RawDocument:
+    """A vendor's JSON document for its raw table, under the vendor's own key.
+
+    The store keeps the document as JSON text and makes each top-level field a column
+    generated from it: every field stays queryable as a column, and writing one costs no more
+    than writing the text (a sync writes tens of thousands of them).
+    """
+
+    key: str
+    doc: dict[str, Any]
+
+
 @dataclass
 class SourceConfig:
     """A registered source as kept in the settings file: everything but its secret."""

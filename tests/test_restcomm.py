@@ -139,7 +139,7 @@ def test_local_offsets_become_utc(sim, data_dir):
     call = next(c for c in sim.visible_calls(NOW) if c.scenario == "agent")
     with sqlite3.connect(data_dir / "cache.db") as conn:
         stored = queries.get_session(conn, "support", call.sid)
-        [(created,)] = conn.execute("SELECT date_created FROM raw_restcomm_calls WHERE _id = ?",
+        [(created,)] = conn.execute("SELECT date_created FROM raw_restcomm_calls_flat WHERE _id = ?",
                                     (call.sid,)).fetchall()
     assert created.endswith("-0600")
     assert stored["start"].endswith("Z")
@@ -400,7 +400,7 @@ def test_the_auth_token_reaches_no_file_and_no_output(cli, data_dir, caplog):
         for done in outputs:
             assert needle not in done.out and needle not in done.err
         assert needle not in caplog.text
-    [(doc,)] = rows(data_dir, "SELECT _doc FROM raw_restcomm_traces WHERE direction = 'api' "
+    [(doc,)] = rows(data_dir, "SELECT _doc FROM raw_restcomm_traces_flat WHERE direction = 'api' "
                               "LIMIT 1")
     assert json.loads(doc)["request"]["headers"]["authorization"] == "***"
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import requests
 
 from app.http import HttpClient, Redactor, SourceError
-from app.model import Artifact, Event, Session, SourceConfig
+from app.model import Artifact, Event, RawDocument, Session, SourceConfig
 from app.timeutil import format_utc, parse_utc, utc_now
 
 
@@ -58,9 +58,10 @@ class SyncRequest:
 class Page:
     """One vendor page turned into rows, plus the checkpoint that is valid once it is stored.
 
-    ``raw`` maps a raw resource name (e.g. ``conference``) to records, each with an ``_id``
-    (the vendor's key) and ``_doc`` (the vendor's document as text) besides its flattened
-    fields, so that nothing the vendor sent is ever thrown away.
+    ``raw`` maps a raw resource name (e.g. ``conference``) to its documents, so that nothing
+    the vendor sent is ever thrown away: ``RawDocument``s for JSON, or for other formats
+    (BeyondTrust's XML) records with an ``_id`` (the vendor's key) and ``_doc`` (the document
+    as text) besides its fields flattened to scalars.
     ``participants`` adds names to sessions that may have been stored by an earlier page.
     ``resource`` names the vendor list the page came from (progress shows it); the engine
     saves ``checkpoint`` under the resource it asked ``pages()`` for, which may crawl several.
@@ -74,7 +75,7 @@ class Page:
     events: list[Event] = field(default_factory=list)
     artifacts: list[Artifact] = field(default_factory=list)
     participants: dict[str, list[str]] = field(default_factory=dict)
-    raw: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    raw: dict[str, list[RawDocument] | list[dict[str, Any]]] = field(default_factory=dict)
     replace_children: bool = False
     items: int = 0
     total: int | None = None

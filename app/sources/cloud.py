@@ -9,7 +9,6 @@ the link it is about to follow in its checkpoint, so an interrupted sync resumes
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from typing import Any
 import requests
 
 from app.http import SourceError
+from app.model import RawDocument
 from app.sources.base import CancelToken
 
 #: A runaway server that keeps sending next links is stopped after this many pages.
@@ -81,28 +81,6 @@ def split_windows(start: datetime, end: datetime,
 
 # -- raw rows ------------------------------------------------------------------------------
 
-def raw_row(key: str, doc: dict[str, Any]) -> dict[str, Any]:
-    """A raw-table record: the vendor key, the document as text, and its scalar fields.
-
-    Nested objects flatten to ``parent_child`` columns and lists to JSON text. SQLite
-    column names are case-insensitive, so a second name differing only by case is left to
-    ``_doc`` (which always holds everything).
-    """
-    row: dict[str, Any] = {"_id": key, "_doc": json.dumps(doc, ensure_ascii=False)}
-    taken = {"_id", "_doc", "_source"}
-    for name, value in _flatten(doc, ""):
-        if name.lower() not in taken:
-            taken.add(name.lower())
-            row[name] = value
-    return row
-
-
-def _flatten(value: Any, prefix: str) -> Iterator[tuple[str, Any]]:
-    for name, item in value.items():
-        column = f"{prefix}{name}"
-        if isinstance(item, dict):
-            yield from _flatten(item, column + "_")
-        elif isinstance(item, list):
-            yield column, json.dumps(item, ensure_ascii=False)
-        else:
-            yield column, item
+def raw_row(key: str, doc: dict[str, Any]) -> RawDocument:
+    """A raw-table record: the document under its vendor key (columns come from its fields)."""
+    return RawDocument(key, doc)

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.http import SourceError, parse_json
-from app.model import Event, Session
+from app.model import Event, RawDocument, Session
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
 from app.sources.concurrent import fetch_concurrently
 from app.timeutil import format_utc, iso_utc, parse_utc
@@ -209,9 +209,8 @@ def _naive(iso: str) -> str:
     return iso[:-1] if iso.endswith("Z") else iso
 
 
-def _raw_row(obj: dict) -> dict:
-    row = {k: v for k, v in obj.items() if not isinstance(v, (dict, list))}
-    return {**row, "_id": str(obj.get("id")), "_doc": json.dumps(obj)}
+def _raw_row(obj: dict) -> RawDocument:
+    return RawDocument(str(obj.get("id")), obj)
 
 
 def _uuid_from_uri(uri: str | None) -> str | None:

@@ -1,6 +1,7 @@
 """The SQLite cache: ``Store`` writes pages of a sync; ``queries`` reads sessions back."""
 
-from app.store.cache import Store, raw_table_name
+from app.store.cache import Store
 from app.store.queries import BadQuery, SessionFilter
+from app.store.raw import raw_table_name
 
 __all__ = ["BadQuery", "SessionFilter", "Store", "raw_table_name"]

@@ -9,7 +9,6 @@ the vendor's own key.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,17 +16,16 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from app import jsontext
 from app.model import Artifact, Event, Session
+from app.store.raw import RawTables, raw_table_name
 from app.store.schema import apply_migrations
 from app.timeutil import format_utc, utc_now
 
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
+_json = jsontext.dumps
 
 
-def raw_table_name(kind: str, resource: str) -> str:
-    return "raw_" + re.sub(r"[^a-z0-9_]", "_", f"{kind}_{resource}".lower())
+PAGE_SIZE = 16384
 
 
 class Store:
@@ -41,8 +39,12 @@ class Store:
         else:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
         self.db = Database(conn)
-        self._columns: dict[str, set[str]] = {}
+        self.raw = RawTables(self.db)
         self.db.execute("PRAGMA busy_timeout = 30000")
+        # A vendor document is 1-3 KB (a Pexip participant with its media streams is 2.3 KB):
+        # with 4 KB pages most raw rows took a page each. 16 KB pages halve the bytes a sync
+        # writes. Only a new file takes it; an existing cache keeps its page size.
+        self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         if self.path is not None:
             self.db.enable_wal()
         self.db.execute("PRAGMA synchronous = NORMAL")
@@ -78,7 +80,7 @@ class Store:
         sessions, events, artifacts = list(sessions), list(events), list(artifacts)
         with self.db.atomic():
             for raw_resource, records in (raw or {}).items():
-                self._write_raw(source, kind, raw_resource, records)
+                self.raw.write(source, raw_table_name(kind, raw_resource), records)
             if replace_children:
                 self._delete_children(source, [s.session_id for s in sessions])
             self._write_sessions(source, kind, sessions)
@@ -92,36 +94,6 @@ class Store:
             self.refresh_sessions(source, touched)
             if checkpoint is not None:
                 self._save_checkpoint(source, resource, checkpoint)
-
-    def _write_raw(self, source: str, kind: str, resource: str, records: list[dict]) -> None:
-        if not records:
-            return
-        table = raw_table_name(kind, resource)
-        columns = self._raw_columns(table, records)
-        nested = {c for record in records for c, v in record.items()
-                  if isinstance(v, (dict, list, tuple))}
-        if nested:
-            records = [{k: _cell(v) if k in nested else v for k, v in r.items()}
-                       for r in records]
-        rows = [(source, *map(record.get, columns)) for record in records]
-        _upsert(self.db.conn, table, ["_source", *columns], ("_source", "_id"), rows)
-
-    def _raw_columns(self, table: str, records: list[dict]) -> list[str]:
-        """The table's vendor columns, adding any this page brings (vendors add fields)."""
-        wanted = list(dict.fromkeys(k for record in records for k in record))
-        known = self._columns.get(table)
-        if known is None:
-            if not self.db[table].exists():
-                sample = {k: _cell(next((r[k] for r in records if r.get(k) is not None), ""))
-                          for k in wanted}
-                self.db[table].create({"_source": str, **{k: type(v) for k, v in sample.items()}},
-                                      pk=("_source", "_id"))
-            known = self._columns[table] = {c.name for c in self.db[table].columns}
-        for column in wanted:
-            if column not in known:
-                self.db[table].add_column(column)
-                known.add(column)
-        return wanted
 
     def _delete_children(self, source: str, session_ids: list[str]) -> None:
         for table in ("events", "artifacts"):
@@ -164,7 +136,7 @@ class Store:
     def _write_events(self, source: str, events: list[Event]) -> None:
         rows = [
             (source, e.session_id, e.event_id, e.seq, e.time, e.end, e.lane, e.kind, e.actor,
-             e.detail, _json(e.data))
+             e.detail, _json(e.data), event_words(e))
             for e in events
         ]
         _upsert(self.db.conn, "events", EVENT_COLUMNS, ("source", "session_id", "event_id"),
@@ -248,16 +220,17 @@ SESSION_WRITE_COLUMNS = (
     "source", "session_id", "kind", "type", "title", "start_time", "end_time", "duration_s",
     "direction", "status", "has_recording", "has_transcript", "extra")
 EVENT_COLUMNS = ("source", "session_id", "event_id", "seq", "time", "end_time", "lane", "kind",
-                 "actor", "detail", "data")
+                 "actor", "detail", "data", "text")
 ARTIFACT_COLUMNS = ("source", "session_id", "artifact_id", "kind", "label", "url", "view_url",
                     "data")
 
 _SAME = "x.source = sessions.source AND x.session_id = sessions.session_id"
 _SCALARS = "j.type = 'text'"
-#: Search text = the session's id, people, extra values, and every event's and artifact's
-#: words and text data values (CONTRACT.md: "full-text over every cached field"). Numbers in
-#: vendor data are counters and bitrates: indexing them tripled the cost of a sync and found
-#: nothing a manager searches for (phone numbers and ids arrive as text).
+#: Search text = the session's id, people, extra values, every event's words (``event_words``,
+#: kept in ``events.text``) and every artifact's words and text data values (CONTRACT.md:
+#: "full-text over every cached field"). Numbers in vendor data are counters and bitrates:
+#: indexing them tripled the cost of a sync and found nothing a manager searches for (phone
+#: numbers and ids arrive as text).
 #: A stored recording or transcript sets its session's flag, whichever page brought it
 #: (Restcomm lists recordings apart from calls, and a re-synced call must not clear it).
 REFRESH_SQL = f"""
@@ -272,11 +245,7 @@ UPDATE sessions SET
     || ' ' || coalesce((SELECT group_concat(name, ' ') FROM participants x WHERE {_SAME}), '')
     || ' ' || coalesce((SELECT group_concat(j.value, ' ') FROM json_tree(sessions.extra) j
                         WHERE {_SCALARS}), '')
-    || ' ' || coalesce((SELECT group_concat(coalesce(lane, '') || ' ' || coalesce(kind, '')
-                        || ' ' || coalesce(actor, '') || ' ' || coalesce(detail, ''), ' ')
-                        FROM events x WHERE {_SAME}), '')
-    || ' ' || coalesce((SELECT group_concat(j.value, ' ') FROM events x, json_tree(x.data) j
-                        WHERE {_SAME} AND {_SCALARS}), '')
+    || ' ' || coalesce((SELECT group_concat(text, ' ') FROM events x WHERE {_SAME}), '')
     || ' ' || coalesce((SELECT group_concat(coalesce(label, ''), ' ') FROM artifacts x
                         WHERE {_SAME}), '')
     || ' ' || coalesce((SELECT group_concat(j.value, ' ') FROM artifacts x, json_tree(x.data) j
@@ -285,11 +254,25 @@ WHERE source = ? AND session_id IN (SELECT session_id FROM temp.touched)
 """
 
 
-def _cell(value: Any) -> Any:
-    """A vendor value as an SQLite cell: nested structures as JSON text."""
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, ensure_ascii=False)
-    return value  # sqlite3 stores str, int (bool included), float, bytes and None as they are
+def event_words(event: Event) -> str:
+    """An event's searchable words: its lane, kind, actor, detail and the text in its data.
+
+    Kept with the event so a session's search text is a concatenation, not a JSON walk over
+    every event on every refresh. Numbers are left out (see ``REFRESH_SQL``).
+    """
+    words = [event.lane or "", event.kind or "", event.actor or "", event.detail or ""]
+    _collect_texts(event.data, words)
+    return " ".join(words)
+
+
+def _collect_texts(value: Any, into: list[str]) -> None:
+    """Append the strings inside a JSON-like value (what json_tree calls 'text')."""
+    items = value.values() if isinstance(value, dict) else value
+    for item in items:
+        if isinstance(item, str):
+            into.append(item)
+        elif isinstance(item, (dict, list, tuple)):
+            _collect_texts(item, into)
 
 
 def _upsert(conn: sqlite3.Connection, table: str, columns: Iterable[str], key: tuple[str, ...],

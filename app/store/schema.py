@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from app.store.raw import RAW_TABLE, define_flat_view
+
 SCHEMA_VERSION = 1
 MIGRATIONS = Migrations("histview")
 
@@ -92,6 +94,47 @@ def m004_session_counts(db: Database) -> None:
     # A trigger-kept row count: the window shows "N sessions" at start-up without reading a
     # million-row index from a cold disk (1.7 s of a 2.9 s cold start).
     db["sessions"].enable_counts()
+
+
+@MIGRATIONS()
+def m005_event_words(db: Database) -> None:
+    # An event's searchable words, kept beside it: building a session's search text from its
+    # events' JSON data in SQL (json_tree per event, per refresh) was a third of a sync.
+    db["events"].add_column("text", str)
+    db.execute(f"UPDATE events SET text = {EVENT_WORDS_SQL}")
+
+
+@MIGRATIONS()
+def m006_raw_document_columns(db: Database) -> None:
+    # A JSON document's fields are now a view over its text (store/raw.py) instead of copies
+    # written beside it: rebuild JSON sources' raw tables that way. XML sources' tables keep
+    # their stored columns; empty tables are made afresh when next written.
+    for table in db.table_names():
+        if not table.startswith("raw_") or "_fts" in table:
+            continue
+        first = db.execute(f"SELECT CASE WHEN json_valid(_doc) THEN json_type(_doc) = 'object' "
+                           f"ELSE 0 END FROM [{table}] LIMIT 1").fetchone()
+        if first is None:
+            db.execute(f"DROP TABLE [{table}]")
+        elif first[0]:
+            _rebuild_as_documents(db, table)
+
+
+def _rebuild_as_documents(db: Database, table: str) -> None:
+    old = f"{table}_before_m006"
+    db.execute(f"ALTER TABLE [{table}] RENAME TO [{old}]")
+    db.execute(RAW_TABLE.format(table=table))
+    db.execute(f"INSERT INTO [{table}] (_source, _id, _doc) SELECT _source, _id, _doc FROM [{old}]")
+    db.execute(f"DROP TABLE [{old}]")
+    fields = [row[0] for row in db.execute(
+        f"SELECT DISTINCT j.key FROM [{table}], json_each([{table}]._doc) j")]
+    define_flat_view(db, table, fields)
+
+
+#: What ``cache.event_words`` computes, in SQL, for events cached before m005.
+EVENT_WORDS_SQL = """coalesce(lane, '') || ' ' || coalesce(kind, '') || ' ' || coalesce(actor, '')
+    || ' ' || coalesce(detail, '') || ' ' || coalesce((SELECT group_concat(j.value, ' ')
+    FROM json_tree(events.data) j WHERE j.type = 'text'), '')"""
 
 
 FTS_TRIGGERS = (

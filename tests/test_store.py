@@ -1,0 +1,89 @@
+"""The cache's own promises: raw documents stay whole and queryable, and an older cache is
+migrated without losing a row or a searchable word."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from app import jsontext
+from app.model import Event, RawDocument, Session
+from app.store import SessionFilter, Store, queries
+from app.store.schema import MIGRATIONS
+
+
+def test_raw_documents_keep_every_field_as_a_column_of_the_flat_view(tmp_path: Path):
+    store = Store(tmp_path / "cache.db")
+    docs = [RawDocument("1", {"id": 1, "name": "Weekly", "streams": [{"codec": "VP8"}]}),
+            RawDocument("2", {"id": 2, "name": "Ad hoc", "tag": "sales", "Name": "case twin",
+                              "odd\"key": "kept in the document"})]
+    store.write_page("px", "pexip", "history", None, raw={"conference": docs[:1]})
+    store.write_page("px", "pexip", "history", None, raw={"conference": docs[1:]})
+    rows = store.db.conn.execute(
+        "SELECT _id, name, tag, streams, _doc FROM raw_pexip_conference_flat ORDER BY _id")
+    first, second = rows.fetchall()
+    assert first[:4] == ("1", "Weekly", None, '[{"codec":"VP8"}]')
+    assert second[:3] == ("2", "Ad hoc", "sales")  # a field first seen on a later page
+    assert json.loads(second[4]) == docs[1].doc  # names no column can take stay in _doc
+    store.close()
+
+
+def test_json_text_falls_back_to_the_standard_library_without_changing_a_value():
+    value = {"big": 2**70, "ratio": 0.1, "name": "José", 7: "int key"}
+    assert json.loads(jsontext.dumps(value)) == {"big": 2**70, "ratio": 0.1, "name": "José",
+                                                 "7": "int key"}
+    assert jsontext.dumps({"name": "José", "n": [1, 2.5]}) == '{"name":"José","n":[1,2.5]}'
+
+
+def test_a_cache_from_before_migration_5_keeps_its_rows_and_searchable_words(tmp_path: Path):
+    path = tmp_path / "cache.db"
+    old_cache(path)
+    store = Store(path)  # applies the pending migrations
+    conn = store.db.conn
+    assert path.with_name("cache.db.before-migration").exists()
+    # A JSON raw table became documents plus a view of their fields; XML keeps its columns.
+    assert [r[1] for r in conn.execute("PRAGMA table_info(raw_webex_events)")] == \
+        ["_source", "_id", "_doc"]
+    assert conn.execute("SELECT _id, resource, data FROM raw_webex_events_flat").fetchall() == \
+        [("ev1", "meetings", '{"topic":"renewal"}')]
+    assert conn.execute("SELECT _id, duration FROM raw_beyondtrust_support_session").fetchall() \
+        == [("lsid1", "300")]
+    assert conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'raw_pexip_alarm'"
+                        ).fetchone() == (0,)  # empty: made afresh when next written
+    # A word only the event's data holds is still found after the session is next refreshed.
+    store.write_page("wx", "webex", "events", None, sessions=[session("m1", "Renewal call")])
+    assert [r["session_id"] for r in queries.list_sessions(conn, SessionFilter(
+        search="quarterly"))] == ["m1"]
+    store.close()
+
+
+def session(session_id: str, title: str) -> Session:
+    return Session(session_id=session_id, type="meeting", title=title,
+                   start="2026-11-02T10:00:00Z")
+
+
+def old_cache(path: Path) -> None:
+    """A cache as histview wrote it before migration 5: stored raw columns, no event words."""
+    db = Database(sqlite3.connect(path))
+    MIGRATIONS.apply(db, stop_before="m005_event_words")
+    db["raw_webex_events"].insert({"_source": "wx", "_id": "ev1", "resource": "meetings",
+                                   "data_topic": "renewal",
+                                   "_doc": '{"resource": "meetings", "data": {"topic": '
+                                           '"renewal"}}'}, pk=("_source", "_id"))
+    db["raw_beyondtrust_support_session"].insert(
+        {"_source": "bt", "_id": "lsid1", "duration": "300", "_doc": "<session/>"},
+        pk=("_source", "_id"))
+    db["raw_pexip_alarm"].create({"_source": str, "_id": str, "_doc": str},
+                                 pk=("_source", "_id"))
+    db["sessions"].insert({"source": "wx", "session_id": "m1", "kind": "webex",
+                           "type": "meeting", "title": "Renewal call"})
+    event = Event("m1", "e1", "2026-11-02T10:00:00Z", "Ana", "meetings",
+                  data={"agenda": "quarterly review"})
+    db["events"].insert({"source": "wx", "session_id": "m1", "event_id": event.event_id,
+                         "time": event.time, "lane": event.lane, "kind": event.kind,
+                         "data": json.dumps(event.data)})
+    db.conn.commit()
+    db.close()
