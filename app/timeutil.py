@@ -7,6 +7,7 @@ with the same number of digits sort correctly as text in SQLite.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -15,11 +16,13 @@ _ISO = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def iso_utc(value: str | None) -> str | None:
     """Normalize an ISO 8601 time, naive (taken as UTC) or with an offset, to ``...Z``.
 
     Naive inputs keep their fraction digits exactly; inputs with an offset are converted to
-    UTC, keeping microseconds when there were any.
+    UTC, keeping microseconds when there were any. Cached: a participant's media streams
+    share its times, so a Pexip page repeats most of them.
     """
     if value is None:
         return None

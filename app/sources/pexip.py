@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
+from app import jsontext
 from app.http import SourceError, parse_json
 from app.model import Event, RawDocument, Session
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
@@ -225,7 +226,7 @@ def _conference_into(obj: dict, page: Page) -> None:
         duration_s=obj.get("duration"), status="ended",
         extra={k: obj.get(k) for k in ("service_type", "tag", "participant_count",
                                        "instant_message_count") if obj.get(k) not in (None, "")},
-        raw=json.dumps(obj),
+        raw=jsontext.dumps(obj),
     ))
 
 

@@ -265,14 +265,15 @@ def event_words(event: Event) -> str:
     return " ".join(words)
 
 
-def _collect_texts(value: Any, into: list[str]) -> None:
+def _collect_texts(value: dict | list | tuple, into: list[str]) -> None:
     """Append the strings inside a JSON-like value (what json_tree calls 'text')."""
-    items = value.values() if isinstance(value, dict) else value
-    for item in items:
-        if isinstance(item, str):
+    for item in value.values() if isinstance(value, dict) else value:
+        if type(item) is str:  # the common case first: this runs for every event of a sync
             into.append(item)
         elif isinstance(item, (dict, list, tuple)):
             _collect_texts(item, into)
+        elif isinstance(item, str):
+            into.append(item)
 
 
 def _upsert(conn: sqlite3.Connection, table: str, columns: Iterable[str], key: tuple[str, ...],
