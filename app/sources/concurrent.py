@@ -5,13 +5,18 @@ its time waiting. With the total known (Pexip's ``total_count``, Restcomm's ``nu
 the page requests are independent and a small bound of them can be in flight at once. The
 caller stores pages in completion order, so each page's checkpoint must record *which* pages
 are done, not how far it got.
+
+The fetchers keep requesting while the caller is busy storing: a page that is written while
+no request is in flight costs a whole round trip more. A small buffer of finished pages
+bounds the memory that can take.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from app.sources.base import CancelToken
 
@@ -25,33 +30,85 @@ def fetch_concurrently(fetch: Callable[[K], R], keys: Iterable[K], cancel: Cance
                        workers: int = DEFAULT_WORKERS) -> Iterator[tuple[K, R]]:
     """Yield ``(key, fetch(key))`` as each completes, at most ``workers`` in flight.
 
-    The first failure is raised after cancelling what has not started; pages already
-    yielded were stored by the caller, so nothing fetched before the failure is lost.
-    New requests stop being sent as soon as ``cancel`` is set.
+    At most ``workers`` finished results wait for the caller. The first failure is raised
+    once the requests already sent have ended, and no new one is sent after it; pages
+    yielded before it were stored by the caller, so nothing fetched is lost. New requests
+    stop being sent as soon as ``cancel`` is set.
     """
-    pending_keys = iter(keys)
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fetch") as pool:
-        in_flight: dict[Future, K] = {}
-
-        def top_up() -> None:
-            while len(in_flight) < workers and not cancel.cancelled:
-                key = next(pending_keys, _END)
-                if key is _END:
-                    return
-                in_flight[pool.submit(fetch, key)] = key
-
-        top_up()
-        try:
-            while in_flight:
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in done:
-                    key = in_flight.pop(future)
-                    yield key, future.result()
-                top_up()
-        finally:
-            for future in in_flight:
-                future.cancel()
+    crawl = _Crawl(fetch, iter(keys), cancel, max(1, workers))
+    try:
+        yield from crawl.results()
+    finally:
+        crawl.stop()
     cancel.check()
 
 
-_END = object()
+class _Crawl:
+    """Fetcher threads taking keys from one iterator and handing results over a queue."""
+
+    def __init__(self, fetch: Callable[[Any], Any], keys: Iterator[Any], cancel: CancelToken,
+                 workers: int) -> None:
+        self.fetch, self.keys, self.cancel = fetch, keys, cancel
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.finished: queue.Queue = queue.Queue(maxsize=workers)
+        self.threads = [threading.Thread(target=self._work, name=f"fetch-{n}", daemon=True)
+                        for n in range(workers)]
+        for thread in self.threads:
+            thread.start()
+
+    def results(self) -> Iterator[tuple[Any, Any]]:
+        running = len(self.threads)
+        while running:
+            item = self.finished.get()
+            if item is _DONE:
+                running -= 1
+            elif isinstance(item, _Failure):
+                raise item.error
+            else:
+                yield item
+
+    def stop(self) -> None:
+        """Send nothing more, and wait for the requests in flight (draining their results)."""
+        self.stopping.set()
+        while any(thread.is_alive() for thread in self.threads):
+            try:
+                self.finished.get(timeout=0.05)
+            except queue.Empty:
+                pass
+
+    def _work(self) -> None:
+        try:
+            while not self.stopping.is_set() and not self.cancel.cancelled:
+                with self.lock:
+                    key = next(self.keys, _DONE)
+                if key is _DONE:
+                    break
+                try:
+                    result = self.fetch(key)
+                except BaseException as error:  # handed to the caller's thread, raised there
+                    self.stopping.set()
+                    self._hand_over(_Failure(error))
+                    break
+                self._hand_over((key, result))
+        finally:
+            self._hand_over(_DONE)
+
+    def _hand_over(self, item: Any) -> None:
+        """Put a result on the queue, unless the crawl stopped while the queue was full."""
+        while True:
+            try:
+                self.finished.put(item, timeout=0.05)
+                return
+            except queue.Full:
+                if self.stopping.is_set() and item is not _DONE and \
+                        not isinstance(item, _Failure):
+                    return
+
+
+class _Failure:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_DONE = object()
