@@ -20,10 +20,8 @@ from app import jsontext
 from app.model import Artifact, Event, Session
 from app.store.raw import RawTables, raw_table_name
 from app.store.schema import apply_migrations
+from app.store.sql import upsert
 from app.timeutil import format_utc, utc_now
-
-_json = jsontext.dumps
-
 
 PAGE_SIZE = 16384
 
@@ -108,12 +106,12 @@ class Store:
         rows = [
             (source, s.session_id, kind, s.type, s.title, s.start, s.end, s.duration_s,
              s.direction, s.status, int(bool(s.has_recording)), int(bool(s.has_transcript)),
-             _json(s.extra))
+             jsontext.dumps(s.extra))
             for s in sessions
         ]
-        _upsert(self.db.conn, "sessions", SESSION_WRITE_COLUMNS, ("source", "session_id"), rows)
+        upsert(self.db.conn, "sessions", SESSION_WRITE_COLUMNS, ("source", "session_id"), rows)
         raws = [(source, s.session_id, s.raw) for s in sessions if s.raw is not None]
-        _upsert(self.db.conn, "session_raw", ("source", "session_id", "raw"),
+        upsert(self.db.conn, "session_raw", ("source", "session_id", "raw"),
                 ("source", "session_id"), raws)
         self._write_participants(
             source, {s.session_id: s.participants for s in sessions if s.participants}
@@ -136,19 +134,19 @@ class Store:
     def _write_events(self, source: str, events: list[Event]) -> None:
         rows = [
             (source, e.session_id, e.event_id, e.seq, e.time, e.end, e.lane, e.kind, e.actor,
-             e.detail, _json(e.data), event_words(e))
+             e.detail, jsontext.dumps(e.data), event_words(e))
             for e in events
         ]
-        _upsert(self.db.conn, "events", EVENT_COLUMNS, ("source", "session_id", "event_id"),
+        upsert(self.db.conn, "events", EVENT_COLUMNS, ("source", "session_id", "event_id"),
                 rows)
 
     def _write_artifacts(self, source: str, artifacts: list[Artifact]) -> None:
         rows = [
             (source, a.session_id, a.artifact_id, a.kind, a.label, a.url, a.view_url,
-             _json(a.data))
+             jsontext.dumps(a.data))
             for a in artifacts
         ]
-        _upsert(self.db.conn, "artifacts", ARTIFACT_COLUMNS,
+        upsert(self.db.conn, "artifacts", ARTIFACT_COLUMNS,
                 ("source", "session_id", "artifact_id"), rows)
 
     def refresh_sessions(self, source: str, session_ids: Iterable[str]) -> None:
@@ -167,7 +165,7 @@ class Store:
 
     def _save_checkpoint(self, source: str, resource: str, checkpoint: dict) -> None:
         self.db["sync_state"].upsert(
-            {"source": source, "resource": resource, "checkpoint": _json(checkpoint),
+            {"source": source, "resource": resource, "checkpoint": jsontext.dumps(checkpoint),
              "updated_at": format_utc(utc_now())},
             pk=("source", "resource"),
         )
@@ -274,22 +272,3 @@ def _collect_texts(value: dict | list | tuple, into: list[str]) -> None:
             _collect_texts(item, into)
         elif isinstance(item, str):
             into.append(item)
-
-
-def _upsert(conn: sqlite3.Connection, table: str, columns: Iterable[str], key: tuple[str, ...],
-            rows: list) -> None:
-    """INSERT ... ON CONFLICT DO UPDATE for many rows: the write path's hot loop.
-
-    sqlite-utils' ``upsert_all`` creates the tables (see schema.py) but inspects every row
-    in Python; with a fixed column list ``executemany`` is several times faster.
-    """
-    if not rows:
-        return
-    columns = list(columns)
-    names = ", ".join(f"[{c}]" for c in columns)
-    marks = ", ".join("?" for _ in columns)
-    updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c not in key)
-    conflict = ", ".join(f"[{c}]" for c in key)
-    conn.executemany(
-        f"INSERT INTO [{table}] ({names}) VALUES ({marks}) "
-        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}", rows)

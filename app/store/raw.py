@@ -21,6 +21,7 @@ from sqlite_utils import Database
 
 from app import jsontext
 from app.model import RawDocument
+from app.store.sql import upsert
 
 RAW_TABLE = ("CREATE TABLE IF NOT EXISTS [{table}] "
              "(_source TEXT, _id TEXT, _doc TEXT, PRIMARY KEY (_source, _id))")
@@ -84,9 +85,7 @@ class RawTables:
             known.update((name.lower(), name) for name in new)
             define_flat_view(self.db, table, [n for n in known.values() if n not in _OWN])
         rows = [(source, document.key, jsontext.dumps(document.doc)) for document in documents]
-        self.db.conn.executemany(
-            f"INSERT INTO [{table}] (_source, _id, _doc) VALUES (?, ?, ?) "
-            "ON CONFLICT (_source, _id) DO UPDATE SET _doc = excluded._doc", rows)
+        upsert(self.db.conn, table, _OWN, ("_source", "_id"), rows)
 
     def _write_records(self, source: str, table: str, records: list[dict[str, Any]]) -> None:
         known = self._known(table, table)
@@ -96,11 +95,7 @@ class RawTables:
                 self.db[table].add_column(column)
                 known[column.lower()] = column
         rows = [(source, *(_cell(record.get(c)) for c in columns)) for record in records]
-        names = ", ".join(f"[{c}]" for c in ("_source", *columns))
-        updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c != "_id")
-        self.db.conn.executemany(
-            f"INSERT INTO [{table}] ({names}) VALUES ({', '.join('?' * (len(columns) + 1))}) "
-            f"ON CONFLICT (_source, _id) DO UPDATE SET {updates}", rows)
+        upsert(self.db.conn, table, ("_source", *columns), ("_source", "_id"), rows)
 
     def _known(self, table: str, columns_of: str) -> dict[str, str]:
         """The columns of ``columns_of`` (the table or its view), making the table if new."""
