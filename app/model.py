@@ -76,9 +76,9 @@ class Artifact:
 class RawDocument:
     """A vendor's JSON document for its raw table, under the vendor's own key.
 
-    The store keeps the document as JSON text and makes each top-level field a column
-    generated from it: every field stays queryable as a column, and writing one costs no more
-    than writing the text (a sync writes tens of thousands of them).
+    The store keeps the document as JSON text, and a view of its raw table shows each
+    top-level field as a column (``app/store/raw.py``): every field stays queryable, and
+    writing a document costs no more than writing its text.
     """
 
     key: str

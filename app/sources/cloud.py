@@ -17,7 +17,6 @@ from typing import Any
 import requests
 
 from app.http import SourceError
-from app.model import RawDocument
 from app.sources.base import CancelToken
 
 #: A runaway server that keeps sending next links is stopped after this many pages.
@@ -77,10 +76,3 @@ def split_windows(start: datetime, end: datetime,
         windows.append((cursor, upper))
         cursor = upper
     return windows
-
-
-# -- raw rows ------------------------------------------------------------------------------
-
-def raw_row(key: str, doc: dict[str, Any]) -> RawDocument:
-    """A raw-table record: the document under its vendor key (columns come from its fields)."""
-    return RawDocument(key, doc)

@@ -63,8 +63,8 @@ class _Crawl:
             item = self.finished.get()
             if item is _DONE:
                 running -= 1
-            elif isinstance(item, _Failure):
-                raise item.error
+            elif isinstance(item, BaseException):
+                raise item
             else:
                 yield item
 
@@ -88,27 +88,13 @@ class _Crawl:
                     result = self.fetch(key)
                 except BaseException as error:  # handed to the caller's thread, raised there
                     self.stopping.set()
-                    self._hand_over(_Failure(error))
+                    self.finished.put(error)
                     break
-                self._hand_over((key, result))
+                self.finished.put((key, result))
         finally:
-            self._hand_over(_DONE)
-
-    def _hand_over(self, item: Any) -> None:
-        """Put a result on the queue, unless the crawl stopped while the queue was full."""
-        while True:
-            try:
-                self.finished.put(item, timeout=0.05)
-                return
-            except queue.Full:
-                if self.stopping.is_set() and item is not _DONE and \
-                        not isinstance(item, _Failure):
-                    return
-
-
-class _Failure:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
+            # A full queue blocks these puts only until the caller takes a result or, once
+            # it has stopped, until stop() drains the queue.
+            self.finished.put(_DONE)
 
 
 _DONE = object()

@@ -13,9 +13,8 @@ from typing import Any
 
 import requests
 
-from app.model import Event, Session
+from app.model import Event, RawDocument, Session
 from app.sources.base import Page
-from app.sources.cloud import raw_row
 from app.timeutil import iso_utc, seconds_between
 
 #: resource -> (Graph function, session type)
@@ -137,6 +136,6 @@ def normalize_page(resource: str, rows: list[dict[str, Any]], checkpoint: dict |
         session, events = row_session(resource, row)
         page.sessions.append(session)
         page.events.extend(events)
-        page.raw[resource].append(raw_row(str(row["id"]), row))
+        page.raw[resource].append(RawDocument(str(row["id"]), row))
     page.items = len(page.sessions)
     return page

@@ -170,7 +170,7 @@ class PexipSource(Source):
         normalize: Callable[[dict, Page], None] = (
             _conference_into if resource == "conference" else _participant_into)
         page = Page(resource, None, items=len(data["objects"]))
-        page.raw[resource] = [_raw_row(obj) for obj in data["objects"]]
+        page.raw[resource] = [_raw_document(obj) for obj in data["objects"]]
         for obj in data["objects"]:
             normalize(obj, page)
         return page
@@ -190,7 +190,7 @@ class PexipSource(Source):
                 offset += len(data["objects"])
                 page = Page("alarm", plan.update(rng, {"offset": offset}),
                             items=len(data["objects"]))
-                page.raw["alarm"] = [_raw_row(obj) for obj in data["objects"]]
+                page.raw["alarm"] = [_raw_document(obj) for obj in data["objects"]]
                 yield page
                 if not data["meta"].get("next") or not data["objects"]:
                     break
@@ -210,7 +210,8 @@ def _naive(iso: str) -> str:
     return iso[:-1] if iso.endswith("Z") else iso
 
 
-def _raw_row(obj: dict) -> RawDocument:
+def _raw_document(obj: dict) -> RawDocument:
+    """Every Pexip history object is keyed by its ``id`` (a number or a UUID)."""
     return RawDocument(str(obj.get("id")), obj)
 
 

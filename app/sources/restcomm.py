@@ -38,8 +38,9 @@ from typing import Any, ClassVar
 import requests
 
 from app.http import HttpClient, SourceError, origin, parse_json
+from app.model import RawDocument
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
-from app.sources.cloud import follow_links, raw_row
+from app.sources.cloud import follow_links
 from app.sources.restcomm_parse import (
     OPEN_STATUSES,
     call_events,
@@ -264,7 +265,7 @@ class RestcommSource(Source):
         session = call_session(doc)
         page.sessions.append(session)
         page.events.extend(call_events(doc, session))
-        page.raw.setdefault("calls", []).append(raw_row(session.session_id, doc))
+        page.raw.setdefault("calls", []).append(RawDocument(session.session_id, doc))
         parent = doc.get("parent_call_sid")
         if parent and doc.get("to"):  # an agent leg: its callee joins the customer's call
             page.participants.setdefault(str(parent), []).append(str(doc["to"]))
@@ -287,7 +288,7 @@ class RestcommSource(Source):
         page = Page("recordings", None, items=len(docs), total=_int(body.get("total")))
         for doc in docs:
             doc = mask_credentials(doc)
-            page.raw.setdefault("recordings", []).append(raw_row(str(doc["sid"]), doc))
+            page.raw.setdefault("recordings", []).append(RawDocument(str(doc["sid"]), doc))
             artifact = recording_artifact(doc, self.client.base_url, self.account_sid)
             if artifact is not None:
                 page.artifacts.append(artifact)
@@ -299,7 +300,7 @@ class RestcommSource(Source):
     def _traces_page(self, body: dict, state: dict, extras: dict, cancel: CancelToken) -> Page:
         docs = [mask_credentials(doc) for doc in body["traces"]]
         page = Page("traces", None, items=len(docs), total=_int(body.get("total")))
-        page.raw["traces"] = [raw_row(str(doc["sid"]), doc) for doc in docs]
+        page.raw["traces"] = [RawDocument(str(doc["sid"]), doc) for doc in docs]
         pairs = [(event, doc) for doc in docs if (event := trace_event(doc)) is not None]
         page.events.extend(event for event, _ in pairs)
         self._resolve_sessions(page, {event.session_id for event, _ in pairs}, cancel)

@@ -29,8 +29,9 @@ from typing import Any
 import requests
 
 from app.http import SourceError, origin, parse_json
+from app.model import RawDocument
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
-from app.sources.cloud import follow_links, link_header_next, raw_row
+from app.sources.cloud import follow_links, link_header_next
 from app.sources.concurrent import fetch_concurrently
 from app.sources.webex_parse import (
     build_session,
@@ -156,7 +157,7 @@ class WebexSource(Source):
             if isinstance(item, dict) and item.get("id") and item.get("created"):
                 key, kind = session_key(item)
                 groups.setdefault(key, (kind, []))[1].append(item)
-                page.raw["events"].append(raw_row(str(item["id"]), item))
+                page.raw["events"].append(RawDocument(str(item["id"]), item))
         summaries, raws = {}, {}
         for key, (kind, events) in groups.items():
             fresh = key not in memory.open
@@ -197,13 +198,13 @@ class WebexSource(Source):
                 page.artifacts.extend(recording_artifact(key, r, self.api.base_url)
                                       for r in recordings)
                 page.raw.setdefault("recordings", []).extend(
-                    raw_row(str(r["id"]), r) for r in recordings)
+                    RawDocument(str(r["id"]), r) for r in recordings)
             if transcripts is not None:
                 summary["found"]["transcript"] = len(transcripts)
                 for item in transcripts:
                     page.artifacts.extend(transcript_artifacts(key, item))
                 page.raw.setdefault("meeting_transcripts", []).extend(
-                    raw_row(str(t["id"]), t) for t in transcripts)
+                    RawDocument(str(t["id"]), t) for t in transcripts)
             self._await_if_missing(key, summary, memory)
 
     def _artifact_lists(self, meeting_id: str, flags: dict, cancel: CancelToken

@@ -2,6 +2,5 @@
 
 from app.store.cache import Store
 from app.store.queries import BadQuery, SessionFilter
-from app.store.raw import raw_table_name
 
-__all__ = ["BadQuery", "SessionFilter", "Store", "raw_table_name"]
+__all__ = ["BadQuery", "SessionFilter", "Store"]
