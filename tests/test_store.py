@@ -31,6 +31,26 @@ def test_raw_documents_keep_every_field_as_a_column_of_the_flat_view(tmp_path: P
     store.close()
 
 
+def test_a_page_of_many_rows_stores_each_once_and_a_repeated_key_keeps_the_later_row(
+        tmp_path: Path):
+    store = Store(tmp_path / "cache.db")
+    events = [Event("conf", f"e{n}", f"2026-11-01T10:{n // 60:02d}:{n % 60:02d}Z", "lane",
+                    "call", detail=f"first {n}") for n in range(250)]
+    events.append(Event("conf", "e7", "2026-11-01T11:00:00Z", "lane", "call", detail="later"))
+    store.write_page("px", "pexip", "history", None, events=events)
+    rows = dict(store.db.conn.execute("SELECT event_id, detail FROM events"))
+    assert len(rows) == 250
+    assert rows["e7"] == "later" and rows["e0"] == "first 0" and rows["e249"] == "first 249"
+    # XML records bring a column per field: many columns must still fit SQLite's bounds.
+    wide = [{"_id": str(n), **{f"field_{c}": f"{n}.{c}" for c in range(400)}}
+            for n in range(120)]
+    store.write_page("bt", "beyondtrust", "sessions", None, raw={"session": wide})
+    assert store.db.conn.execute(
+        "SELECT count(*), max(field_399) FROM raw_beyondtrust_session").fetchone() == (120,
+                                                                                     "99.399")
+    store.close()
+
+
 def test_json_text_falls_back_to_the_standard_library_without_changing_a_value():
     value = {"big": 2**70, "ratio": 0.1, "name": "José", 7: "int key"}
     assert json.loads(jsontext.dumps(value)) == {"big": 2**70, "ratio": 0.1, "name": "José",
