@@ -237,20 +237,27 @@ def _participant_into(obj: dict, page: Page) -> None:
         return
     lane = obj.get("display_name") or obj.get("remote_alias") or str(obj.get("id"))
     page.participants.setdefault(conference, []).append(lane)
-    page.events.append(Event(
+    events = page.events
+    events.append(Event(
         session_id=conference, event_id=str(obj["id"]), time=iso_utc(obj.get("start_time")),
         end=iso_utc(obj.get("end_time")), lane=lane, kind="call",
         actor=obj.get("display_name") or None, detail=_call_detail(obj),
-        data={k: obj[k] for k in CALL_FIELDS if obj.get(k) not in (None, "")},
+        data=_present(obj, CALL_FIELDS),
     ))
-    for stream in obj.get("media_streams") or []:
-        page.events.append(Event(
+    # This loop runs for every media stream of a sync (82,000 in the benchmark's month).
+    for stream in obj.get("media_streams") or ():
+        stream_type = stream.get("stream_type")
+        events.append(Event(
             session_id=conference, event_id=f"media:{stream.get('id')}",
             time=iso_utc(stream.get("start_time")), end=iso_utc(stream.get("end_time")),
-            lane=lane, kind=f"{stream.get('stream_type') or 'media'}_stream", seq=1,
-            detail=_stream_detail(stream),
-            data={k: stream[k] for k in STREAM_FIELDS if stream.get(k) not in (None, "")},
+            lane=lane, kind=f"{stream_type}_stream" if stream_type else "media_stream", seq=1,
+            detail=_stream_detail(stream), data=_present(stream, STREAM_FIELDS),
         ))
+
+
+def _present(obj: dict, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The fields that have a value; Pexip sends "" for a field that does not apply."""
+    return {k: v for k in fields if (v := obj.get(k)) is not None and v != ""}
 
 
 def _call_detail(obj: dict) -> str:
@@ -262,10 +269,13 @@ def _call_detail(obj: dict) -> str:
 
 
 def _stream_detail(stream: dict) -> str:
-    codec = stream.get("rx_codec") or stream.get("tx_codec") or ""
-    resolution = stream.get("rx_resolution") or ""
+    """``VP8 1280x720 loss rx 0.4% tx 0.2%``: codec and resolution only when known."""
     loss = f"loss rx {stream.get('rx_packet_loss', 0)}% tx {stream.get('tx_packet_loss', 0)}%"
-    return " ".join(b for b in (codec, resolution, loss) if b)
+    resolution = stream.get("rx_resolution")
+    if resolution:
+        loss = f"{resolution} {loss}"
+    codec = stream.get("rx_codec") or stream.get("tx_codec")
+    return f"{codec} {loss}" if codec else loss
 
 
 SOURCE = PexipSource
