@@ -249,6 +249,39 @@ def test_window_remembers_columns_filters_and_sort(data_dir, make_window, qtbot)
     assert again.model.sort_key == ("title", False)
 
 
+def visual_keys(window) -> list[str]:
+    """The table's column keys as the user sees them, left to right."""
+    header = window.table.horizontalHeader()
+    return [window.model.columns[header.logicalIndex(v)].key for v in range(header.count())]
+
+
+def test_window_remembers_the_order_columns_were_dragged_into(data_dir, make_window):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    default = visual_keys(window)
+    header = window.table.horizontalHeader()
+    assert header.sectionsMovable()
+    title, status = window.model.column_index("title"), window.model.column_index("status")
+    header.moveSection(header.visualIndex(title), 0)  # what a drag does
+    header.moveSection(header.visualIndex(status), header.count() - 1)
+    dragged = visual_keys(window)
+    assert dragged != default and dragged[0] == "title" and dragged[-1] == "status"
+    window.close()
+    again = make_window(data_dir)
+    assert visual_keys(again) == dragged
+    again.table.set_column_visible(again.model.column_index("status"), False)
+    again.close()
+    # A settings file from before the order was remembered: default order, other choices kept.
+    settings = Settings(data_dir)
+    state = settings.ui_state()
+    del state["columns"]["order"]
+    settings.save_ui_state(state)
+    old = make_window(data_dir)
+    assert visual_keys(old) == default
+    assert old.table.horizontalHeader().isSectionHidden(old.model.column_index("status"))
+    assert old.model.rowCount() == COUNT
+
+
 def test_sources_dialog_buttons_share_one_row_and_no_label_is_clipped(data_dir, make_window,
                                                                       qtbot):
     window = make_window(data_dir)

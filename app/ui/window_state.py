@@ -1,5 +1,6 @@
 """What the window remembers between runs, kept in the settings file's ``ui`` corner:
-geometry, splitter positions, visible columns and their widths, last filters, sort, UTC.
+geometry, splitter positions, visible columns, their widths and their order (as the user
+dragged them), last filters, sort, UTC.
 
 Columns are remembered by key, not position, because a kind's extra columns come and go
 as sources are added.
@@ -24,25 +25,42 @@ def decode(text: str | None) -> QByteArray | None:
 
 
 def column_state(header: QHeaderView, keys: list[str]) -> dict[str, Any]:
+    """Hidden, shown, widths and the visual order (hidden columns included, so a column
+    shown again comes back where it was), all by key."""
     hidden = [k for i, k in enumerate(keys) if header.isSectionHidden(i)]
     shown = [k for i, k in enumerate(keys) if not header.isSectionHidden(i)]
     widths = {k: header.sectionSize(i) for i, k in enumerate(keys)
               if not header.isSectionHidden(i)}
-    return {"hidden": hidden, "shown": shown, "widths": widths}
+    order = [keys[header.logicalIndex(visual)] for visual in range(header.count())]
+    return {"hidden": hidden, "shown": shown, "widths": widths, "order": order}
+
+
+def merge_order(first: list[str], second: list[str]) -> list[str]:
+    """``first`` as it is, with each key only ``second`` has put right after the key that
+    precedes it in ``second`` (or at the front): a key one list lacks keeps its place
+    beside its neighbours instead of going to the end."""
+    merged = list(first)
+    for position, key in enumerate(second):
+        if key not in merged:
+            after = merged.index(second[position - 1]) + 1 if position else 0
+            merged.insert(after, key)
+    return merged
 
 
 def merge_columns(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """``new`` column choices over ``old`` ones; a column ``new`` does not know (an extra
-    column absent from the cache for now) keeps its ``old`` choice."""
+    column absent from the cache for now) keeps its ``old`` choice and place."""
     known = {*new["hidden"], *new["shown"]}
     return {"hidden": [k for k in old.get("hidden", []) if k not in known] + new["hidden"],
             "shown": [k for k in old.get("shown", []) if k not in known] + new["shown"],
-            "widths": {**old.get("widths", {}), **new["widths"]}}
+            "widths": {**old.get("widths", {}), **new["widths"]},
+            "order": merge_order(new.get("order", []), old.get("order", []))}
 
 
 def apply_columns(header: QHeaderView, keys: list[str], defaults: list[bool],
                   state: dict[str, Any]) -> None:
-    """Show/hide and size columns: remembered choices first, the defaults for new ones."""
+    """Show/hide, size and order columns: remembered choices first, the defaults for new
+    ones."""
     hidden, shown = set(state.get("hidden", [])), set(state.get("shown", []))
     widths = state.get("widths", {})
     for index, key in enumerate(keys):
@@ -50,6 +68,19 @@ def apply_columns(header: QHeaderView, keys: list[str], defaults: list[bool],
         header.setSectionHidden(index, not visible)
         if key in widths:
             header.resizeSection(index, int(widths[key]))
+    apply_order(header, keys, state.get("order") or [])
+
+
+def apply_order(header: QHeaderView, keys: list[str], order: list[str]) -> None:
+    """Move sections so the remembered keys come in the remembered order; keys gone since
+    are ignored, and a new column sits after the column it follows by default. No
+    remembered order (an older settings file) leaves the header as it is."""
+    if not order:
+        return
+    known = set(keys)
+    target = merge_order(list(dict.fromkeys(k for k in order if k in known)), keys)
+    for visual, key in enumerate(target):
+        header.moveSection(header.visualIndex(keys.index(key)), visual)
 
 
 def save_splitters(splitters: list[QSplitter]) -> dict[str, str]:
