@@ -4,11 +4,13 @@ File names come from vendors and from whoever named the meeting, so they are unt
 name like ``../../.bashrc`` or ``CON`` must land as a plain file inside the download folder.
 Content streams to ``NAME.part`` and is renamed only when complete, so an interrupted
 download never looks finished; the next attempt resumes it with a Range request where the
-server allows, and starts it over where it does not.
+server allows and the file is the version the first bytes came from, and starts it over
+where it does not.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -65,16 +67,21 @@ def fetch_to(source: Source, artifact: dict, path: Path) -> int:
     """Stream one artifact to ``path`` through ``path.part``; returns the file's size.
 
     A ``.part`` left by an interrupted attempt is resumed: its size goes out as
-    ``Range: bytes=SIZE-``; a 206 whose Content-Range starts there is appended, anything
-    else (a 200, a server that ignores Range, a range that does not start at the offset)
-    starts over, and a 416 is checked against the file's last byte (``_complete``).
+    ``Range: bytes=SIZE-`` with ``If-Range`` naming the version its bytes came from
+    (``PartVersion``); a 206 whose Content-Range starts there, of a file the same size, is
+    appended; anything else (a 200, a server that ignores Range, a range that does not
+    start at the offset, a file that changed) starts over, and a 416 is checked against
+    the file's last byte (``_complete``).
     """
     partial = path.with_name(path.name + ".part")
+    version = PartVersion(partial)
     offset = partial.stat().st_size if partial.exists() else 0
-    response, offset = _open_at(source, artifact, partial, offset)
+    response, offset = _open_at(source, artifact, partial, offset, version)
     if response is None:
-        partial.replace(path)
+        _finish(partial, path, version)
         return offset
+    if offset == 0:
+        version.remember(response)
     written = 0
     try:
         with partial.open("ab" if offset else "wb") as handle:
@@ -90,8 +97,63 @@ def fetch_to(source: Source, artifact: dict, path: Path) -> int:
         raise SourceError(f"cannot write {partial}: {error.strerror or error}") from None
     finally:
         response.close()
-    partial.replace(path)
+    _finish(partial, path, version)
     return offset + written
+
+
+def _finish(partial: Path, path: Path, version: PartVersion) -> None:
+    partial.replace(path)
+    version.forget()
+
+
+class PartVersion:
+    """Which version of a file a ``.part`` holds the start of, kept beside it in
+    ``NAME.part.version``: the server's validator (a strong ETag, else Last-Modified) and
+    the whole file's size.
+
+    A recording can be re-processed on the server between two attempts (a re-encoded
+    Webex recording, a trimmed call). Resuming then would append the new file's tail to
+    the old file's head, a file that looks whole and is not. With the validator the
+    server sends the new file whole (``If-Range``), and with the size even a server that
+    ignores ``If-Range`` is caught.
+    """
+
+    def __init__(self, partial: Path) -> None:
+        self.path = partial.with_name(partial.name + ".version")
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            saved = {}
+        saved = saved if isinstance(saved, dict) else {}
+        self.validator: str | None = _text_or_none(saved.get("validator"))
+        self.size: int | None = saved.get("size") if type(saved.get("size")) is int else None
+
+    def remember(self, response: requests.Response) -> None:
+        """Note the version a whole-file answer is, before its first byte is written."""
+        etag = response.headers.get("ETag", "").strip()
+        strong = etag if etag.startswith('"') else None  # a weak W/"…" may not go in If-Range
+        self.validator = strong or _text_or_none(response.headers.get("Last-Modified"))
+        length = response.headers.get("Content-Length", "")
+        self.size = int(length) if length.isdigit() else None
+        if self.validator is None and self.size is None:
+            self.forget()
+            return
+        try:
+            self.path.write_text(json.dumps({"validator": self.validator, "size": self.size}),
+                                 encoding="utf-8")
+        except OSError as error:
+            raise SourceError(f"cannot write {self.path}: {error.strerror or error}") from None
+
+    def same_file(self, total: int | None) -> bool:
+        """Is a range of a file of ``total`` bytes from the version remembered?"""
+        return self.size is None or total is None or total == self.size
+
+    def forget(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _chunks(response: requests.Response) -> Iterator[bytes]:
@@ -117,23 +179,23 @@ class _Undecoded:
         return getattr(self._raw, name)
 
 
-def _open_at(source: Source, artifact: dict, partial: Path,
-             offset: int) -> tuple[requests.Response | None, int]:
+def _open_at(source: Source, artifact: dict, partial: Path, offset: int,
+             version: PartVersion) -> tuple[requests.Response | None, int]:
     """The response to stream and where its body starts: ``offset`` (a 206 continuing
     ``partial``) or 0 (the whole file). (None, offset) when ``partial`` is already whole."""
     if offset:
         try:
-            response = source.open_download(artifact, offset)
+            response = source.open_download(artifact, offset, version.validator)
         except SourceError as error:
             if error.status != 416:
                 raise
-            if _complete(source, artifact, partial, offset):
+            if _complete(source, artifact, partial, offset, version):
                 return None, offset
         else:
             start = _body_start(response)
-            if start in (0, offset):
+            if start == 0 or (start == offset and version.same_file(_total(response))):
                 return response, start
-            response.close()  # a range we did not ask for: take the whole file instead
+            response.close()  # a range we did not ask for, or of another file: take it whole
     response = source.open_download(artifact)
     if _body_start(response) != 0:
         response.close()
@@ -141,12 +203,13 @@ def _open_at(source: Source, artifact: dict, partial: Path,
     return response, 0
 
 
-def _complete(source: Source, artifact: dict, partial: Path, offset: int) -> bool:
+def _complete(source: Source, artifact: dict, partial: Path, offset: int,
+              version: PartVersion) -> bool:
     """After a 416 ("nothing from ``offset`` on"): does ``partial`` hold the whole file?
     The server's size is not readable from the refused request, so ask for the last byte
     ``partial`` holds: it must be the file's last byte and match."""
     try:
-        probe = source.open_download(artifact, offset - 1)
+        probe = source.open_download(artifact, offset - 1, version.validator)
     except SourceError as error:
         if error.status == 416:  # shorter still: ``partial`` is longer than the file
             return False
@@ -158,6 +221,11 @@ def _complete(source: Source, artifact: dict, partial: Path, offset: int) -> boo
         with partial.open("rb") as handle:
             handle.seek(offset - 1)
             return probe.content == handle.read(1)
+
+
+def _total(response: requests.Response) -> int | None:
+    found = _content_range(response)
+    return found[2] if found else None
 
 
 def _content_range(response: requests.Response) -> tuple[int, int, int | None] | None:

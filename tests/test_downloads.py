@@ -1,5 +1,6 @@
 """Downloads: untrusted file names land inside the folder, and an interrupted download
-resumes (or starts over where the server ignores Range), against the real simulators."""
+resumes (or starts over where the server ignores Range, or where the file changed since),
+against the real simulators."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from app.demo.server import Request, Response, Simulator
+from app.demo.server import Request, Response, Simulator, byte_range
 from app.downloads import fetch_to, safe_name, target_path
+from app.http import SourceError
 from app.model import SourceConfig
 from app.settings import Settings
 from app.sources import create_source
@@ -256,6 +258,72 @@ def test_a_range_other_than_the_one_asked_is_not_appended(line, tmp_path, fault)
         elsewhere.stop()
     assert size == len(_BadRanges.body) and path.read_bytes() == _BadRanges.body
     assert [t for _, t in elsewhere.requests] == ["/bucket/f.bin", "/bucket/f.bin"]
+
+
+class _ReprocessedFile(Simulator):
+    """A static file server whose file is replaced (a recording re-encoded on the server)
+    after the first attempt broke off. ``honours_if_range=False`` is a server that sends
+    the rest of whatever file it has now."""
+
+    def __init__(self, before: bytes, after: bytes, honours_if_range: bool = True) -> None:
+        super().__init__()
+        self.body, self.after, self.honours_if_range = before, after, honours_if_range
+        self.asked: list[tuple[str | None, str | None]] = []  # (Range, If-Range) of each
+
+    def handle(self, request: Request) -> Response:
+        self.asked.append((request.headers.get("range"), request.headers.get("if-range")))
+        if not self.honours_if_range:
+            request.headers.pop("if-range", None)
+        return byte_range(request, Response(200, self.body, {"Content-Type": "video/mp4"}))
+
+    def reprocess(self) -> None:
+        self.body = self.after
+
+
+@pytest.mark.parametrize("after, honours_if_range", [
+    (bytes(range(256))[::-1] * 64, True),  # same size, other bytes: only If-Range tells
+    (bytes(range(256)) * 80, False),  # a server that ignores If-Range: the size tells
+], ids=["if-range", "size"])
+def test_a_file_changed_since_the_first_bytes_is_downloaded_whole_not_spliced(
+        line, tmp_path, after, honours_if_range):
+    source, artifact = restcomm_source(line)
+    before = bytes(range(256)) * 64
+    server = _ReprocessedFile(before, after, honours_if_range)
+    server.start()
+    artifact = {**artifact, "url": server.url + "/bucket/rec.mp4"}
+    path = tmp_path / "rec.mp4"
+    try:
+        server.faults.add("truncate")
+        with pytest.raises(SourceError, match="download again to resume"):
+            fetch_to(source, artifact, path)
+        assert path.with_name("rec.mp4.part").stat().st_size == len(before) // 2
+        server.reprocess()
+        assert fetch_to(source, artifact, path) == len(after)
+    finally:
+        server.stop()
+    assert path.read_bytes() == after
+    first_etag = server.asked[1][1]
+    assert server.asked[1][0] == f"bytes={len(before) // 2}-" and first_etag
+    assert not list(tmp_path.glob("rec.mp4.part*"))  # neither the .part nor its version
+
+
+def test_an_unchanged_file_resumes_from_where_it_broke_off(line, tmp_path):
+    source, artifact = restcomm_source(line)
+    body = bytes(range(256)) * 64
+    server = _ReprocessedFile(body, body)
+    server.start()
+    artifact = {**artifact, "url": server.url + "/bucket/rec.mp4"}
+    path = tmp_path / "rec.mp4"
+    try:
+        server.faults.add("truncate")
+        with pytest.raises(SourceError):
+            fetch_to(source, artifact, path)
+        assert fetch_to(source, artifact, path) == len(body)
+    finally:
+        server.stop()
+    assert path.read_bytes() == body
+    assert [rng for rng, _ in server.asked] == [None, f"bytes={len(body) // 2}-"]
+    assert len(server.asked) == 2  # the rest came in one 206, not the whole file again
 
 
 def test_a_download_from_an_unreachable_server_fails_in_one_line(cli, data_dir, tmp_path):

@@ -10,6 +10,7 @@ answer and a 401. Faults are consumed in order, so "the next two requests get a 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import ssl
@@ -194,10 +195,19 @@ def byte_range(request: Request, response: Response) -> Response:
     """A whole-file 200 ``response`` narrowed to the request's ``Range``, as a static-file
     server does it (RFC 9110 §14): ``bytes=A-``, ``A-B`` or ``-N`` get 206 with
     Content-Range, a start past the end gets 416 with ``bytes */SIZE``; no header, several
-    ranges or one it cannot parse get the whole file (a server may ignore Range)."""
+    ranges or one it cannot parse get the whole file (a server may ignore Range).
+
+    The file carries a strong ETag made from its bytes, and an ``If-Range`` that names
+    another version (§13.1.5) gets the whole file: a resumed download never appends the
+    rest of a file that changed to the start of the one it had."""
     if response.status != 200:
         return response
     response.headers.setdefault("Accept-Ranges", "bytes")
+    response.headers.setdefault("ETag", f'"{hashlib.sha256(response.body).hexdigest()[:20]}"')
+    if_range = (request.headers.get("if-range") or "").strip()
+    if if_range and if_range not in (response.headers["ETag"],
+                                     response.headers.get("Last-Modified")):
+        return response
     match = _RANGE.fullmatch((request.headers.get("range") or "").strip())
     first, last = match.groups() if match else ("", "")
     if not (first or last) or (first and last and int(last) < int(first)):

@@ -133,21 +133,27 @@ class Source(ABC):
         any failure: the pages already yielded stay stored and their checkpoints hold.
         """
 
-    def open_download(self, artifact: dict, offset: int = 0) -> requests.Response:
+    def open_download(self, artifact: dict, offset: int = 0,
+                      if_range: str | None = None) -> requests.Response:
         """A streaming response for an artifact's content (authenticated as the vendor wants).
 
-        Send ``download_headers(offset)``: ``offset > 0`` asks for the bytes from there on
-        to resume a download; the server may still answer 200 with the whole file, which the
-        caller checks (``app.downloads``)."""
+        Send ``download_headers(offset, if_range)``: ``offset > 0`` asks for the bytes from
+        there on to resume a download, if the file is still the version ``if_range`` names;
+        the server may still answer 200 with the whole file, which the caller checks
+        (``app.downloads``)."""
         raise SourceError(f"{self.kind} has no downloadable artifacts")
 
 
-def download_headers(offset: int = 0) -> dict[str, str]:
-    """Headers of a download request: ``Range: bytes=OFFSET-`` to resume one, and no
-    content coding, so that the bytes on disk are the ones a Range counts."""
+def download_headers(offset: int = 0, if_range: str | None = None) -> dict[str, str]:
+    """Headers of a download request: ``Range: bytes=OFFSET-`` to resume one (with
+    ``If-Range``, the ETag or date of the version the first bytes came from, so that a file
+    changed since is sent whole instead of spliced), and no content coding, so that the
+    bytes on disk are the ones a Range counts."""
     headers = {"Accept-Encoding": "identity"}
     if offset > 0:
         headers["Range"] = f"bytes={offset}-"
+        if if_range:
+            headers["If-Range"] = if_range
     return headers
 
 

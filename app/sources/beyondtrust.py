@@ -82,13 +82,14 @@ class BeyondTrustSource(Source):
         for rng in plan.ranges():
             yield from walk.range_pages(rng)
 
-    def open_download(self, artifact: dict, offset: int = 0) -> requests.Response:
+    def open_download(self, artifact: dict, offset: int = 0,
+                      if_range: str | None = None) -> requests.Response:
         """Stream a recording with the bearer token, never sending it to another host."""
         url = artifact.get("url") or ""
         if origin(url) != origin(self.config.url):
             raise SourceError(f"refusing to send the API token to {origin(url) or url!r}")
         return self.oauth.call(lambda: self.api.get(url, stream=True,
-                                                    headers=download_headers(offset)))
+                                                    headers=download_headers(offset, if_range)))
 
     # -- reporting calls -----------------------------------------------------------------------
 

@@ -121,15 +121,16 @@ class RestcommSource(Source):
             yield self._refresh_open(plan, extras, cancel)
         yield from self._crawl(resource, plan, extras, request, cancel, normalizers[resource])
 
-    def open_download(self, artifact: dict, offset: int = 0) -> requests.Response:
+    def open_download(self, artifact: dict, offset: int = 0,
+                      if_range: str | None = None) -> requests.Response:
         """Stream a recording. Credentials go only to the API's own host: ``file_uri`` may
         point at S3 or a CDN (notes: ``s3_uri``), which must never see the auth token."""
         url = artifact["url"]
         if origin(url) == origin(self.client.base_url):
-            return self.client.get(url, stream=True, headers=download_headers(offset))
+            return self.client.get(url, stream=True, headers=download_headers(offset, if_range))
         if self._anonymous is None:
             self._anonymous = self.http(error_message=error_message)
-        return self._anonymous.get(url, stream=True, headers=download_headers(offset))
+        return self._anonymous.get(url, stream=True, headers=download_headers(offset, if_range))
 
     # -- the crawl -----------------------------------------------------------------------------
 

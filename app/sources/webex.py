@@ -245,7 +245,8 @@ class WebexSource(Source):
         page.checkpoint = {**plan.checkpoint(), **memory.state()}
         return page
 
-    def open_download(self, artifact: dict, offset: int = 0) -> requests.Response:
+    def open_download(self, artifact: dict, offset: int = 0,
+                      if_range: str | None = None) -> requests.Response:
         """Stream an artifact. A recording's direct link is fetched fresh from its details
         now (those links expire within hours, so a resumed download asks again); it carries
         its own ticket, so the token is not sent to the download host."""
@@ -253,7 +254,7 @@ class WebexSource(Source):
         if not self._is_api(url):
             raise SourceError(f"refusing to send the Webex token to {origin(url)}")
         if artifact.get("kind") != "recording":
-            return self.api.get(url, stream=True, headers=download_headers(offset))
+            return self.api.get(url, stream=True, headers=download_headers(offset, if_range))
         details = parse_json(self.api.get(url), "Webex recording details")
         link = (details.get("temporaryDirectDownloadLinks") or {}).get("recordingDownloadLink")
         if not link:
@@ -262,7 +263,7 @@ class WebexSource(Source):
         for ticket in urllib.parse.parse_qs(urllib.parse.urlsplit(link).query).get("ticket", []):
             self.redactor.add(ticket)
         return self.http(base_url=origin(link)).get(link, stream=True,
-                                                     headers=download_headers(offset))
+                                                     headers=download_headers(offset, if_range))
 
     def _is_api(self, url: str) -> bool:
         return origin(url) == origin(self.api.base_url)
