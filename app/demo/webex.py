@@ -1,4 +1,4 @@
-"""A loopback Webex REST API: compliance events, meeting recordings and transcripts.
+"""A loopback Webex REST API: compliance events, meeting recordings, transcripts and chats.
 
 Behaves as seed 003 and samples/webex.md describe: bearer tokens; ``/v1/events`` with
 ``from``/``to``/``max``/``resource``/``type``/``actorId``, newest first, ``to`` in the future
@@ -6,8 +6,12 @@ refused with 400, ``max`` outside 1–1000 refused and silently capped at ``page
 here) otherwise, paged by an RFC 5988 ``Link: <…>; rel="next"`` header and nothing else (no
 total); the old defect of next links carrying ``max=null`` (which then fails) when
 ``legacy_max_null`` is on; Webex's error body (``message``, ``errors``, ``trackingId``);
-recordings and transcripts listed by ``meetingId``; recording details with temporary
-direct-download links that expire after three hours.
+recordings and transcripts listed by ``meetingId``, newest first; recording details with
+temporary direct-download links that expire after three hours; a meeting's post-meeting
+chats (Meeting Chats reference: ``/v1/meetings/postMeetingChats?meetingId=…&max=…&offset=…``,
+``meetingId`` required, oldest first, paged by ``offset`` in the ``Link`` header), answered
+403 when ``chats_enabled`` is off, as for an org that never had the upon-request collection
+turned on (assumed: the reference does not say what such an org gets).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import base64
 import secrets
 import threading
 import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +39,35 @@ def _time(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Paging:
+    """How a listing says where a page starts: the query parameter and its encoding."""
+
+    param: str
+    decode: Callable[[str], int]  # raises ValueError on a value the API would refuse
+    encode: Callable[[int], str]
+
+
+def _read_cursor(value: str) -> int:
+    return int(base64.urlsafe_b64decode(value.encode()).decode())
+
+
+def _write_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode()).decode()
+
+
+def _read_offset(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError(f"offset must be a whole number (got {value!r}).")
+    return int(value)
+
+
+#: Events, recordings and transcripts: an opaque cursor the client only ever follows.
+CURSOR = Paging("cursor", _read_cursor, _write_cursor)
+#: Meeting chats: the reference documents a plain ``offset``.
+OFFSET = Paging("offset", _read_offset, str)
+
+
 def webex_error(status: int, message: str) -> Response:
     tracking = f"ROUTER_{secrets.token_hex(4).upper()}-{secrets.token_hex(2).upper()}"
     return Response.json({"message": message, "errors": [{"description": message}],
@@ -47,12 +82,10 @@ class WebexSimulator(Simulator):
         self.token = token or "NWM" + secrets.token_urlsafe(40) + "_PF84_" + secrets.token_hex(8)
         self.page_cap = page_cap
         self.legacy_max_null = False
+        self.chats_enabled = True  # off: the org never had meeting chat collection enabled
         self.generator = WebexGenerator(seed)
         self.history = sample_history() if include_samples else History()
-        month = self.generator.month(end or datetime.now(UTC), days)
-        self.history.events.extend(month.events)
-        self.history.recordings.extend(month.recordings)
-        self.history.transcripts.extend(month.transcripts)
+        self.history.extend(self.generator.month(end or datetime.now(UTC), days))
         self.tickets: dict[str, datetime] = {}  # direct-download ticket -> expiry
         self.downloads: list[tuple[str, str | None]] = []  # (path, Range) of each file asked
         self._data_lock = threading.Lock()
@@ -64,15 +97,15 @@ class WebexSimulator(Simulator):
             self.history.events.extend(events)
 
     def add_meeting(self, start: datetime, minutes: int = 30, *, recording: bool = True,
-                    transcription: bool = True) -> str:
-        """A new meeting (with its chat, recording and transcript); returns its id."""
+                    transcription: bool = True, chats: int | None = None) -> str:
+        """A new meeting (with its chat, recording and transcript); returns its id.
+        ``chats`` gives it exactly that many post-meeting chats (otherwise it has a
+        handful or none, by chance)."""
         fresh = History()
         meeting_id = self.generator.meeting("Escalation review: {company}", start, minutes,
-                                            recording, transcription, fresh)
+                                            recording, transcription, fresh, chats)
         with self._data_lock:
-            self.history.events.extend(fresh.events)
-            self.history.recordings.extend(fresh.recordings)
-            self.history.transcripts.extend(fresh.transcripts)
+            self.history.extend(fresh)
         return meeting_id
 
     def events_between(self, start: datetime | None, end: datetime) -> list[dict[str, Any]]:
@@ -109,6 +142,8 @@ class WebexSimulator(Simulator):
             return self._by_meeting(request, self._transcript_items(), "startTime")
         if path.startswith("/v1/meetingTranscripts/") and path.endswith("/download"):
             return self._transcript_download(path.split("/")[3], request)
+        if path == "/v1/meetings/postMeetingChats":
+            return self._post_meeting_chats(request)
         return webex_error(404, "The requested resource could not be found.")
 
     def _events(self, request: Request) -> Response:
@@ -124,21 +159,30 @@ class WebexSimulator(Simulator):
         items.sort(key=lambda e: (e["created"], e["id"]), reverse=True)  # newest first
         return self._paged(request, items, min(limit, self.page_cap))
 
-    def _paged(self, request: Request, items: list[dict], size: int) -> Response:
-        offset = _cursor(request.arg("cursor"))
-        if offset is None:
-            return webex_error(400, "Invalid cursor.")
+    def _paged(self, request: Request, items: list[dict], size: int,
+               paging: Paging = CURSOR) -> Response:
+        """One page of ``items`` from where ``paging``'s parameter says, and a ``Link``
+        rel="next" carrying the next position while any are left (the only paging
+        signal Webex gives: samples/webex.md)."""
+        value = request.arg(paging.param)
+        try:
+            offset = 0 if value is None else paging.decode(value)
+        except (ValueError, TypeError):
+            return webex_error(400, f"Invalid {paging.param}.")
         headers = {}
         if offset + size < len(items):
-            query = {k: v[-1] for k, v in request.query.items() if k != "cursor"}
+            query = {k: v[-1] for k, v in request.query.items() if k != paging.param}
             if self.legacy_max_null:
                 query["max"] = "null"  # the old Link defect (WebexPythonSDK _fix_next_url)
-            query["cursor"] = base64.urlsafe_b64encode(str(offset + size).encode()).decode()
+            query[paging.param] = paging.encode(offset + size)
             link = f"{self.url}{request.path}?{urllib.parse.urlencode(query)}"
             headers["Link"] = f'<{link}>; rel="next"'
         return Response.json({"items": items[offset:offset + size]}, **headers)
 
-    def _by_meeting(self, request: Request, rows: list[dict], order: str) -> Response:
+    def _by_meeting(self, request: Request, rows: list[dict], order: str, *,
+                    newest_first: bool = True, paging: Paging = CURSOR) -> Response:
+        """A per-meeting listing: the ready rows of ``meetingId`` (all meetings without
+        one), sorted by ``order``, ``max`` 1-100."""
         try:
             limit = _max(request.arg("max"), 100)
         except ValueError as error:
@@ -148,8 +192,19 @@ class WebexSimulator(Simulator):
         with self._data_lock:  # recordings appear minutes after a meeting ends
             items = [self._public(r) for r in rows
                      if (meeting is None or r["meetingId"] == meeting) and r["_ready"] <= now]
-        items.sort(key=lambda r: r.get(order, ""), reverse=True)  # newest first
-        return self._paged(request, items, limit)
+        items.sort(key=lambda r: r.get(order, ""), reverse=newest_first)
+        return self._paged(request, items, limit, paging)
+
+    def _post_meeting_chats(self, request: Request) -> Response:
+        """A meeting's chats, oldest first. Assumption: an org without the upon-request
+        chat collection gets 403 with the usual error body (the reference does not say)."""
+        if not request.arg("meetingId"):
+            return webex_error(400, "meetingId is required.")
+        if not self.chats_enabled:
+            return webex_error(403, "Meeting chats collection is not enabled for this "
+                                    "organization.")
+        return self._by_meeting(request, self.history.chats, "chatTime", newest_first=False,
+                                paging=OFFSET)
 
     def _public(self, row: dict) -> dict:
         return {k: v for k, v in row.items() if not k.startswith("_")}
@@ -221,15 +276,6 @@ def _max(value: str | None, ceiling: int) -> int:
 def _matches(event: dict, request: Request) -> bool:
     return all(request.arg(name) in (None, event.get(name))
                for name in ("resource", "type", "actorId"))
-
-
-def _cursor(value: str | None) -> int | None:
-    if value is None:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(value.encode()).decode())
-    except (ValueError, TypeError):
-        return None
 
 
 def start_demo(workdir: Path, name: str = "webex-demo") -> DemoSource:

@@ -1,9 +1,11 @@
-"""A support team's month in Webex: meetings with chat, recordings and transcripts, Webex
-Calling CDR events, and space messages, generated from a seed.
+"""A support team's month in Webex: meetings with chat, recordings, transcripts and
+post-meeting chats, Webex Calling CDR events, and space messages, generated from a seed.
 
 Shapes follow seed 003 (List Events: ``data`` carries ``meetingId``, the yes/no flags as
-strings, telephony fields as strings with the vendor's ``corelationId`` spelling) and the
-Access Meeting Resources Guide samples (recordings, transcripts, meeting ended data).
+strings, telephony fields as strings with the vendor's ``corelationId`` spelling), the
+Access Meeting Resources Guide samples (recordings, transcripts, meeting ended data) and the
+Meeting Chats reference (``postMeetingChats`` items: ``chatTime``, ``type``, ``sender``,
+``receivers``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,13 @@ CHAT = ["Can everyone see my screen?", "Sharing the ticket link in the chat now.
         "Logs are uploaded to the case.", "Can we get the recording afterwards?",
         "Next step: patch on Thursday's maintenance window.", "Thanks all!",
         "Escalating to engineering with the HAR file.", "Dropping off for another call."]
+#: What a classic-client chat sends to one person or a few rather than to everyone.
+PRIVATE_CHAT = ["Can you take notes? I'm driving the demo.", "Their admin just joined, heads up.",
+                "Do you have the case number handy?", "I'll stay on afterwards to go over the logs.",
+                "Please mute, there's an echo on your line.",
+                "Don't promise a date for the fix yet.", "Can you check the entitlement quietly?"]
+#: Meeting Chats reference: private (1:1), public (to everyone), group (e.g. host and presenter).
+CHAT_TYPES = (("public", 7), ("private", 2), ("group", 1))
 SPACE_TEXT = ["New P1 from {company}: login loop after SSO change.",
               "Who can cover the queue 12-1?", "KB article updated with the new steps.",
               "Heads up: carrier outage in the Midwest, expect dropped calls.",
@@ -67,18 +76,32 @@ class Person:
     person_id: str
     extension: str = ""
     number: str = ""
+    org_id: str = ORG_ID
 
     def card(self) -> dict[str, str]:
         return {"personId": self.person_id, "displayName": self.name, "email": self.email}
 
+    def chat_card(self) -> dict[str, str]:
+        """A chat's sender or receiver, as the Meeting Chats reference shows them."""
+        return {"email": self.email, "displayName": self.name, "personId": self.person_id,
+                "orgId": self.org_id}
+
 
 @dataclass
 class History:
-    """Everything the simulator serves: events, and recordings/transcripts by meeting."""
+    """Everything the simulator serves: events, and recordings/transcripts/chats by meeting."""
 
     events: list[dict[str, Any]] = field(default_factory=list)
     recordings: list[dict[str, Any]] = field(default_factory=list)
     transcripts: list[dict[str, Any]] = field(default_factory=list)
+    chats: list[dict[str, Any]] = field(default_factory=list)
+
+    def extend(self, other: History) -> None:
+        """Add another history's rows (a generated month, a meeting a test adds)."""
+        self.events.extend(other.events)
+        self.recordings.extend(other.recordings)
+        self.transcripts.extend(other.transcripts)
+        self.chats.extend(other.chats)
 
 
 class WebexGenerator:
@@ -88,13 +111,15 @@ class WebexGenerator:
         self.customers = [self._person(n, d, None) for n, d in CUSTOMERS]
         self.rooms = [webex_id("ROOM", self._uuid()) for _ in range(4)]
 
-    def _uuid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+    def _uuid(self, rng: random.Random | None = None) -> str:
+        return str(uuid.UUID(int=(rng or self.rng).getrandbits(128), version=4))
 
     def _person(self, name: str, domain: str, index: int | None) -> Person:
         first, last = name.lower().split(" ", 1)
         email = f"{first}.{last.replace(' ', '').replace('-', '')}@{domain}"
         person = Person(name, email, webex_id("PEOPLE", self._uuid()))
+        if domain != DOMAIN:  # a customer belongs to an org of its own (no rng: see meeting)
+            person.org_id = webex_id("ORGANIZATION", str(uuid.uuid5(uuid.NAMESPACE_DNS, domain)))
         if index is not None:
             person.extension = str(2100 + index)
             person.number = f"+1312555{2100 + index:04d}"
@@ -138,7 +163,9 @@ class WebexGenerator:
                 history.events.append(self.space_message(moment))
 
     def meeting(self, title: str, start: datetime, minutes: int, recording: bool,
-                transcription: bool, history: History) -> str:
+                transcription: bool, history: History, chats: int | None = None) -> str:
+        """One ended meeting into ``history``; ``chats`` forces that many post-meeting chats
+        (the 30% chance otherwise decides whether it has a handful)."""
         rng = self.rng
         customer = rng.choice(self.customers)
         with_customer = "{company}" in title
@@ -148,7 +175,7 @@ class WebexGenerator:
         attendees = [a for a in rng.sample(self.team, rng.randint(2, 5)) if a is not host]
         if with_customer:
             attendees.append(customer)
-        chat = rng.random() < 0.3
+        chat = rng.random() < 0.3 or chats is not None  # the draw happens either way
         series = uuid.UUID(int=rng.getrandbits(128)).hex
         meeting_id = f"{series}_I_{rng.randrange(10**17, 10**18)}"
         end = start + timedelta(minutes=minutes * rng.uniform(0.7, 1.3))
@@ -167,6 +194,8 @@ class WebexGenerator:
             "start": _seconds(start), "end": _seconds(end), "siteUrl": SITE,
             "hostUserId": host.person_id, "hostEmail": host.email, "host": host.card(),
             "attendees": [a.card() for a in attendees], **flags}))
+        if chat:
+            history.chats.extend(self.chats(meeting_id, start, end, [host, *attendees], chats))
         if recording:
             history.recordings.append(self.recording(meeting_id, series, title, start, end, host))
         if transcription:
@@ -179,6 +208,39 @@ class WebexGenerator:
                 "id": transcript["id"], "meetingId": meeting_id, "created": webex_time(created),
                 **flags}))
         return meeting_id
+
+    def chats(self, meeting_id: str, start: datetime, end: datetime, people: list[Person],
+              count: int | None = None) -> list[dict[str, Any]]:
+        """A meeting's post-meeting chats, ready a minute or two after it ended.
+
+        Drawn from a ``Random`` seeded by the meeting id, not from ``self.rng``: the month
+        generated before chats existed stays exactly the same (tests and saved demo caches
+        know its meetings), and a meeting's chats are the same whenever it is generated.
+        """
+        rng = random.Random(meeting_id)
+        count = rng.randint(2, 8) if count is None else count
+        ready = end + timedelta(minutes=rng.uniform(1, 2))
+        return [self._chat(rng, meeting_id, start + (end - start) * rng.random(), people, ready)
+                for _ in range(count)]
+
+    def _chat(self, rng: random.Random, meeting_id: str, moment: datetime,
+              people: list[Person], ready: datetime) -> dict[str, Any]:
+        """One chat: mostly to everyone, sometimes to one person or a few (host and
+        presenter). Assumption: a public chat lists no receivers (the reference shows only
+        a private one)."""
+        sender = rng.choice(people)
+        others = [p for p in people if p is not sender]
+        kind = rng.choices([k for k, _ in CHAT_TYPES], [w for _, w in CHAT_TYPES])[0]
+        if kind == "private" and others:
+            receivers = [rng.choice(others)]
+        elif kind == "group" and others:
+            receivers = rng.sample(others, min(2, len(others)))
+        else:  # public, or alone in the meeting with no one to whisper to
+            kind, receivers = "public", []
+        text = rng.choice(CHAT if kind == "public" else PRIVATE_CHAT)
+        return {"id": self._uuid(rng), "chatTime": _seconds(moment), "text": text,
+                "meetingId": meeting_id, "type": kind, "sender": sender.chat_card(),
+                "receivers": [r.chat_card() for r in receivers], "_ready": ready}
 
     def recording(self, meeting_id: str, series: str, title: str, start: datetime,
                   end: datetime, host: Person) -> dict[str, Any]:
