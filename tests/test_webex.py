@@ -62,6 +62,18 @@ def checkpoint(data_dir: Path) -> dict:
         store.close()
 
 
+def served_chats(sim: WebexSimulator, meeting_id: str | None = None) -> list[dict]:
+    """The post-meeting chats the simulator serves now (ready), of one meeting or all."""
+    now = datetime.now(UTC)
+    return [c for c in sim.history.chats
+            if c["_ready"] <= now and meeting_id in (None, c["meetingId"])]
+
+
+def served_event_ids(sim: WebexSimulator) -> list[str]:
+    """What a sync stores as events: every compliance event, and each chat as one."""
+    return [e["id"] for e in sim.history.events] + [f"chat:{c['id']}" for c in served_chats(sim)]
+
+
 def counts(data_dir: Path) -> tuple[int, int]:
     with db(data_dir) as conn:
         return (conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0],
@@ -75,7 +87,7 @@ def test_first_sync_lands_every_event_once_following_link_to_the_end(sim, data_d
     with db(data_dir) as conn:
         stored = [r[0] for r in conn.execute("SELECT event_id FROM events")]
         sessions = {r[0] for r in conn.execute("SELECT session_id FROM sessions")}
-    assert sorted(stored) == sorted(e["id"] for e in events)
+    assert sorted(stored) == sorted(served_event_ids(sim))
     assert sessions == {session_key(e)[0] for e in events}
     # max=1000 was asked, 37 came per page: every page was reached through Link alone.
     listing = sim.requests_to("/v1/events")
@@ -83,7 +95,7 @@ def test_first_sync_lands_every_event_once_following_link_to_the_end(sim, data_d
     assert "max=1000" in listing[0] and all("cursor=" in t for t in listing[1:])
     # A re-sync doubles nothing.
     assert sync(data_dir, sim)[0].ok
-    assert counts(data_dir) == (len(sessions), len(events))
+    assert counts(data_dir) == (len(sessions), len(served_event_ids(sim)))
 
 
 def test_meetings_are_whole_though_their_events_span_pages(sim, data_dir):
@@ -106,7 +118,8 @@ def test_meetings_are_whole_though_their_events_span_pages(sim, data_dir):
             recorded = any(r["meetingId"] == data["id"] for r in sim.history.recordings)
             assert session["has_recording"] == recorded
             count = len(queries.list_events(conn, "webex", data["id"]))
-            assert count == sum(session_key(e)[0] == data["id"] for e in sim.history.events)
+            assert count == sum(session_key(e)[0] == data["id"] for e in sim.history.events) \
+                + len(served_chats(sim, data["id"]))
 
 
 def test_seed_examples_come_out_with_their_values(sim, data_dir):
@@ -201,7 +214,7 @@ def test_second_sync_reads_only_new_events_and_completes_a_running_meeting(sim, 
         if running is not None:
             assert set(running["participants"]) - {a["email"] for a in data["attendees"]} \
                 <= set(session["participants"])
-    assert counts(data_dir)[1] == len(sim.history.events)
+    assert counts(data_dir)[1] == len(served_event_ids(sim))
 
 
 def test_a_recording_not_ready_yet_is_fetched_by_a_later_sync(sim, data_dir):
@@ -227,7 +240,7 @@ def test_429_is_waited_out(sim, data_dir):
     sim.faults.add("429", count=1, path_contains="/v1/recordings", retry_after="0.05")
     [result] = sync(data_dir, sim)
     assert result.ok, result.error
-    assert counts(data_dir)[1] == len(sim.history.events)
+    assert counts(data_dir)[1] == len(served_event_ids(sim))
 
 
 def test_next_links_with_the_old_max_null_defect_are_followed(sim, data_dir):
@@ -235,7 +248,7 @@ def test_next_links_with_the_old_max_null_defect_are_followed(sim, data_dir):
     [result] = sync(data_dir, sim)
     assert result.ok, result.error
     assert not sim.requests_to("max=null")
-    assert counts(data_dir)[1] == len(sim.history.events)
+    assert counts(data_dir)[1] == len(served_event_ids(sim))
 
 
 def test_the_simulator_refuses_a_future_to_and_the_source_never_sends_one(sim, data_dir):

@@ -1,5 +1,5 @@
 """Webex compliance events, grouped into meetings, calls and single-event sessions, with
-meeting recordings and transcripts (seed 003, samples/webex.md).
+meeting recordings, transcripts and post-meeting chats (seed 003, samples/webex.md).
 
 ``GET /v1/events`` is read by ``from``/``to`` with ``max=1000``, following the ``Link:
 rel="next"`` header to the end: the server silently caps ``max`` and tells no total, so
@@ -13,18 +13,24 @@ re-reading the cache: a source never touches the store, and the summary is small
 whose events arrive further apart than that horizon is rebuilt from the later events alone
 (its events and artifacts stay; the row shows what those events say).
 
-Meetings with recording or transcription on get their recordings and transcripts listed
-when their events are read; what is not there yet (recordings appear minutes after a
-meeting ends) is asked for again on the next syncs for two days.
+Meetings with recording, transcription or classic-client chat on get their recordings,
+transcripts and post-meeting chats listed when their events are read; what is not there yet
+(recordings appear minutes after a meeting ends) is asked for again on the next syncs for
+two days. Chats become events on the meeting's timeline. Their collection is "upon-request
+and not enabled by default" for an org (Meeting Chats reference), so an org that answers
+403/404 is asked no more chats for the rest of the sync, and the sync goes on without them.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
+import threading
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import requests
 
@@ -35,8 +41,10 @@ from app.sources.cloud import follow_links, link_header_next
 from app.sources.concurrent import fetch_concurrently
 from app.sources.webex_parse import (
     build_session,
+    chat_event,
     make_event,
     merge,
+    merge_chat,
     new_summary,
     recording_artifact,
     session_key,
@@ -49,6 +57,26 @@ PAGE_MAX = 1000  # seed 003: "between 1 and 1000, inclusive"
 ARTIFACT_WAIT = timedelta(hours=48)
 #: How long after its last event a session may still receive events (and stays in memory).
 HORIZON = {"meeting": timedelta(hours=12), "call": timedelta(hours=1)}
+
+log = logging.getLogger("histview.webex")
+
+
+class Listing(NamedTuple):
+    """A per-meeting list: the meeting flag that promises it (seed 003), its path (listed
+    by ``meetingId``, ``max`` 1-100, Link-paged) and the raw table of its documents."""
+
+    flag: str
+    path: str
+    raw: str
+
+
+LISTINGS = {
+    "recording": Listing("recordingEnabled", "/v1/recordings", "recordings"),
+    "transcript": Listing("transcriptionEnabled", "/v1/meetingTranscripts",
+                          "meeting_transcripts"),
+    # Meeting Chats reference; seed 003 calls it "the postMeetingsChat resource".
+    "chat": Listing("hasPostMeetingsChat", "/v1/meetings/postMeetingChats", "meeting_chats"),
+}
 
 
 def error_message(response: requests.Response) -> str | None:
@@ -99,6 +127,44 @@ class Memory:
         self.open = keep
 
 
+class OrgFeature:
+    """A listing an org may not have, learnt from the first request for it.
+
+    Webex collects meeting chats only for orgs that asked (Meeting Chats reference:
+    "upon-request and not enabled by default"). What it answers an org without them is not
+    documented: assumed 403 with its usual error body, and 404 is read the same way. Until
+    one request has answered, requests go one at a time, so such an org gets one request
+    per sync rather than one per meeting in flight; after a refusal none is sent.
+    """
+
+    def __init__(self, source_name: str, what: str) -> None:
+        self.source_name, self.what = source_name, what
+        self.disabled = False
+        self._settled = False
+        self._lock = threading.Lock()
+
+    def fetch(self, list_all: Callable[[], list[dict]]) -> list[dict] | None:
+        """``list_all()``'s items, or None when the org does not have the feature."""
+        if not self._settled:
+            with self._lock:
+                if not self._settled:
+                    return self._first(list_all)
+        return None if self.disabled else list_all()
+
+    def _first(self, list_all: Callable[[], list[dict]]) -> list[dict] | None:
+        try:
+            items = list_all()
+        except SourceError as error:
+            if error.status not in (403, 404):
+                raise  # 401, 5xx after retries, malformed JSON: a failure like any other
+            self.disabled = True
+            log.info("%s: %s are not enabled for this organization; not asked again this "
+                     "sync (%s)", self.source_name, self.what, error)
+            items = None
+        self._settled = True
+        return items
+
+
 class WebexSource(Source):
     kind = "webex"
     secret_label = "access token"
@@ -108,6 +174,8 @@ class WebexSource(Source):
         super().__init__(config, secret)
         self.api = self.http(headers={"Authorization": f"Bearer {secret}"},
                              error_message=error_message)
+        # What the org said about chats holds for this sync: sync_one makes a source a sync.
+        self.chats = OrgFeature(config.name, "post-meeting chats")
 
     def _list(self, url: str) -> tuple[dict[str, Any], str | None]:
         response = self.api.get(url)
@@ -180,50 +248,66 @@ class WebexSource(Source):
 
     def _meeting_artifacts(self, summaries: dict[str, dict], memory: Memory, page: Page,
                            cancel: CancelToken) -> None:
-        """List recordings and transcripts of the page's meetings that had them on, once
-        per sync each, a few meetings at a time (each listing is its own round trip)."""
+        """List recordings, transcripts and chats of the page's meetings whose flags promise
+        them, once per sync each, a few meetings at a time (each listing is its own round
+        trip)."""
         wanted = [key for key, summary in summaries.items()
                   if summary["type"] == "meeting" and key not in memory.checked
-                  and (summary["flags"].get("recordingEnabled")
-                       or summary["flags"].get("transcriptionEnabled"))]
+                  and self._promised(summary["flags"])]
         memory.checked.update(wanted)
 
-        def fetch(key: str) -> tuple[list[dict] | None, list[dict] | None]:
+        def fetch(key: str) -> dict[str, list[dict] | None]:
             return self._artifact_lists(key, summaries[key]["flags"], cancel)
 
-        for key, (recordings, transcripts) in fetch_concurrently(fetch, wanted, cancel):
-            summary = summaries[key]
-            if recordings is not None:
-                summary["found"]["recording"] = len(recordings)
-                page.artifacts.extend(recording_artifact(key, r, self.api.base_url)
-                                      for r in recordings)
-                page.raw.setdefault("recordings", []).extend(
-                    RawDocument(str(r["id"]), r) for r in recordings)
-            if transcripts is not None:
-                summary["found"]["transcript"] = len(transcripts)
-                for item in transcripts:
-                    page.artifacts.extend(transcript_artifacts(key, item))
-                page.raw.setdefault("meeting_transcripts", []).extend(
-                    RawDocument(str(t["id"]), t) for t in transcripts)
-            self._await_if_missing(key, summary, memory)
+        for key, lists in fetch_concurrently(fetch, wanted, cancel):
+            for kind, items in lists.items():
+                if items is not None:
+                    self._add_found(kind, key, summaries[key], items, page)
+            self._await_if_missing(key, summaries[key], memory)
+
+    def _promised(self, flags: dict) -> list[str]:
+        """The listings a meeting's flags promise, chats left out once the org said it
+        has none."""
+        return [kind for kind, listing in LISTINGS.items() if flags.get(listing.flag)
+                and not (kind == "chat" and self.chats.disabled)]
 
     def _artifact_lists(self, meeting_id: str, flags: dict, cancel: CancelToken
-                        ) -> tuple[list[dict] | None, list[dict] | None]:
+                        ) -> dict[str, list[dict] | None]:
+        """Each promised listing's items by kind; None for chats the org does not have."""
         quoted = urllib.parse.quote(meeting_id)
-        recordings = self._all(f"/v1/recordings?meetingId={quoted}&max=100", cancel) \
-            if flags.get("recordingEnabled") else None
-        transcripts = self._all(f"/v1/meetingTranscripts?meetingId={quoted}&max=100", cancel) \
-            if flags.get("transcriptionEnabled") else None
-        return recordings, transcripts
+        lists: dict[str, list[dict] | None] = {}
+        for kind in self._promised(flags):
+            list_all = functools.partial(
+                self._all, f"{LISTINGS[kind].path}?meetingId={quoted}&max=100", cancel)
+            lists[kind] = self.chats.fetch(list_all) if kind == "chat" else list_all()
+        return lists
+
+    def _add_found(self, kind: str, meeting_id: str, summary: dict, items: list[dict],
+                   page: Page) -> None:
+        """One listing's items as the page's rows: raw documents, and artifacts (recordings,
+        transcripts) or timeline events with their senders among the people (chats)."""
+        summary["found"][kind] = len(items)
+        page.raw.setdefault(LISTINGS[kind].raw, []).extend(
+            RawDocument(str(item["id"]), item) for item in items)
+        if kind == "recording":
+            page.artifacts.extend(recording_artifact(meeting_id, item, self.api.base_url)
+                                  for item in items)
+        elif kind == "transcript":
+            page.artifacts.extend(artifact for item in items
+                                  for artifact in transcript_artifacts(meeting_id, item))
+        else:
+            for item in items:
+                merge_chat(summary, item)
+            page.events.extend(filter(None, (chat_event(meeting_id, item) for item in items)))
 
     def _all(self, url: str, cancel: CancelToken) -> list[dict[str, Any]]:
         return [item for linked in follow_links(url, self._list, cancel, what="Webex listing")
                 for item in linked.body["items"] if isinstance(item, dict) and item.get("id")]
 
     def _await_if_missing(self, meeting_id: str, summary: dict, memory: Memory) -> None:
-        flags, found = summary["flags"], summary["found"]
-        missing = (flags.get("recordingEnabled") and not found["recording"]) or \
-            (flags.get("transcriptionEnabled") and not found["transcript"])
+        # .get: a summary from a checkpoint older than chats has no "chat" count.
+        missing = any(not summary["found"].get(kind)
+                      for kind in self._promised(summary["flags"]))
         deadline = format_utc(parse_utc(summary["last"]) + ARTIFACT_WAIT)
         if missing and deadline > format_utc(utc_now()):
             memory.awaiting[meeting_id] = deadline
@@ -231,7 +315,8 @@ class WebexSource(Source):
             memory.awaiting.pop(meeting_id, None)
 
     def _awaited_artifacts(self, plan: RangePlan, memory: Memory, cancel: CancelToken) -> Page:
-        """Recordings and transcripts that were not ready when their meeting was read."""
+        """Recordings, transcripts and chats that were not ready when their meeting was
+        read."""
         page = Page("recordings", None)
         now = format_utc(utc_now())
         summaries = {}

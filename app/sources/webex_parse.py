@@ -1,4 +1,5 @@
-"""Webex events grouped into sessions (CONTRACT.md), and recordings/transcripts as artifacts.
+"""Webex events grouped into sessions (CONTRACT.md), recordings/transcripts as artifacts, and
+post-meeting chats as events of their meeting.
 
 Grouping: an event whose ``data`` carries a ``meetingId`` (or a ``meetings`` event, whose
 ``data.id`` is the meeting) belongs to that meeting; a telephony CDR event
@@ -52,7 +53,7 @@ def session_key(event: dict[str, Any]) -> tuple[str, str]:
 
 def new_summary(kind: str) -> dict[str, Any]:
     return {"type": kind, "first": None, "last": None, "people": [], "extra": {},
-            "flags": {}, "found": {"recording": 0, "transcript": 0}}
+            "flags": {}, "found": {"recording": 0, "transcript": 0, "chat": 0}}
 
 
 def merge(summary: dict[str, Any], event: dict[str, Any]) -> None:
@@ -249,6 +250,44 @@ def _detail(event: dict[str, Any], data: dict) -> str:
                 f" → {data.get('calledNumber') or '?'}, {answered}, "
                 f"{data.get('callDurationSeconds') or 0} s")
     return f"{resource} {event.get('type')}"
+
+
+# -- post-meeting chats --------------------------------------------------------------------
+
+def merge_chat(summary: dict[str, Any], item: dict[str, Any]) -> None:
+    """A chat's sender took part in the meeting, whether or not an event named them."""
+    _add_people(summary, _person(summary, item.get("sender")))
+
+
+def chat_event(meeting_id: str, item: dict[str, Any]) -> Event | None:
+    """A post-meeting chat (Meeting Chats reference) on its meeting's timeline, in its
+    sender's e-mail lane as the meeting's meetingMessages events are; None without a time."""
+    time = iso_utc(str(item.get("chatTime") or ""))
+    if time is None:
+        return None
+    sender = _contact(item.get("sender"))
+    receivers = [_contact(r) for r in item.get("receivers") or [] if isinstance(r, dict)]
+    kind = str(item.get("type") or "")
+    return Event(meeting_id, f"chat:{item['id']}", time,
+                 sender.get("email") or sender.get("displayName") or "system", "chat",
+                 actor=sender.get("displayName") or sender.get("email"),
+                 detail=_chat_detail(kind, receivers, str(item.get("text") or "")),
+                 data={"type": kind, "sender": sender, "receivers": receivers})
+
+
+def _contact(value: Any) -> dict[str, str]:
+    """A chat's sender or receiver by name and e-mail (its ids stay in the raw table)."""
+    value = value if isinstance(value, dict) else {}
+    return {k: str(value[k]) for k in ("displayName", "email") if value.get(k)}
+
+
+def _chat_detail(kind: str, receivers: list[dict[str, str]], text: str) -> str:
+    """The text, and for a private (1:1) or group chat whom it went to: a manager reading
+    the timeline must not take a whisper for something everyone heard."""
+    if kind not in ("private", "group") or not receivers:
+        return text
+    names = ", ".join(r.get("displayName") or r.get("email") or "?" for r in receivers)
+    return f"to {names}: {text}"
 
 
 # -- artifacts -----------------------------------------------------------------------------
