@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
+import re
 import sqlite3
 import urllib.parse
 from datetime import UTC, datetime, timedelta
@@ -233,6 +235,103 @@ def test_a_recording_not_ready_yet_is_fetched_by_a_later_sync(sim, data_dir):
         assert queries.get_session(conn, "webex", meeting_id)["has_recording"]
         [artifact] = queries.list_artifacts(conn, "webex", meeting_id)
         assert artifact["url"].endswith(f"/v1/recordings/{recording['id']}")
+
+
+def _chat_only_word(sim: WebexSimulator, meeting_id: str, chats: list[dict]) -> str:
+    """A word of the meeting's chats that none of its events or artifacts carry."""
+    rows = [*sim.history.events, *sim.history.recordings, *sim.history.transcripts]
+    elsewhere = json.dumps(rows, default=str).lower()
+    return next(word for chat in chats for word in re.findall(r"[a-z]{6,}", chat["text"].lower())
+                if word not in elsewhere)
+
+
+def test_post_meeting_chats_join_their_meetings_timeline_people_and_search(sim, data_dir):
+    meeting_id = sim.add_meeting(datetime.now(UTC) - timedelta(hours=2), 30, chats=130)
+    chats = served_chats(sim, meeting_id)
+    assert len(chats) == 130  # more than the listing's max of 100: it takes two pages
+    # Seed 003: the meeting's attendees are the CI-authenticated ones; a guest can chat too.
+    guest = {"email": "pat.guest@example.org", "displayName": "Pat Guest",
+             "personId": "Y2lzY29zcGFyazovL3VzL1BFT1BMRS9ndWVzdA", "orgId": "Y2lzY29zcGFyaw"}
+    chats[0]["sender"] = guest
+    [result] = sync(data_dir, sim)
+    assert result.ok, result.error
+    with db(data_dir) as conn:
+        session = queries.get_session(conn, "webex", meeting_id)
+        timeline = {e["event_id"]: e for e in queries.list_events(conn, "webex", meeting_id)
+                    if e["kind"] == "chat"}
+        raw = dict(conn.execute("SELECT _id, _doc FROM raw_webex_meeting_chats").fetchall())
+        hits = queries.list_sessions(conn, queries.SessionFilter(
+            search=_chat_only_word(sim, meeting_id, chats)))
+    assert sorted(timeline) == sorted(f"chat:{c['id']}" for c in chats)  # each exactly once
+    first = timeline[f"chat:{chats[0]['id']}"]
+    assert (first["time"], first["lane"], first["actor"]) == (
+        iso_utc(chats[0]["chatTime"]), guest["email"], guest["displayName"])
+    private = next(c for c in chats if c["type"] == "private")
+    assert timeline[f"chat:{private['id']}"]["detail"] == \
+        f"to {private['receivers'][0]['displayName']}: {private['text']}"
+    public = next(c for c in chats if c["type"] == "public")
+    assert timeline[f"chat:{public['id']}"]["detail"] == public["text"]
+    assert "Pat Guest" in session["participants"]
+    assert guest["email"] not in session["participants"]  # listed once, by name
+    assert meeting_id in [hit["session_id"] for hit in hits]
+    assert json.loads(raw[chats[0]["id"]])["sender"] == guest  # the vendor's whole document
+
+
+def test_a_second_sync_asks_no_chats_again_for_meetings_already_listed(data_dir):
+    # The month ends an hour ago, so the second sync's 15-minute overlap re-reads no meeting.
+    sim = WebexSimulator(end=datetime.now(UTC) - timedelta(hours=1), days=7, page_cap=37)
+    sim.start()
+    try:
+        meeting_id = sim.add_meeting(datetime.now(UTC) - timedelta(hours=3), 30, chats=4)
+        assert sync(data_dir, sim)[0].ok
+        asked = {urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["meetingId"][0]
+                 for url in sim.requests_to("postMeetingChats")}
+        assert meeting_id in asked and asked >= {c["meetingId"] for c in sim.history.chats}
+        sim.requests.clear()
+        assert sync(data_dir, sim)[0].ok
+        assert sim.requests_to("postMeetingChats") == []
+        assert checkpoint(data_dir)["awaiting"] == {}
+        assert counts(data_dir)[1] == len(served_event_ids(sim))
+    finally:
+        sim.stop()
+
+
+CHATS_OFF = {
+    "403": lambda sim: setattr(sim, "chats_enabled", False),
+    "404": lambda sim: sim.fail_next(404, "The requested resource could not be found.",
+                                     "postMeetingChats"),
+}
+
+
+@pytest.mark.parametrize("answer", list(CHATS_OFF))
+def test_an_org_without_chat_collection_syncs_everything_else(sim, data_dir, caplog, answer):
+    meeting_id = sim.add_meeting(datetime.now(UTC) - timedelta(hours=2), 30, chats=12)
+    CHATS_OFF[answer](sim)
+    caplog.set_level(logging.INFO, logger="histview.webex")
+    [result] = sync(data_dir, sim)
+    assert result.ok, result.error
+    assert len(sim.requests_to("postMeetingChats")) <= 1  # the org said no once
+    with db(data_dir) as conn:
+        session = queries.get_session(conn, "webex", meeting_id)
+        kinds = sorted(a["kind"] for a in queries.list_artifacts(conn, "webex", meeting_id))
+        chat_events = conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'chat'").fetchone()
+    assert session["has_recording"] and session["has_transcript"]
+    assert kinds == ["recording", "transcript", "transcript"]
+    assert chat_events == (0,)
+    said = [r.getMessage() for r in caplog.records if "chats" in r.getMessage()]
+    assert len(said) == 1 and "not enabled" in said[0] and sim.token not in said[0]
+
+
+@pytest.mark.parametrize("fault", ["500", "401", "malformed"])
+def test_a_chat_listing_that_breaks_fails_the_sync_and_keeps_the_cache(sim, data_dir, fault):
+    assert sync(data_dir, sim)[0].ok
+    before, saved = counts(data_dir), checkpoint(data_dir)
+    # Ended within the next sync's 15-minute overlap, its chats ready.
+    sim.add_meeting(datetime.now(UTC) - timedelta(minutes=25), 15, chats=3)
+    sim.faults.add(fault, count=10, path_contains="postMeetingChats")  # outlasts the retries
+    [result] = sync(data_dir, sim)
+    assert not result.ok and "postMeetingChats" in result.error and sim.token not in result.error
+    assert counts(data_dir) == before and checkpoint(data_dir) == saved
 
 
 def test_429_is_waited_out(sim, data_dir):
