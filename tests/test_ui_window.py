@@ -70,12 +70,16 @@ def test_typing_a_search_narrows_the_table(data_dir, make_window, qtbot):
     title = window.model.column_index("title")
     shown = [table.model().index(r, title).data() for r in range(table.model().rowCount())]
     assert all(t.startswith("Printer offline") for t in shown)
+    assert window.row_count_label.text() == f"{COUNT // 5} sessions match the filters"
     # A search the engine cannot read gets a hint, not an exception; rows stay.
     box.setText('"')
     window.filter_bar.apply_now()
     hint = window.findChild(QLabel, "searchHint")
     assert hint.isVisible() and hint.text()
     assert rows_label(window) == COUNT // 5
+    box.setText("conf-0007")
+    window.filter_bar.apply_now()
+    assert window.row_count_label.text() == "1 session matches the filters"
 
 
 def test_source_type_and_date_filters_and_clear(data_dir, make_window, qtbot):

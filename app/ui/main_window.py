@@ -155,9 +155,9 @@ class MainWindow(QMainWindow):
         self.filter_bar.show_hint(None)
 
     def _update_counts(self, count: int) -> None:
-        noun = "session" if count == 1 else "sessions"
+        noun, verb = ("session", "matches") if count == 1 else ("sessions", "match")
         filtered = self.filter_bar.is_active()
-        self.row_count_label.setText(f"{count} {noun}" + (" match the filters" if filtered
+        self.row_count_label.setText(f"{count} {noun}" + (f" {verb} the filters" if filtered
                                                           else ""))
         if not filtered:
             self._cache_total = count
