@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from app.demo.webex import WebexSimulator
-from app.demo.webex_data import (
+from app.demo.webex_samples import (
     SAMPLE_MEETING,
     SAMPLE_RECORDING,
     SAMPLE_TRANSCRIPT,

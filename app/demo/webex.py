@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from app.demo.server import DemoSource, Request, Response, Simulator, byte_range
-from app.demo.webex_data import History, WebexGenerator, sample_history
+from app.demo.webex_data import History, WebexGenerator
+from app.demo.webex_samples import sample_history
 
 PAGE_CAP = 100
 LINK_LIFETIME = timedelta(hours=3)  # the captured sample's links expire 3 h after the call
