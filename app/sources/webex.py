@@ -249,20 +249,22 @@ class WebexSource(Source):
     def _meeting_artifacts(self, summaries: dict[str, dict], memory: Memory, page: Page,
                            cancel: CancelToken) -> None:
         """List recordings, transcripts and chats of the page's meetings whose flags promise
-        them, once per sync each, a few meetings at a time (each listing is its own round
-        trip)."""
+        them, once per sync each, a few listings at a time: each listing is its own round
+        trip, and a meeting's listings need not wait for one another."""
         wanted = [key for key, summary in summaries.items()
                   if summary["type"] == "meeting" and key not in memory.checked
                   and self._promised(summary["flags"])]
         memory.checked.update(wanted)
+        listings = [(key, kind) for key in wanted for kind in
+                    self._promised(summaries[key]["flags"])]
 
-        def fetch(key: str) -> dict[str, list[dict] | None]:
-            return self._artifact_lists(key, summaries[key]["flags"], cancel)
+        def fetch(listing: tuple[str, str]) -> list[dict] | None:
+            return self._listing(*listing, cancel)
 
-        for key, lists in fetch_concurrently(fetch, wanted, cancel):
-            for kind, items in lists.items():
-                if items is not None:
-                    self._add_found(kind, key, summaries[key], items, page)
+        for (key, kind), items in fetch_concurrently(fetch, listings, cancel):
+            if items is not None:
+                self._add_found(kind, key, summaries[key], items, page)
+        for key in wanted:
             self._await_if_missing(key, summaries[key], memory)
 
     def _promised(self, flags: dict) -> list[str]:
@@ -271,16 +273,11 @@ class WebexSource(Source):
         return [kind for kind, listing in LISTINGS.items() if flags.get(listing.flag)
                 and not (kind == "chat" and self.chats.disabled)]
 
-    def _artifact_lists(self, meeting_id: str, flags: dict, cancel: CancelToken
-                        ) -> dict[str, list[dict] | None]:
-        """Each promised listing's items by kind; None for chats the org does not have."""
-        quoted = urllib.parse.quote(meeting_id)
-        lists: dict[str, list[dict] | None] = {}
-        for kind in self._promised(flags):
-            list_all = functools.partial(
-                self._all, f"{LISTINGS[kind].path}?meetingId={quoted}&max=100", cancel)
-            lists[kind] = self.chats.fetch(list_all) if kind == "chat" else list_all()
-        return lists
+    def _listing(self, meeting_id: str, kind: str, cancel: CancelToken) -> list[dict] | None:
+        """One meeting's items of one kind; None for chats the org does not have."""
+        url = f"{LISTINGS[kind].path}?meetingId={urllib.parse.quote(meeting_id)}&max=100"
+        list_all = functools.partial(self._all, url, cancel)
+        return self.chats.fetch(list_all) if kind == "chat" else list_all()
 
     def _add_found(self, kind: str, meeting_id: str, summary: dict, items: list[dict],
                    page: Page) -> None:
