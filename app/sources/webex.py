@@ -251,12 +251,11 @@ class WebexSource(Source):
         """List recordings, transcripts and chats of the page's meetings whose flags promise
         them, once per sync each, a few listings at a time: each listing is its own round
         trip, and a meeting's listings need not wait for one another."""
-        wanted = [key for key, summary in summaries.items()
-                  if summary["type"] == "meeting" and key not in memory.checked
-                  and self._promised(summary["flags"])]
+        listings = [(key, kind) for key, summary in summaries.items()
+                    if summary["type"] == "meeting" and key not in memory.checked
+                    for kind in self._promised(summary["flags"])]
+        wanted = list(dict.fromkeys(key for key, _ in listings))
         memory.checked.update(wanted)
-        listings = [(key, kind) for key in wanted for kind in
-                    self._promised(summaries[key]["flags"])]
 
         def fetch(listing: tuple[str, str]) -> list[dict] | None:
             return self._listing(*listing, cancel)
