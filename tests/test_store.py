@@ -51,6 +51,23 @@ def test_a_page_of_many_rows_stores_each_once_and_a_repeated_key_keeps_the_later
     store.close()
 
 
+def test_participants_keep_first_seen_order_across_pages_each_listed_once(tmp_path: Path):
+    store = Store(tmp_path / "cache.db")
+    store.write_page("px", "pexip", "history", None, sessions=[
+        Session("conf", "conference", "Weekly", "2026-11-01T10:00:00Z",
+                participants=["Rosa", "Ahmed"])])
+    # A later page: a name already stored, a new one listed twice, another session's name.
+    store.write_page("px", "pexip", "history", None, participants={
+        "conf": ["Ahmed", "Zoë", "Bo", "Zoë"], "other": ["Kim"]})
+    store.write_page("px", "pexip", "history", None, participants={"conf": ["Rosa", "Al"]})
+    [(names,)] = store.db.conn.execute(
+        "SELECT participants FROM sessions WHERE session_id = 'conf'")
+    assert json.loads(names) == ["Rosa", "Ahmed", "Zoë", "Bo", "Al"]
+    assert [s["session_id"] for s in queries.list_sessions(
+        store.db.conn, SessionFilter(search="Zoe"))] == ["conf"]
+    store.close()
+
+
 def test_json_text_falls_back_to_the_standard_library_without_changing_a_value():
     value = {"big": 2**70, "ratio": 0.1, "name": "José", 7: "int key"}
     assert json.loads(jsontext.dumps(value)) == {"big": 2**70, "ratio": 0.1, "name": "José",

@@ -118,18 +118,10 @@ class Store:
         )
 
     def _write_participants(self, source: str, names: dict[str, list[str]]) -> None:
-        rows = []
-        for session_id, people in names.items():
-            for name in people:
-                if name:
-                    rows.append((source, session_id, name, source, session_id))
-        # seq keeps first-seen order; INSERT OR IGNORE keeps a re-sync from reordering.
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO participants (source, session_id, name, seq) "
-            "VALUES (?, ?, ?, (SELECT COUNT(*) FROM participants WHERE source = ? "
-            "AND session_id = ?))",
-            rows,
-        )
+        pairs = [(session_id, name) for session_id, people in names.items()
+                 for name in people if name]
+        if pairs:
+            self.db.conn.execute(PARTICIPANTS_SQL, (source, jsontext.dumps(pairs)))
 
     def _write_events(self, source: str, events: list[Event]) -> None:
         rows = [
@@ -154,14 +146,10 @@ class Store:
 
         Participants and events may arrive on a later page than their session (Pexip sends
         participants on their own resource), so this runs for every session a page touched.
-        It is one set-based statement: per-session queries from Python cost 10x more.
+        It is one set-based statement: per-session queries from Python cost 10x more, and
+        the ids go in as one JSON array rather than a row at a time into a table.
         """
-        conn = self.db.conn
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (session_id TEXT PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.touched")
-        conn.executemany("INSERT OR IGNORE INTO temp.touched VALUES (?)",
-                         [(sid,) for sid in session_ids])
-        conn.execute(REFRESH_SQL, (source,))
+        self.db.conn.execute(REFRESH_SQL, (source, jsontext.dumps(list(session_ids))))
 
     def _save_checkpoint(self, source: str, resource: str, checkpoint: dict) -> None:
         self.db["sync_state"].upsert(
@@ -222,6 +210,19 @@ EVENT_COLUMNS = ("source", "session_id", "event_id", "seq", "time", "end_time", 
 ARTIFACT_COLUMNS = ("source", "session_id", "artifact_id", "kind", "label", "url", "view_url",
                     "data")
 
+#: A page's participants as one statement, not a statement per name: SQLite runs it with the
+#: GIL released once, where a row at a time handed the GIL back and forth with the fetch
+#: threads for every name. ``seq`` keeps first-seen order: the session's count so far plus
+#: the name's place on the page (a name already stored is ignored, leaving a harmless gap);
+#: INSERT OR IGNORE keeps a re-sync from reordering.
+PARTICIPANTS_SQL = """
+INSERT OR IGNORE INTO participants (source, session_id, name, seq)
+SELECT ?1, p.value ->> 0, p.value ->> 1,
+       (SELECT COUNT(*) FROM participants x WHERE x.source = ?1 AND x.session_id = p.value ->> 0)
+       + row_number() OVER (PARTITION BY p.value ->> 0 ORDER BY p.key) - 1
+FROM json_each(?2) p
+"""
+
 _SAME = "x.source = sessions.source AND x.session_id = sessions.session_id"
 _SCALARS = "j.type = 'text'"
 #: Search text = the session's id, people, extra values, every event's words (``event_words``,
@@ -248,7 +249,7 @@ UPDATE sessions SET
                         WHERE {_SAME}), '')
     || ' ' || coalesce((SELECT group_concat(j.value, ' ') FROM artifacts x, json_tree(x.data) j
                         WHERE {_SAME} AND {_SCALARS}), '')
-WHERE source = ? AND session_id IN (SELECT session_id FROM temp.touched)
+WHERE source = ? AND session_id IN (SELECT value FROM json_each(?))
 """
 
 
