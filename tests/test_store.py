@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from app import jsontext
-from app.model import Event, RawDocument, Session
+from app.model import Artifact, Event, RawDocument, Session
 from app.store import SessionFilter, Store, queries
 from app.store.schema import MIGRATIONS
 
@@ -65,6 +65,29 @@ def test_participants_keep_first_seen_order_across_pages_each_listed_once(tmp_pa
     assert json.loads(names) == ["Rosa", "Ahmed", "Zoë", "Bo", "Al"]
     assert [s["session_id"] for s in queries.list_sessions(
         store.db.conn, SessionFilter(search="Zoe"))] == ["conf"]
+    store.close()
+
+
+def test_a_page_of_complete_sessions_replaces_their_events_and_artifacts_only(
+        tmp_path: Path):
+    store = Store(tmp_path / "cache.db")
+
+    def session(sid: str) -> Session:
+        return Session(sid, "support_session", sid, "2026-11-01T10:00:00Z")
+
+    def event(sid: str, eid: str) -> Event:
+        return Event(sid, eid, "2026-11-01T10:00:00Z", "System", "note")
+
+    store.write_page("bt", "beyondtrust", "sessions", None, replace_children=True,
+                     sessions=[session("a"), session("b")],
+                     events=[event("a", "1"), event("a", "2"), event("b", "1")],
+                     artifacts=[Artifact("a", "rec", "recording", "Recording", "u")])
+    # "a" is fetched again, now with one event and no recording (the vendor dropped it).
+    store.write_page("bt", "beyondtrust", "sessions", None, replace_children=True,
+                     sessions=[session("a")], events=[event("a", "2")])
+    assert sorted(store.db.conn.execute("SELECT session_id, event_id FROM events")) == [
+        ("a", "2"), ("b", "1")]
+    assert store.db.conn.execute("SELECT count(*) FROM artifacts").fetchone() == (0,)
     store.close()
 
 

@@ -94,11 +94,10 @@ class Store:
                 self._save_checkpoint(source, resource, checkpoint)
 
     def _delete_children(self, source: str, session_ids: list[str]) -> None:
+        ids = jsontext.dumps(session_ids)
         for table in ("events", "artifacts"):
-            self.db.conn.executemany(
-                f"DELETE FROM {table} WHERE source = ? AND session_id = ?",
-                [(source, sid) for sid in session_ids],
-            )
+            self.db.conn.execute(f"DELETE FROM {table} WHERE source = ? AND session_id IN "
+                                 "(SELECT value FROM json_each(?))", (source, ids))
 
     def _write_sessions(self, source: str, kind: str, sessions: list[Session]) -> None:
         if not sessions:
