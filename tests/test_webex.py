@@ -100,6 +100,22 @@ def test_first_sync_lands_every_event_once_following_link_to_the_end(sim, data_d
     assert counts(data_dir) == (len(sessions), len(served_event_ids(sim)))
 
 
+def test_actors_read_as_the_email_or_number_their_event_gives(sim, data_dir):
+    assert sync(data_dir, sim)[0].ok
+    with db(data_dir) as conn:
+        actors = dict(conn.execute("SELECT event_id, actor FROM events"))
+    by_email = [e for e in sim.history.events if e["data"].get("personId") == e["actorId"]]
+    legs = [e for e in sim.history.events if e["data"].get("userId") == e["actorId"]]
+    assert by_email and legs
+    for event in by_email:  # a message's sender
+        assert actors[event["id"]] == event["data"]["personEmail"]
+    for event in legs:  # a call leg's own user, by that leg's number
+        data = event["data"]
+        own = data["callingNumber"] if data["callDirection"] == "ORIGINATING" \
+            else data["calledNumber"]
+        assert actors[event["id"]] == own
+
+
 def test_meetings_are_whole_though_their_events_span_pages(sim, data_dir):
     assert sync(data_dir, sim)[0].ok
     ended = [e for e in sim.history.events if e["resource"] == "meetings"]
@@ -144,7 +160,9 @@ def test_seed_examples_come_out_with_their_values(sim, data_dir):
         assert extra["recordingEnabled"] and extra["transcriptionEnabled"]
         assert extra["hasPostMeetingsChat"]
         [event] = queries.list_events(conn, "webex", SEED_MEETING)
-        assert event["actor"] == SEED_EVENT["actorId"]
+        # The seed's actorId is the sender's personId: the actor reads as their e-mail.
+        assert SEED_EVENT["actorId"] == SEED_EVENT["data"]["personId"]
+        assert event["actor"] == "matt@example.com"
         assert event["kind"] == "messages.created" and event["detail"].startswith(
             "PROJECT UPDATE")
         hits = queries.list_sessions(conn, queries.SessionFilter(search="box.com/s/lf5vj"))

@@ -225,8 +225,28 @@ def make_event(session_id: str, event: dict[str, Any]) -> Event:
     resource, kind = event.get("resource"), event.get("type")
     lane = data.get("personEmail") or data.get("hostEmail") or _leg_lane(data) or resource
     return Event(session_id, str(event["id"]), event_time(event), str(lane or "system"),
-                 f"{resource}.{kind}", actor=event.get("actorId"),
+                 f"{resource}.{kind}", actor=_actor(event, data),
                  detail=_detail(event, data), data=dict(data))
+
+
+#: Snapshot fields that name a person by id, beside the field with that person's e-mail.
+_PERSON_FIELDS = (("personId", "personEmail"), ("hostUserId", "hostEmail"))
+
+
+def _actor(event: dict[str, Any], data: dict) -> str | None:
+    """Who acted, as a manager can read it: the e-mail the event's own snapshot gives for
+    its ``actorId`` (a message's sender, a meeting's host), or for a call leg's own user that
+    leg's number; else the vendor's person id: naming those would take a People API request
+    per person, which the seed does not cover."""
+    actor = event.get("actorId")
+    if not actor:
+        return None
+    for id_field, email_field in _PERSON_FIELDS:
+        if data.get(id_field) == actor and data.get(email_field):
+            return str(data[email_field])
+    if data.get("userId") == actor:
+        return _leg_lane(data) or actor
+    return actor
 
 
 def _leg_lane(data: dict) -> str | None:
