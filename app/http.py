@@ -233,8 +233,11 @@ class HttpClient:
 
 
 def _looks_like_html(response: requests.Response) -> bool:
+    """An HTML error page, by its type or its first bytes: ``response.text`` would decode a
+    whole page of several megabytes to look at the start of it."""
     kind = response.headers.get("Content-Type", "")
-    return "html" in kind or response.text[:200].lstrip().lower().startswith(("<!doctype", "<html"))
+    head = response.content[:200].lstrip().lower()
+    return "html" in kind or head.startswith((b"<!doctype", b"<html"))
 
 
 def origin(url: str) -> str:
