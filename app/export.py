@@ -44,9 +44,9 @@ def flat_cells(session: dict[str, Any]) -> list[Any]:
     return cells
 
 
-def tsv_text(sessions: Iterable[dict[str, Any]], columns: list[str] | None = None) -> str:
+def tsv_text(sessions: Iterable[dict[str, Any]]) -> str:
     """Tab-separated rows with a header, for the clipboard (pastes into a spreadsheet)."""
-    lines = ["\t".join(columns or COLUMNS)]
+    lines = ["\t".join(COLUMNS)]
     for session in sessions:
         cells = flat_cells(session)
         lines.append("\t".join(str(c).replace("\t", " ").replace("\n", " ") for c in cells))
