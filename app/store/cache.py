@@ -117,10 +117,18 @@ class Store:
         )
 
     def _write_participants(self, source: str, names: dict[str, list[str]]) -> None:
-        pairs = [(session_id, name) for session_id, people in names.items()
-                 for name in people if name]
-        if pairs:
-            self.db.conn.execute(PARTICIPANTS_SQL, (source, jsontext.dumps(pairs)))
+        rows = []
+        for session_id, people in names.items():
+            for name in people:
+                if name:
+                    rows.append((source, session_id, name, source, session_id))
+        # seq keeps first-seen order; INSERT OR IGNORE keeps a re-sync from reordering.
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO participants (source, session_id, name, seq) "
+            "VALUES (?, ?, ?, (SELECT COUNT(*) FROM participants WHERE source = ? "
+            "AND session_id = ?))",
+            rows,
+        )
 
     def _write_events(self, source: str, events: list[Event]) -> None:
         rows = [
@@ -208,19 +216,6 @@ EVENT_COLUMNS = ("source", "session_id", "event_id", "seq", "time", "end_time", 
                  "actor", "detail", "data", "text")
 ARTIFACT_COLUMNS = ("source", "session_id", "artifact_id", "kind", "label", "url", "view_url",
                     "data")
-
-#: A page's participants as one statement, not a statement per name: SQLite runs it with the
-#: GIL released once, where a row at a time handed the GIL back and forth with the fetch
-#: threads for every name. ``seq`` keeps first-seen order: the session's count so far plus
-#: the name's place on the page (a name already stored is ignored, leaving a harmless gap);
-#: INSERT OR IGNORE keeps a re-sync from reordering.
-PARTICIPANTS_SQL = """
-INSERT OR IGNORE INTO participants (source, session_id, name, seq)
-SELECT ?1, p.value ->> 0, p.value ->> 1,
-       (SELECT COUNT(*) FROM participants x WHERE x.source = ?1 AND x.session_id = p.value ->> 0)
-       + row_number() OVER (PARTITION BY p.value ->> 0 ORDER BY p.key) - 1
-FROM json_each(?2) p
-"""
 
 _SAME = "x.source = sessions.source AND x.session_id = sessions.session_id"
 _SCALARS = "j.type = 'text'"
