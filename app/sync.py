@@ -114,7 +114,7 @@ def _sync_resource(store: Store, config: SourceConfig, source, resource: str,
     checkpoint = store.checkpoint(config.name, resource)
     items: dict[str, int] = {}  # per page label: one resource may crawl several vendor lists
     for page in source.pages(resource, checkpoint, request, cancel):
-        _write(store, config, resource, page)
+        store_page(store, config, resource, page)
         items[page.resource] = items.get(page.resource, 0) + page.items
         result.items += page.items
         result.pages += 1
@@ -124,8 +124,9 @@ def _sync_resource(store: Store, config: SourceConfig, source, resource: str,
         cancel.check()
 
 
-def _write(store: Store, config: SourceConfig, resource: str, page: Page) -> None:
-    """Store a page; its checkpoint belongs to the resource the engine asked for."""
+def store_page(store: Store, config: SourceConfig, resource: str, page: Page) -> None:
+    """Store a page; its checkpoint belongs to the resource the engine asked for (the
+    benchmarks time this alone, with the pages fetched beforehand)."""
     store.write_page(
         config.name, config.kind, resource, page.checkpoint,
         sessions=page.sessions, events=page.events, artifacts=page.artifacts,

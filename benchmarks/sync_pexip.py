@@ -33,7 +33,7 @@ from app.model import SourceConfig
 from app.sources import create_source
 from app.sources.base import CancelToken, SyncRequest
 from app.store import Store
-from app.sync import sync_sources
+from app.sync import store_page, sync_sources
 
 API = "/api/admin/history/v1/"
 
@@ -108,11 +108,8 @@ def store_only(url: str, auth: tuple[str, str], page_size: int,
     with tempfile.TemporaryDirectory() as folder:
         store = Store(Path(folder) / "cache.db")
         began = time.perf_counter()
-        for resource, page in pages:  # as app.sync writes them: a transaction a page
-            store.write_page(config.name, config.kind, resource, page.checkpoint,
-                             sessions=page.sessions, events=page.events,
-                             artifacts=page.artifacts, participants=page.participants,
-                             raw=page.raw, replace_children=page.replace_children)
+        for resource, page in pages:
+            store_page(store, config, resource, page)
         store.close()  # the WAL's last checkpoint is part of the cost
         elapsed = time.perf_counter() - began
     return sum(page.items for _, page in pages), elapsed
