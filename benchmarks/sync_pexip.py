@@ -9,7 +9,8 @@ Each case also times the two floors of a sync. "Fetch only": the same pages fetc
 decoded the way histview fetches them (``--workers`` at a time) with nothing stored, the
 network's and the server's share. "Store only": the same pages, fetched and normalized
 beforehand, written into a fresh cache page by page as the engine writes them, the cache's
-share. SQLite has one writer, so no sync can be faster than either.
+share. A sync does both, its writing on one thread (SQLite has one writer), so it can be no
+faster than either.
 """
 
 from __future__ import annotations

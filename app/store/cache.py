@@ -96,8 +96,8 @@ class Store:
     def _delete_children(self, source: str, session_ids: list[str]) -> None:
         ids = jsontext.dumps(session_ids)
         for table in ("events", "artifacts"):
-            self.db.conn.execute(f"DELETE FROM {table} WHERE source = ? AND session_id IN "
-                                 "(SELECT value FROM json_each(?))", (source, ids))
+            self.db.conn.execute(f"DELETE FROM {table} WHERE source = ? AND {IN_IDS}",
+                                 (source, ids))
 
     def _write_sessions(self, source: str, kind: str, sessions: list[Session]) -> None:
         if not sessions:
@@ -154,7 +154,7 @@ class Store:
         Participants and events may arrive on a later page than their session (Pexip sends
         participants on their own resource), so this runs for every session a page touched.
         It is one set-based statement: per-session queries from Python cost 10x more, and
-        the ids go in as one JSON array rather than a row at a time into a table.
+        the ids are one JSON parameter (``IN_IDS``), so a page of any size is one statement.
         """
         self.db.conn.execute(REFRESH_SQL, (source, jsontext.dumps(list(session_ids))))
 
@@ -217,6 +217,8 @@ EVENT_COLUMNS = ("source", "session_id", "event_id", "seq", "time", "end_time", 
 ARTIFACT_COLUMNS = ("source", "session_id", "artifact_id", "kind", "label", "url", "view_url",
                     "data")
 
+#: A page's session ids as one JSON array parameter: one statement however many there are.
+IN_IDS = "session_id IN (SELECT value FROM json_each(?))"
 _SAME = "x.source = sessions.source AND x.session_id = sessions.session_id"
 _SCALARS = "j.type = 'text'"
 #: Search text = the session's id, people, extra values, every event's words (``event_words``,
@@ -243,7 +245,7 @@ UPDATE sessions SET
                         WHERE {_SAME}), '')
     || ' ' || coalesce((SELECT group_concat(j.value, ' ') FROM artifacts x, json_tree(x.data) j
                         WHERE {_SAME} AND {_SCALARS}), '')
-WHERE source = ? AND session_id IN (SELECT value FROM json_each(?))
+WHERE source = ? AND {IN_IDS}
 """
 
 
