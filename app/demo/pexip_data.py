@@ -1,5 +1,11 @@
-"""A video team's month of Pexip history: rooms, recurring meetings, mixed protocols, and
-the occasional bad call, generated deterministically from a seed.
+"""A video team's month of Pexip history, generated deterministically from a seed.
+
+It should read like a real node's month: a standup every weekday at the same time and the
+other recurring meetings on their days, ad-hoc calls in the office hours of the team's four
+sites (quiet at weekends), personal rooms whose owner chairs every call, gateway calls with an
+inbound and an outbound leg, one-person test calls, webinars full of guests, the odd night-time
+incident bridge, and a few calls of bad quality. Everyone calls from their own site and
+usually from their own kind of endpoint.
 
 Times are naive UTC strings like the real node's (seed: "all date and time fields are in
 UTC"), some with microseconds and some without, as both appear in the seed's examples.
@@ -9,25 +15,30 @@ from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 API = "/api/admin/history/v1/"
 
-ROOMS = [
-    ("meet.alice", "conference"), ("Support Standup", "conference"),
-    ("Escalations Bridge", "conference"), ("Tier 2 Huddle", "conference"),
-    ("Customer Success Weekly", "conference"), ("Training Room", "lecture"),
-    ("VMR_1", "conference"), ("meet.ravi", "conference"), ("meet.chen", "conference"),
-    ("Lobby Gateway", "gateway"), ("Incident War Room", "conference"),
-    ("Onboarding Webinar", "lecture"), ("Test Call Service", "test_call"),
-]
 PEOPLE = [
     "Alice Moreno", "Bob Lindqvist", "Chen Wei", "Dana Okafor", "Elif Yılmaz", "Farid Haddad",
     "Grace Kim", "Hugo Bernard", "Ines Duarte", "Jonas Becker", "Kavya Rao", "Liam O'Brien",
     "Maya Cohen", "Noah Fischer", "Olga Petrova", "Pablo Ruiz", "Quinn Taylor", "Ravi Shah",
     "Sofia Rossi", "Tom Nguyen", "Uma Patel", "Victor Lemaire", "Wen Zhao", "Yusuf Demir",
 ]
+#: Customers who join escalation calls from their own video systems.
+GUESTS = [
+    ("Grace Thompson", "northwind.example"), ("Samir Khan", "contoso.example"),
+    ("Isabel Romero", "fabrikam.example"), ("Hiroshi Tanaka", "tailspin.example"),
+    ("Karen Walsh", "lakeside.example"), ("Emeka Eze", "wingtip.example"),
+]
+#: A site, the UTC hours its people work, and the Conferencing Node they call into.
+SITES = {
+    "London": ((8, 17), "10.0.1.11"), "Oslo": ((7, 16), "10.0.1.12"),
+    "New York": ((13, 22), "10.0.2.21"), "Singapore": ((1, 10), "10.0.3.31"),
+}
+NODES = [node for _, node in SITES.values()]
 PROTOCOLS = [("WebRTC", 0.45), ("SIP", 0.25), ("MSSIP", 0.1), ("H323", 0.08),
              ("TeamsConnector", 0.12)]
 VENDORS = {
@@ -41,10 +52,61 @@ DISCONNECTS = [
     ("Media process disconnected", 0.03), ("Disconnected by an administrator", 0.02),
     ("Conference host ended the conference", 0.07), ("Out of proxying resource", 0.02),
 ]
-LOCATIONS = ["London", "Oslo", "New York", "Singapore"]
-NODES = ["10.0.1.11", "10.0.1.12", "10.0.2.21", "10.0.3.31"]
+#: Display name to SIP user part: "Liam O'Brien" -> "liam.obrien", "Elif Yılmaz" -> "elif.yilmaz".
+HANDLE_CHARACTERS = str.maketrans({" ": ".", "'": None, "ı": "i"})
 ALARMS = ["capacity_exhausted", "licenses_expiring", "cloud_overflow_activated",
           "media_node_overloaded", "sync_failure"]
+
+
+@dataclass(frozen=True)
+class Room:
+    """A room people meet in ad hoc; ``weight`` is its share of those meetings."""
+
+    name: str
+    service: str
+    weight: float
+    size: tuple[int, int]  # participants, fewest and most
+    minutes: tuple[int, int]
+    owner: str | None = None  # a personal room's owner joins every call in it, as chair
+    any_hour: bool = False  # incidents do not wait for office hours
+    guests: bool = False  # customers join
+
+
+@dataclass(frozen=True)
+class Recurring:
+    """A meeting on fixed weekdays (0 = Monday) at a fixed UTC time, with its regulars."""
+
+    name: str
+    service: str
+    weekdays: tuple[int, ...]
+    at: tuple[int, int]  # UTC hour, minute
+    minutes: int
+    regulars: tuple[str, ...]
+
+
+ROOMS = [
+    Room("meet.alice", "conference", 0.12, (2, 4), (10, 45), owner="Alice Moreno"),
+    Room("meet.ravi", "conference", 0.1, (2, 3), (10, 40), owner="Ravi Shah"),
+    Room("meet.chen", "conference", 0.08, (2, 4), (15, 50), owner="Chen Wei"),
+    Room("VMR_1", "conference", 0.15, (2, 5), (15, 60)),
+    Room("Escalations Bridge", "conference", 0.2, (2, 4), (15, 75), guests=True),
+    Room("Incident War Room", "conference", 0.03, (5, 11), (45, 180), any_hour=True),
+    Room("Lobby Gateway", "gateway", 0.12, (2, 2), (5, 40)),
+    Room("Test Call Service", "test_call", 0.08, (1, 1), (1, 3)),
+]
+RECURRING = [
+    Recurring("Support Standup", "conference", (0, 1, 2, 3, 4), (8, 30), 15,
+              ("Alice Moreno", "Bob Lindqvist", "Dana Okafor", "Hugo Bernard", "Ines Duarte",
+               "Jonas Becker", "Olga Petrova")),
+    Recurring("Tier 2 Huddle", "conference", (0, 2, 4), (13, 0), 30,
+              ("Farid Haddad", "Grace Kim", "Maya Cohen", "Noah Fischer", "Tom Nguyen")),
+    Recurring("Customer Success Weekly", "conference", (1,), (15, 0), 60,
+              ("Ravi Shah", "Sofia Rossi", "Uma Patel", "Victor Lemaire", "Wen Zhao",
+               "Noah Fischer", "Quinn Taylor")),
+    Recurring("Training Room", "lecture", (2,), (10, 0), 45,
+              ("Kavya Rao", "Liam O'Brien", "Pablo Ruiz", "Elif Yılmaz", "Yusuf Demir")),
+    Recurring("Onboarding Webinar", "lecture", (3,), (14, 0), 60, ("Sofia Rossi",)),
+]
 
 
 def pexip_time(moment: datetime, whole_seconds: bool = False) -> str:
@@ -60,6 +122,29 @@ def _pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:
     return rng.choices([w[0] for w in weighted], [w[1] for w in weighted])[0]
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who joins a call, from where and with what; a guest is a customer."""
+
+    name: str
+    site: str
+    protocol: str
+    domain: str = "example.com"
+    guest: bool = False
+
+
+def _team(seed: int) -> dict[str, Caller]:
+    """Each person's site and usual endpoint, fixed for the month."""
+    rng = random.Random(seed)
+    sites = list(SITES)
+    team = {name: Caller(name, sites[index % len(sites)], _pick(rng, PROTOCOLS))
+            for index, name in enumerate(PEOPLE)}
+    for name, domain in GUESTS:
+        team[name] = Caller(name, rng.choice(sites), rng.choice(["SIP", "H323", "WebRTC"]),
+                            domain, guest=True)
+    return team
+
+
 class HistoryGenerator:
     """Makes conferences with their participants; ``next_conference`` is also how the
     simulator adds live history while a client crawls."""
@@ -67,89 +152,193 @@ class HistoryGenerator:
     def __init__(self, seed: int = 7) -> None:
         self.rng = random.Random(seed)
         self.stream_id = 1000
+        self.team = _team(seed)
 
     def month(self, end: datetime, count: int) -> list[tuple[dict, list[dict]]]:
-        """``count`` conferences ending spread over the 30 days before ``end``."""
+        """``count`` conferences in the 30 days before ``end``, oldest first.
+
+        The recurring meetings take at most a fifth of them (the newest occurrences, when
+        ``count`` is small); ad-hoc meetings fill the rest.
+        """
         start = end - timedelta(days=30)
-        step = (end - start) / max(count, 1)
-        return [self.next_conference(start + step * i + timedelta(seconds=self.rng.random()))
-                for i in range(count)]
+        recurring = self._recurring_starts(start, end)
+        recurring = recurring[len(recurring) - min(len(recurring), count // 5):]
+        adhoc = [self._adhoc_start(start, end) for _ in range(count - len(recurring))]
+        planned = sorted(recurring + adhoc, key=lambda plan: plan[0])
+        made = [self._conference(room, *self._times(room, begins)) for begins, room in planned]
+        # A meeting still running at ``end`` is not history yet: an earlier one takes its place.
+        made = [(c, p) for c, p in made if c["end_time"] < pexip_time(end)]
+        while len(made) < count:
+            begins, room = self._adhoc_start(start, end - timedelta(days=2))
+            made.append(self._conference(room, *self._times(room, begins)))
+        return sorted(made, key=lambda pair: pair[0]["end_time"])
 
     def next_conference(self, ended: datetime) -> tuple[dict, list[dict]]:
+        """An ad-hoc meeting that ends at ``ended`` (a busy node's live history)."""
+        room = self._adhoc_room()
+        started, planned_end = self._times(room, ended)
+        return self._conference(room, ended - (planned_end - started), ended)
+
+    # -- when meetings happen ------------------------------------------------------------
+
+    def _recurring_starts(self, start: datetime,
+                          end: datetime) -> list[tuple[datetime, Recurring]]:
+        plans = []
+        day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+        while day < end:
+            for meeting in RECURRING:
+                begins = day.replace(hour=meeting.at[0], minute=meeting.at[1])
+                if day.weekday() in meeting.weekdays and start <= begins:
+                    plans.append((begins, meeting))
+            day += timedelta(days=1)
+        return plans
+
+    def _adhoc_start(self, start: datetime, end: datetime) -> tuple[datetime, Room]:
+        """A weekday in office hours at one of the sites; a weekend day now and then."""
         rng = self.rng
-        name, service = rng.choice(ROOMS)
-        duration = rng.choice([300, 900, 1800, 1800, 2700, 3600]) + rng.randint(-120, 240)
-        started = ended - timedelta(seconds=duration)
+        room = self._adhoc_room()
+        span_days = max((end - start).days, 1)
+        while True:
+            day = (start + timedelta(days=rng.randrange(span_days))).replace(
+                hour=0, minute=0, second=0, microsecond=0)
+            if day.weekday() < 5 or rng.random() < 0.15:
+                break
+        if room.any_hour:
+            hour = rng.uniform(0, 24)
+        else:
+            first, last = SITES[rng.choice(list(SITES))][0]
+            hour = rng.uniform(first, last - 0.5)
+        return day + timedelta(hours=hour, seconds=rng.random()), room
+
+    def _adhoc_room(self) -> Room:
+        return self.rng.choices(ROOMS, [room.weight for room in ROOMS])[0]
+
+    # -- who joins -------------------------------------------------------------------------
+
+    def _callers(self, room: Room | Recurring) -> list[Caller]:
+        rng = self.rng
+        if isinstance(room, Recurring):
+            present = [name for name in room.regulars if rng.random() < 0.85] or [room.regulars[0]]
+            if room.service == "lecture":  # a presenter and an audience
+                audience = [name for name in PEOPLE if name not in present[:2]]
+                present = present[:2] + rng.sample(audience, k=rng.randint(6, 14))
+            names = present
+        else:
+            size = rng.randint(*room.size)
+            names = [room.owner] if room.owner else []
+            pool = [n for n in PEOPLE if n not in names]
+            names += rng.sample(pool, k=max(size - len(names), 1))
+            if room.guests:  # the customer joins the bridge someone of ours opened
+                names[1:1] = [rng.choice(GUESTS)[0]]
+                names = names[:max(size, 2)]
+        return [self.team[name] for name in names]
+
+    def _times(self, room: Room | Recurring, begins: datetime) -> tuple[datetime, datetime]:
+        """When a meeting booked for ``begins`` really starts and ends: a little late, and
+        rarely on the minute."""
+        rng = self.rng
+        minutes = room.minutes if isinstance(room, Recurring) else rng.randint(*room.minutes)
+        seconds = minutes * 60 + rng.randint(-90, 240 if minutes > 5 else 30)
+        started = begins + timedelta(seconds=rng.randint(0, 90))
+        return started, started + timedelta(seconds=max(seconds, 45))
+
+    def _conference(self, room: Room | Recurring, started: datetime,
+                    ended: datetime) -> tuple[dict, list[dict]]:
+        rng = self.rng
         conf_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        people = rng.sample(PEOPLE, k=min(len(PEOPLE), rng.choice([2, 2, 3, 3, 3, 4, 5, 8])))
-        participants = [self._participant(conf_id, name, service, person, started, ended)
-                        for person in people]
+        callers = self._callers(room)
+        participants = [
+            self._participant(conf_id, room, caller, started, ended, index)
+            for index, caller in enumerate(callers)
+        ]
+        duration = int((ended - started).total_seconds())
         conference = {
             "duration": duration, "end_time": pexip_time(ended),
             "id": conf_id, "instant_message_count": rng.choice([0, 0, 0, 2, 7]),
-            "name": name, "participant_count": len(participants),
+            "name": room.name, "participant_count": len(participants),
             "participants": [p["resource_uri"] for p in participants],
-            "resource_uri": f"{API}conference/{conf_id}/", "service_type": service,
+            "resource_uri": f"{API}conference/{conf_id}/", "service_type": room.service,
             "start_time": pexip_time(started, whole_seconds=rng.random() < 0.5),
-            "tag": rng.choice(["", "", "support", "sales", "internal"]),
+            "tag": "internal" if isinstance(room, Recurring)
+            else "support" if room.guests else rng.choice(["", "", "sales"]),
         }
         return conference, participants
 
-    def _participant(self, conf_id: str, room: str, service: str, person: str,
-                     started: datetime, ended: datetime) -> dict:
+    def _participant(self, conf_id: str, room: Room | Recurring, caller: Caller,
+                     started: datetime, ended: datetime, index: int) -> dict:
+        """One call leg. The first caller opens the meeting and chairs it; a gateway's second
+        leg is the call Pexip places onward, into Teams."""
         rng = self.rng
-        join = started + timedelta(seconds=rng.randint(0, 120))
+        onward = room.service == "gateway" and index == 1
+        join = started + timedelta(seconds=rng.randint(0, 15 if index == 0 or onward else 150))
         leave = ended - timedelta(seconds=rng.choice([0, 0, 5, 60, 300]))
+        if rng.random() < 0.1:  # left early
+            leave = join + (leave - join) * rng.uniform(0.3, 0.9)
         leave = max(leave, join + timedelta(seconds=30))
         part_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        protocol = _pick(rng, PROTOCOLS)
-        bad = rng.random() < 0.08
+        protocol = "TeamsConnector" if onward else caller.protocol if rng.random() < 0.85 \
+            else _pick(rng, PROTOCOLS)
+        if room.service == "gateway" and not onward and protocol not in ("SIP", "H323"):
+            protocol = "SIP"  # a room system calling through to a Teams meeting
+        bad = rng.random() < (0.15 if caller.guest else 0.06)
         quality = rng.choice(["3_bad", "4_terrible"]) if bad else rng.choice(
             ["1_good"] * 8 + ["2_ok", "0_unknown"])
-        handle = person.lower().replace(" ", ".").replace("'", "")
-        node = rng.choice(NODES)
+        handle = caller.name.lower().translate(HANDLE_CHARACTERS)
+        node = SITES[caller.site][1]
         uri = f"{API}participant/{part_id}/"
+        alias = room.name.lower().replace(" ", ".")
         return {
-            "bandwidth": rng.choice([768, 1024, 1536, 2048]), "call_direction": rng.choice(
-                ["in"] * 9 + ["out"]),
+            "bandwidth": rng.choice([768, 1024, 1536, 2048]),
+            # Now and then a meeting dials someone out; a gateway's caller always dials in.
+            "call_direction": "out" if onward or (
+                room.service == "conference" and rng.random() < 0.04) else "in",
             "call_quality": quality, "call_uuid": part_id,
-            "conference": f"{API}conference/{conf_id}/", "conference_name": room,
+            "conference": f"{API}conference/{conf_id}/", "conference_name": room.name,
             "conversation_id": part_id, "disconnect_reason": _pick(rng, DISCONNECTS),
-            "display_name": person, "duration": int((leave - join).total_seconds()),
+            "display_name": caller.name, "duration": int((leave - join).total_seconds()),
             "encryption": "On", "end_time": pexip_time(leave),
             "has_media": True, "id": part_id, "is_streaming": False,
             "license_count": 1, "license_type": "port",
-            "local_alias": f"{room.lower().replace(' ', '.')}@video.example.com",
+            "local_alias": f"{alias}@video.example.com",
             "media_node": node,
-            "media_streams": self._streams(uri, node, join, leave, bad),
+            "media_streams": self._streams(uri, node, join, leave, bad,
+                                           presenting=index == 0 and room.service == "lecture"),
             "parent_id": "", "protocol": protocol, "proxy_node": "None",
             "remote_address": f"198.51.100.{rng.randint(2, 250)}",
-            "remote_alias": f"sip:{handle}@example.com" if protocol != "WebRTC"
-            else f"Infinity_Connect_{handle}",
+            "remote_alias": f"Infinity_Connect_{handle}" if protocol == "WebRTC"
+            else f"sip:{handle}@{caller.domain}",
             "remote_port": rng.randint(10000, 65000), "resource_uri": uri,
-            "role": rng.choice(["chair", "guest", "guest"]), "service_tag": "",
-            "service_type": service, "signalling_node": node,
-            "start_time": pexip_time(join), "system_location": rng.choice(LOCATIONS),
+            "role": "chair" if index == 0 and room.service != "test_call" else "guest"
+            if caller.guest or room.service in ("lecture", "test_call")
+            else rng.choice(["chair", "guest", "guest"]),
+            "service_tag": "", "service_type": room.service, "signalling_node": node,
+            "start_time": pexip_time(join), "system_location": caller.site,
             "vendor": VENDORS[protocol],
         }
 
-    def _streams(self, uri: str, node: str, join: datetime, leave: datetime,
-                 bad: bool) -> list[dict[str, Any]]:
+    def _streams(self, uri: str, node: str, join: datetime, leave: datetime, bad: bool,
+                 presenting: bool = False) -> list[dict[str, Any]]:
+        """Audio and video for the whole call; a presentation, when there is one, for a
+        stretch in the middle (a webinar's presenter always shares a screen)."""
         rng = self.rng
         streams = []
-        kinds = [("audio", "opus", ""), ("video", rng.choice(["VP8", "VP9", "H264"]),
-                                         rng.choice(["1280x720", "1920x1080", "640x360"]))]
-        if rng.random() < 0.2:
-            kinds.append(("presentation", "H264", "1920x1080"))
-        for index, (kind, codec, resolution) in enumerate(kinds):
+        whole = (join, leave)
+        kinds = [("audio", "opus", "", whole),
+                 ("video", rng.choice(["VP8", "VP9", "H264"]),
+                  rng.choice(["1280x720", "1920x1080", "640x360"]), whole)]
+        if presenting or rng.random() < 0.15:
+            shared = join + (leave - join) * rng.uniform(0.05, 0.4)
+            kinds.append(("presentation", "H264", "1920x1080",
+                          (shared, shared + (leave - shared) * rng.uniform(0.3, 0.9))))
+        for index, (kind, codec, resolution, (begins, ends)) in enumerate(kinds):
             self.stream_id += 1
             loss = round(rng.uniform(3, 14), 2) if bad else round(rng.choice([0, 0, 0.01, 0.2]), 2)
             streams.append({
-                "end_time": pexip_time(leave), "id": self.stream_id, "node": node,
+                "end_time": pexip_time(ends), "id": self.stream_id, "node": node,
                 "participant": uri, "rx_bitrate": rng.randint(24, 1800),
                 "rx_codec": codec, "rx_packet_loss": loss,
                 "rx_packets_lost": int(loss * 100), "rx_packets_received": rng.randint(10_000, 90_000),
-                "rx_resolution": resolution, "start_time": pexip_time(join),
+                "rx_resolution": resolution, "start_time": pexip_time(begins),
                 "stream_id": str(index), "stream_type": kind,
                 "tx_bitrate": rng.randint(24, 1800), "tx_codec": codec,
                 "tx_packet_loss": round(loss / 2, 2), "tx_packets_lost": int(loss * 50),
