@@ -231,6 +231,22 @@ def test_detail_shows_events_artifacts_and_raw(data_dir, make_window, qtbot):
     qtbot.waitUntil(lambda: window.detail._timeline is not None)
 
 
+def test_overview_gives_the_fields_room_beside_the_participants(data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    window.resize(1440, 900)
+    window.select_rows([0])
+    fields = window.detail.fields.parentWidget()
+    qtbot.waitUntil(lambda: window.detail.fields.rowCount() > 3)
+    people = window.findChild(QObject, "participantsView")
+    assert fields.width() > people.width() > 200  # about 3:2, as the splitter stretches
+    labels = [window.detail.fields.itemAt(row, window.detail.fields.ItemRole.LabelRole)
+              for row in range(window.detail.fields.rowCount())]
+    clipped = [item.widget().text() for item in labels if item and item.widget()
+               and item.widget().width() < item.widget().sizeHint().width()]
+    assert clipped == []
+
+
 def test_window_remembers_columns_filters_and_sort(data_dir, make_window, qtbot):
     fill_cache(data_dir, COUNT)
     window = make_window(data_dir)

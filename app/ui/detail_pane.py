@@ -87,6 +87,10 @@ class DetailPane(QWidget):
         page.addWidget(people)
         page.setStretchFactor(0, 3)
         page.setStretchFactor(1, 2)
+        # Stretch factors only share out later resizes: without starting sizes the splitter
+        # follows the size hints, and an empty form's is so small that the fields were
+        # squeezed into a scrolling sliver beside a page-wide participants list.
+        page.setSizes([600, 400])
         return page
 
     def _events_tab(self) -> QWidget:
