@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.settings import Settings
+from app.ui.detail_pane import field_rows
 from app.ui.sessions_model import KEY_ROLE
 from tests.test_ui_support import count_in, fill_cache, opened_urls, window_factory
 
@@ -245,6 +246,15 @@ def test_overview_gives_the_fields_room_beside_the_participants(data_dir, make_w
     clipped = [item.widget().text() for item in labels if item and item.widget()
                and item.widget().width() < item.widget().sizeHint().width()]
     assert clipped == []
+
+
+def test_a_vendor_field_named_like_ours_is_told_apart():
+    running = {"session_id": "42", "source": "bt", "kind": "beyondtrust",
+               "type": "support_session", "status": "in progress", "start": "2026-11-23T02:29:16Z",
+               "extra": {"duration": "00:06:03", "jumpoint": "HQ-DC-Jumpoint"}}
+    rows = dict(field_rows(running, utc=True))
+    assert rows["Duration"] == "unknown" and rows["Duration (as sent)"] == "00:06:03"
+    assert rows["Jumpoint"] == "HQ-DC-Jumpoint"
 
 
 def test_window_remembers_columns_filters_and_sort(data_dir, make_window, qtbot):

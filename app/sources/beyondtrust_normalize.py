@@ -192,9 +192,9 @@ def gsnumber_names(record: dict[str, Any]) -> dict[str, str]:
 def extra_of(record: dict[str, Any]) -> dict[str, Any]:
     """The fields a manager wants as columns or search hits; empty ones left out."""
     info = customer_info(primary_customer(record))
+    # The start and end timestamps are the session's own start and end (``session_time``);
+    # as UNIX seconds beside them they only puzzled a reader. The raw record keeps them.
     extra: dict[str, Any] = {
-        "start_timestamp": attr(record.get("start_time"), "timestamp"),
-        "end_timestamp": attr(record.get("end_time"), "timestamp"),
         "duration": text(record.get("duration")),
         "public_site": text(record.get("public_site")),
         "public_site_id": attr(record.get("public_site"), "id"),

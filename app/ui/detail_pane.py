@@ -163,7 +163,7 @@ class DetailPane(QWidget):
     def _fill(self, session: dict[str, Any]) -> None:
         self.heading.setText(_heading(session, self._utc))
         _clear_form(self.fields)
-        for label, value in _field_rows(session, self._utc):
+        for label, value in field_rows(session, self._utc):
             text = QLabel(value, self)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text.setWordWrap(True)
@@ -244,7 +244,7 @@ def _heading(session: dict[str, Any], utc: bool) -> str:
     return f"<span style='font-size:13pt; font-weight:600'>{title}</span><br>{where} · {span}"
 
 
-def _field_rows(session: dict[str, Any], utc: bool) -> list[tuple[str, str]]:
+def field_rows(session: dict[str, Any], utc: bool) -> list[tuple[str, str]]:
     zone = " UTC" if utc else ""
     rows = [
         ("Session ID", session["session_id"]),
@@ -258,8 +258,12 @@ def _field_rows(session: dict[str, Any], utc: bool) -> list[tuple[str, str]]:
         ("Recording", "yes" if session.get("has_recording") else "no"),
         ("Transcript", "yes" if session.get("has_transcript") else "no"),
     ]
+    core = {label for label, _ in rows}
     for key, value in (session.get("extra") or {}).items():
-        rows.append((key.replace("_", " ").capitalize(), cell_text(value)))
+        label = key.replace("_", " ").capitalize()
+        # A vendor field named like one of ours (BeyondTrust's running "duration") must not
+        # read as a second answer to the same question.
+        rows.append((f"{label} (as sent)" if label in core else label, cell_text(value)))
     return [(label, value) for label, value in rows if value != ""]
 
 
