@@ -29,7 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.settings import Settings
+from app.ui.columns import extra_column
 from app.ui.detail_pane import field_rows
+from app.ui.formatting import field_label
 from app.ui.sessions_model import KEY_ROLE
 from tests.test_ui_support import count_in, fill_cache, opened_urls, window_factory
 
@@ -255,6 +257,16 @@ def test_a_vendor_field_named_like_ours_is_told_apart():
     rows = dict(field_rows(running, utc=True))
     assert rows["Duration"] == "unknown" and rows["Duration (as sent)"] == "00:06:03"
     assert rows["Jumpoint"] == "HQ-DC-Jumpoint"
+
+
+@pytest.mark.parametrize("key, label", [
+    ("hostEmail", "Host email"), ("host_email", "Host email"), ("meetingId", "Meeting id"),
+    ("sipURI", "Sip URI"), ("file_transfer_count", "File transfer count"), ("tag", "Tag"),
+])
+def test_vendor_field_keys_read_as_words(key, label):
+    assert field_label(key) == label
+    assert extra_column(key).title == label
+    assert extra_column("duration").title == "Duration (as sent)"  # not a second "Duration"
 
 
 def test_window_remembers_columns_filters_and_sort(data_dir, make_window, qtbot):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.ui.formatting import cell_text, duration_text, time_text
+from app.ui.formatting import cell_text, duration_text, field_label, time_text
 
 LEFT, RIGHT, CENTER = "left", "right", "center"
 CHECK = "✓"
@@ -75,8 +75,13 @@ BASE_COLUMNS: tuple[Column, ...] = (
 )
 
 
+BASE_TITLES = {column.title for column in BASE_COLUMNS}
+
+
 def extra_column(key: str) -> Column:
-    title = key.replace("_", " ").strip().capitalize()
+    title = field_label(key.strip())
+    if title in BASE_TITLES:  # BeyondTrust's "duration" beside ours
+        title += " (as sent)"
     return Column(f"extra.{key}", title, None, 130, visible=False)
 
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.store import Store, queries
 from app.ui.artifacts_panel import ArtifactsPanel
-from app.ui.formatting import cell_text, duration_text, time_text
+from app.ui.formatting import cell_text, duration_text, field_label, time_text
 
 EVENT_COLUMNS = ("Time", "End", "Lane", "Kind", "Actor", "Detail")
 EMPTY_TEXT = "Select a session to see its participants, events, artifacts and raw record."
@@ -260,7 +260,7 @@ def field_rows(session: dict[str, Any], utc: bool) -> list[tuple[str, str]]:
     ]
     core = {label for label, _ in rows}
     for key, value in (session.get("extra") or {}).items():
-        label = key.replace("_", " ").capitalize()
+        label = field_label(key)
         # A vendor field named like one of ours (BeyondTrust's running "duration") must not
         # read as a second answer to the same question.
         rows.append((f"{label} (as sent)" if label in core else label, cell_text(value)))

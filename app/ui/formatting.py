@@ -6,6 +6,7 @@ layout (``2025-05-14 09:41:07``) so columns line up and compare at a glance.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from app.timeutil import parse_utc
@@ -95,3 +96,14 @@ def size_text(count: int | None) -> str:
         if value < 1024 or unit == "TB":
             break
     return f"{value:.1f} {unit}"
+
+
+_WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def field_label(key: str) -> str:
+    """A vendor field's key as a label: ``hostEmail`` and ``host_email`` both read "Host
+    email", and an acronym keeps its capitals (``sipURI`` reads "Sip URI")."""
+    words = _WORD_START.sub(" ", key).replace("_", " ").split()
+    text = " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)
+    return text[:1].upper() + text[1:]
