@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -346,3 +347,20 @@ def test_sources_dialog_buttons_share_one_row_and_no_label_is_clipped(data_dir, 
         assert clipped == [], kind
     close.click()
     assert not dialog.isVisible()
+
+
+def test_timeline_frames_the_session_and_gives_a_lone_event_room(qtbot):
+    from app.ui.timeline import Timeline
+
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    message = {"time": "2026-11-20T23:45:05Z", "lane": "yuki", "kind": "messages.created"}
+    timeline.set_events([message])
+    low, high = timeline.getPlotItem().getViewBox().viewRange()[0]
+    assert high - low >= 120  # minutes on the axis, not milliseconds
+    late = [{"time": "2026-11-20T18:58:13Z", "lane": "noah"},
+            {"time": "2026-11-20T19:25:45Z", "lane": "transcripts"}]
+    timeline.set_events(late, ("2026-11-20T18:29:52Z", "2026-11-20T19:18:18Z"))
+    low, high = timeline.getPlotItem().getViewBox().viewRange()[0]
+    meeting_start = datetime(2026, 11, 20, 18, 29, 52, tzinfo=UTC).timestamp()
+    assert low <= meeting_start < low + 300 and high >= meeting_start + 55 * 60

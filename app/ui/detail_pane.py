@@ -198,7 +198,8 @@ class DetailPane(QWidget):
             self._timeline.set_utc(self._utc)
             self._timeline.event_clicked.connect(self._select_event)
             self.timeline_host.layout().addWidget(self._timeline)
-        self._timeline.set_events(self._events)
+        self._timeline.set_events(self._events, (self._session.get("start"),
+                                                 self._session.get("end")))
 
     def _select_event(self, index: int) -> None:
         item = self.events_view.topLevelItem(index)

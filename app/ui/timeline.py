@@ -17,6 +17,7 @@ from PySide6.QtCore import Signal
 from app.timeutil import parse_utc
 
 LANE_HEIGHT = 0.6
+MIN_MARGIN_S = 60.0
 COLORS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
           "#e377c2")
 
@@ -47,6 +48,7 @@ class Timeline(pg.PlotWidget):
             self.getAxis(name).setTextPen("#333")
             self.getAxis(name).setPen("#999")
         self._events: list[dict[str, Any]] = []
+        self._span: tuple[str | None, str | None] = (None, None)
         self._lanes: list[str] = []
         self.scene().sigMouseClicked.connect(self._on_click)
 
@@ -55,9 +57,13 @@ class Timeline(pg.PlotWidget):
         self._axis.picture = None
         self._axis.update()
 
-    def set_events(self, events: list[dict[str, Any]]) -> None:
+    def set_events(self, events: list[dict[str, Any]],
+                   span: tuple[str | None, str | None] = (None, None)) -> None:
+        """Draw ``events``; ``span`` is the session's own start and end, so a meeting whose
+        only events came late still shows where in the meeting they fell."""
         self.clear()
         self._events = events
+        self._span = span
         self._lanes = list(dict.fromkeys(e.get("lane") or "system" for e in events))
         for lane_no, lane in enumerate(self._lanes):
             self._draw_lane(lane_no, [e for e in events if (e.get("lane") or "system") == lane])
@@ -89,12 +95,15 @@ class Timeline(pg.PlotWidget):
             self.addItem(scatter)
 
     def _fit_x(self) -> None:
-        times = [t for e in self._events for t in (_seconds(e.get("time")),
-                                                   _seconds(e.get("end"))) if t is not None]
-        if times:
-            low, high = min(times), max(times)
-            margin = max((high - low) * 0.03, 1.0)
-            self.setXRange(low - margin, high + margin, padding=0)
+        moments = [m for e in self._events for m in (e.get("time"), e.get("end"))]
+        if not any(moments):
+            return
+        times = [t for t in map(_seconds, [*moments, *self._span]) if t is not None]
+        low, high = min(times), max(times)
+        # At least a minute either side: one event alone (a Webex message) otherwise got a
+        # two-second axis ticked in milliseconds.
+        margin = max((high - low) * 0.03, MIN_MARGIN_S)
+        self.setXRange(low - margin, high + margin, padding=0)
 
     def _on_click(self, event) -> None:
         point = self.getPlotItem().getViewBox().mapSceneToView(event.scenePos())
