@@ -116,6 +116,18 @@ def test_actors_read_as_the_email_or_number_their_event_gives(sim, data_dir):
         assert actors[event["id"]] == own
 
 
+def test_a_membership_reads_as_who_was_added_to_a_space(sim, data_dir):
+    assert sync(data_dir, sim)[0].ok
+    joined = [e for e in sim.history.events if e["resource"] == "memberships"]
+    assert joined
+    with db(data_dir) as conn:
+        for event in joined:
+            title, detail = conn.execute(
+                "SELECT s.title, e.detail FROM events e JOIN sessions s USING (source, "
+                "session_id) WHERE e.event_id = ?", (event["id"],)).fetchone()
+            assert title == detail == f"{event['data']['personEmail']} added to a space"
+
+
 def test_meetings_are_whole_though_their_events_span_pages(sim, data_dir):
     assert sync(data_dir, sim)[0].ok
     ended = [e for e in sim.history.events if e["resource"] == "meetings"]

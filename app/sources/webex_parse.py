@@ -141,8 +141,8 @@ def _merge_call(summary: dict[str, Any], data: dict) -> None:
 
 def _merge_other(summary: dict[str, Any], event: dict[str, Any], data: dict) -> None:
     text = data.get("text") or data.get("markdown")
-    summary["title"] = (str(text)[:80] if text else None) or \
-        f"{event.get('resource')} {event.get('type')}"
+    summary["title"] = (str(text)[:80] if text else None) or _membership_text(event, data) \
+        or f"{event.get('resource')} {event.get('type')}"
     _add_people(summary, data.get("personEmail"))
     _put(summary["extra"], data, ("roomId", "roomType", "personEmail", "text", "id"))
     summary["extra"]["eventType"] = event.get("type")
@@ -269,7 +269,19 @@ def _detail(event: dict[str, Any], data: dict) -> str:
         return (f"{data.get('callDirection') or 'call'} leg {data.get('callingNumber') or '?'}"
                 f" → {data.get('calledNumber') or '?'}, {answered}, "
                 f"{data.get('callDurationSeconds') or 0} s")
-    return f"{resource} {event.get('type')}"
+    return _membership_text(event, data) or f"{resource} {event.get('type')}"
+
+
+_MEMBERSHIP_VERBS = {"created": "added to", "deleted": "removed from", "updated": "changed in"}
+
+
+def _membership_text(event: dict[str, Any], data: dict) -> str | None:
+    """``dana@example.com added to a space``: who, and what happened to their membership (the
+    event names the space only by its id)."""
+    if event.get("resource") != "memberships":
+        return None
+    who = data.get("personDisplayName") or data.get("personEmail") or "someone"
+    return f"{who} {_MEMBERSHIP_VERBS.get(str(event.get('type')), 'changed in')} a space"
 
 
 # -- post-meeting chats --------------------------------------------------------------------
