@@ -270,6 +270,18 @@ def test_vendor_field_keys_read_as_words(key, label):
     assert extra_column("duration").title == "Duration (as sent)"  # not a second "Duration"
 
 
+def test_a_session_without_artifacts_says_so(data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    window.select_rows([0])  # conf-0119: odd, so nothing was recorded
+    window.detail.tabs.setCurrentIndex(2)
+    status = window.findChild(QLabel, "downloadStatus")
+    qtbot.waitUntil(status.isVisible)
+    assert "no recording, transcript or chat log" in status.text()
+    window.select_rows([1])  # conf-0118 has a recording: no such message
+    qtbot.waitUntil(lambda: not status.isVisible())
+
+
 def test_window_remembers_columns_filters_and_sort(data_dir, make_window, qtbot):
     fill_cache(data_dir, COUNT)
     window = make_window(data_dir)

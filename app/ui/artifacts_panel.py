@@ -38,6 +38,10 @@ ARTIFACT_ROLE = Qt.ItemDataRole.UserRole
 ERROR_STYLE = "color: #b3261e;"
 
 
+NO_ARTIFACTS = ("The source listed no recording, transcript or chat log for this "
+                "session.")
+
+
 class ArtifactsPanel(QWidget):
     """Shows one session's artifacts; downloads one at a time (``download_selected``)."""
 
@@ -143,6 +147,8 @@ class ArtifactsPanel(QWidget):
             self.view.addTopLevelItem(item)
             if current and artifact["artifact_id"] == current["artifact_id"]:
                 self.view.setCurrentItem(item)
+        if not artifacts and self._worker is None:  # an empty list alone looks broken
+            self._say(NO_ARTIFACTS)
         self._update_buttons()
 
     def _item(self, artifact: dict[str, Any], link_font: QFont) -> QTreeWidgetItem:
