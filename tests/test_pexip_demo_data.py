@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.demo.pexip_data import GUESTS, RECURRING, ROOMS, HistoryGenerator, pexip_time
+from app.demo.pexip_data import HistoryGenerator, pexip_time
+from app.demo.pexip_team import GUESTS, RECURRING, ROOMS
 
 END = datetime(2026, 11, 23, 8, 40, tzinfo=UTC)  # a Monday, ten minutes into its standup
 

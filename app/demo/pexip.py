@@ -15,7 +15,8 @@ import urllib.parse
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from app.demo.pexip_data import API, HistoryGenerator, seed_examples
+from app.demo.pexip_data import API, HistoryGenerator
+from app.demo.pexip_seed import seed_examples
 from app.demo.server import DemoSource, Request, Response, Simulator
 
 RETENTION = 10_000

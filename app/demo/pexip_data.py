@@ -5,7 +5,8 @@ other recurring meetings on their days, ad-hoc calls in the office hours of the 
 sites (quiet at weekends), personal rooms whose owner chairs every call, gateway calls with an
 inbound and an outbound leg, one-person test calls, webinars full of guests, the odd night-time
 incident bridge, and a few calls of bad quality. Everyone calls from their own site and
-usually from their own kind of endpoint.
+usually from their own kind of endpoint. Who they are and when they meet is
+``pexip_team``; this module makes the conferences, participants and media streams.
 
 Times are naive UTC strings like the real node's (seed: "all date and time fields are in
 UTC"), some with microseconds and some without, as both appear in the seed's examples.
@@ -15,32 +16,26 @@ from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-API = "/api/admin/history/v1/"
+from app.demo.pexip_team import (
+    GUESTS,
+    PEOPLE,
+    PROTOCOLS,
+    RECURRING,
+    ROOMS,
+    SITES,
+    Caller,
+    Recurring,
+    Room,
+    pick,
+    team_of,
+)
 
-PEOPLE = [
-    "Alice Moreno", "Bob Lindqvist", "Chen Wei", "Dana Okafor", "Elif Yılmaz", "Farid Haddad",
-    "Grace Kim", "Hugo Bernard", "Ines Duarte", "Jonas Becker", "Kavya Rao", "Liam O'Brien",
-    "Maya Cohen", "Noah Fischer", "Olga Petrova", "Pablo Ruiz", "Quinn Taylor", "Ravi Shah",
-    "Sofia Rossi", "Tom Nguyen", "Uma Patel", "Victor Lemaire", "Wen Zhao", "Yusuf Demir",
-]
-#: Customers who join escalation calls from their own video systems.
-GUESTS = [
-    ("Grace Thompson", "northwind.example"), ("Samir Khan", "contoso.example"),
-    ("Isabel Romero", "fabrikam.example"), ("Hiroshi Tanaka", "tailspin.example"),
-    ("Karen Walsh", "lakeside.example"), ("Emeka Eze", "wingtip.example"),
-]
-#: A site, the UTC hours its people work, and the Conferencing Node they call into.
-SITES = {
-    "London": ((8, 17), "10.0.1.11"), "Oslo": ((7, 16), "10.0.1.12"),
-    "New York": ((13, 22), "10.0.2.21"), "Singapore": ((1, 10), "10.0.3.31"),
-}
+API = "/api/admin/history/v1/"
 NODES = [node for _, node in SITES.values()]
-PROTOCOLS = [("WebRTC", 0.45), ("SIP", 0.25), ("MSSIP", 0.1), ("H323", 0.08),
-             ("TeamsConnector", 0.12)]
+
 VENDORS = {
     "WebRTC": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/120.0.0.0 Safari/537.36",
@@ -58,57 +53,6 @@ ALARMS = ["capacity_exhausted", "licenses_expiring", "cloud_overflow_activated",
           "media_node_overloaded", "sync_failure"]
 
 
-@dataclass(frozen=True)
-class Room:
-    """A room people meet in ad hoc; ``weight`` is its share of those meetings."""
-
-    name: str
-    service: str
-    weight: float
-    size: tuple[int, int]  # participants, fewest and most
-    minutes: tuple[int, int]
-    owner: str | None = None  # a personal room's owner joins every call in it, as chair
-    any_hour: bool = False  # incidents do not wait for office hours
-    guests: bool = False  # customers join
-
-
-@dataclass(frozen=True)
-class Recurring:
-    """A meeting on fixed weekdays (0 = Monday) at a fixed UTC time, with its regulars."""
-
-    name: str
-    service: str
-    weekdays: tuple[int, ...]
-    at: tuple[int, int]  # UTC hour, minute
-    minutes: int
-    regulars: tuple[str, ...]
-
-
-ROOMS = [
-    Room("meet.alice", "conference", 0.12, (2, 4), (10, 45), owner="Alice Moreno"),
-    Room("meet.ravi", "conference", 0.1, (2, 3), (10, 40), owner="Ravi Shah"),
-    Room("meet.chen", "conference", 0.08, (2, 4), (15, 50), owner="Chen Wei"),
-    Room("VMR_1", "conference", 0.15, (2, 5), (15, 60)),
-    Room("Escalations Bridge", "conference", 0.2, (2, 4), (15, 75), guests=True),
-    Room("Incident War Room", "conference", 0.03, (5, 11), (45, 180), any_hour=True),
-    Room("Lobby Gateway", "gateway", 0.12, (2, 2), (5, 40)),
-    Room("Test Call Service", "test_call", 0.08, (1, 1), (1, 3)),
-]
-RECURRING = [
-    Recurring("Support Standup", "conference", (0, 1, 2, 3, 4), (8, 30), 15,
-              ("Alice Moreno", "Bob Lindqvist", "Dana Okafor", "Hugo Bernard", "Ines Duarte",
-               "Jonas Becker", "Olga Petrova")),
-    Recurring("Tier 2 Huddle", "conference", (0, 2, 4), (13, 0), 30,
-              ("Farid Haddad", "Grace Kim", "Maya Cohen", "Noah Fischer", "Tom Nguyen")),
-    Recurring("Customer Success Weekly", "conference", (1,), (15, 0), 60,
-              ("Ravi Shah", "Sofia Rossi", "Uma Patel", "Victor Lemaire", "Wen Zhao",
-               "Noah Fischer", "Quinn Taylor")),
-    Recurring("Training Room", "lecture", (2,), (10, 0), 45,
-              ("Kavya Rao", "Liam O'Brien", "Pablo Ruiz", "Elif Yılmaz", "Yusuf Demir")),
-    Recurring("Onboarding Webinar", "lecture", (3,), (14, 0), 60, ("Sofia Rossi",)),
-]
-
-
 def pexip_time(moment: datetime, whole_seconds: bool = False) -> str:
     """Naive UTC, microseconds only when there are some (both forms appear in the seed)."""
     moment = moment.astimezone(UTC).replace(tzinfo=None)
@@ -118,33 +62,6 @@ def pexip_time(moment: datetime, whole_seconds: bool = False) -> str:
     return text + (f".{moment.microsecond:06d}" if moment.microsecond else "")
 
 
-def _pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:
-    return rng.choices([w[0] for w in weighted], [w[1] for w in weighted])[0]
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who joins a call, from where and with what; a guest is a customer."""
-
-    name: str
-    site: str
-    protocol: str
-    domain: str = "example.com"
-    guest: bool = False
-
-
-def _team(seed: int) -> dict[str, Caller]:
-    """Each person's site and usual endpoint, fixed for the month."""
-    rng = random.Random(seed)
-    sites = list(SITES)
-    team = {name: Caller(name, sites[index % len(sites)], _pick(rng, PROTOCOLS))
-            for index, name in enumerate(PEOPLE)}
-    for name, domain in GUESTS:
-        team[name] = Caller(name, rng.choice(sites), rng.choice(["SIP", "H323", "WebRTC"]),
-                            domain, guest=True)
-    return team
-
-
 class HistoryGenerator:
     """Makes conferences with their participants; ``next_conference`` is also how the
     simulator adds live history while a client crawls."""
@@ -152,7 +69,7 @@ class HistoryGenerator:
     def __init__(self, seed: int = 7) -> None:
         self.rng = random.Random(seed)
         self.stream_id = 1000
-        self.team = _team(seed)
+        self.team = team_of(seed)
 
     def month(self, end: datetime, count: int) -> list[tuple[dict, list[dict]]]:
         """``count`` conferences in the 30 days before ``end``, oldest first.
@@ -277,7 +194,7 @@ class HistoryGenerator:
         leave = max(leave, join + timedelta(seconds=30))
         part_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         protocol = "TeamsConnector" if onward else caller.protocol if rng.random() < 0.85 \
-            else _pick(rng, PROTOCOLS)
+            else pick(rng, PROTOCOLS)
         if room.service == "gateway" and not onward and protocol not in ("SIP", "H323"):
             protocol = "SIP"  # a room system calling through to a Teams meeting
         bad = rng.random() < (0.15 if caller.guest else 0.06)
@@ -294,7 +211,7 @@ class HistoryGenerator:
                 room.service == "conference" and rng.random() < 0.04) else "in",
             "call_quality": quality, "call_uuid": part_id,
             "conference": f"{API}conference/{conf_id}/", "conference_name": room.name,
-            "conversation_id": part_id, "disconnect_reason": _pick(rng, DISCONNECTS),
+            "conversation_id": part_id, "disconnect_reason": pick(rng, DISCONNECTS),
             "display_name": caller.name, "duration": int((leave - join).total_seconds()),
             "encryption": "On", "end_time": pexip_time(leave),
             "has_media": True, "id": part_id, "is_streaming": False,
@@ -359,74 +276,3 @@ class HistoryGenerator:
                 "time_lowered": pexip_time(lowered), "time_raised": pexip_time(raised),
             })
         return sorted(rows, key=lambda r: r["time_raised"])
-
-
-def seed_examples() -> list[tuple[dict, list[dict]]]:
-    """The seed's own example conference and participants, with the seed's values."""
-    conference = {
-        "duration": 579, "end_time": "2015-04-10T09:49:26.556929",
-        "id": "8583f400-7886-48c9-874b-5fefc2ac097e", "instant_message_count": 0,
-        "name": "meet.alice", "participant_count": 3,
-        "participants": [f"{API}participant/e9883f1d-88ca-495d-8366-b6eb772dfe57/",
-                         f"{API}participant/5881adda-00ef-4315-8886-5d873d2ef269/",
-                         f"{API}participant/29744376-0436-4fe1-ab80-06d93c71eb1c/"],
-        "resource_uri": f"{API}conference/8583f400-7886-48c9-874b-5fefc2ac097e/",
-        "service_type": "conference", "start_time": "2015-04-10T09:39:47", "tag": "",
-    }
-    vmr = "00000000-0000-0000-0000-000000000001"
-    common = {
-        "call_direction": "in", "conference": f"{API}conference/{vmr}/",
-        "conference_name": "VMR_1", "disconnect_reason": "Call disconnected",
-        "encryption": "On", "is_streaming": False, "local_alias": "meet@example.com",
-        "media_node": "10.0.0.1", "protocol": "WebRTC", "proxy_node": "None",
-        "remote_address": "10.0.0.2", "role": "chair", "service_tag": "",
-        "service_type": "conference", "signalling_node": "10.0.0.1",
-        "system_location": "London",
-        "vendor": "Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.36 (KHTML, like Gecko) "
-                  "Chrome/41.0.2272.101 Safari/537.36",
-    }
-    bob = {**common, "bandwidth": 768, "call_quality": "1_good",
-           "call_uuid": "b0a5b554-d1de-11e3-a321-000c29e37602",
-           "conversation_id": "b0a5b554-d1de-11e3-a321-000c29e37602", "display_name": "Bob",
-           "duration": 519, "end_time": "2015-04-02T09:55:33.141261", "has_media": True,
-           "id": "00000000-0000-0000-0000-000000000003", "license_count": 1,
-           "license_type": "port", "media_streams": _seed_streams(),
-           "parent_id": "29744376-0436-4fe1-ab80-06d93c71eb1c",
-           "remote_alias": "Infinity_Connect_Media_10.0.0.2", "remote_port": 11007,
-           "resource_uri": f"{API}participant/00000000-0000-0000-0000-000000000003/",
-           "start_time": "2015-04-02T09:46:53.712941"}
-    alice = {**common, "bandwidth": 0, "call_quality": "0_unknown",
-             "call_uuid": "1c26be9c-6511-4e5c-9588-8351f8c3decd",
-             "conversation_id": "1c26be9c-6511-4e5c-9588-8351f8c3decd",
-             "display_name": "Alice", "duration": 578,
-             "end_time": "2015-04-02T09:55:49.348317", "has_media": False,
-             "id": "00000000-0000-0000-0000-000000000002", "license_count": 0,
-             "license_type": "nolicense", "media_streams": [], "parent_id": "",
-             "remote_alias": "Infinity_Connect_10.0.0.2", "remote_port": 54686,
-             "resource_uri": f"{API}participant/00000000-0000-0000-0000-000000000002/",
-             "start_time": "2015-04-02T09:46:11.116767"}
-    # The seed shows only these two participants of VMR_1; its conference row is implied.
-    vmr_conf = {"duration": 578, "end_time": "2015-04-02T09:55:49.348317", "id": vmr,
-                "instant_message_count": 0, "name": "VMR_1", "participant_count": 2,
-                "participants": [alice["resource_uri"], bob["resource_uri"]],
-                "resource_uri": f"{API}conference/{vmr}/", "service_type": "conference",
-                "start_time": "2015-04-02T09:46:11.116767", "tag": ""}
-    return [(conference, []), (vmr_conf, [alice, bob])]
-
-
-def _seed_streams() -> list[dict]:
-    uri = f"{API}participant/5881adda-00ef-4315-8886-5d873d2ef269/"
-    return [
-        {"end_time": "2015-07-22T12:43:33.645043", "id": 36, "node": "10.0.0.1",
-         "participant": uri, "rx_bitrate": 29, "rx_codec": "opus", "rx_packet_loss": 0.0,
-         "rx_packets_lost": 0, "rx_packets_received": 28091, "rx_resolution": "",
-         "start_time": "2015-07-22T12:33:31.909536", "stream_id": "0", "stream_type": "audio",
-         "tx_bitrate": 2, "tx_codec": "opus", "tx_packet_loss": 0.0, "tx_packets_lost": 0,
-         "tx_packets_sent": 56347, "tx_resolution": ""},
-        {"end_time": "2015-07-22T12:43:33.683385", "id": 37, "node": "10.0.0.1",
-         "participant": uri, "rx_bitrate": 511, "rx_codec": "VP8", "rx_packet_loss": 0.01,
-         "rx_packets_lost": 2, "rx_packets_received": 37027, "rx_resolution": "1280x720",
-         "start_time": "2015-07-22T12:33:32.151438", "stream_id": "1", "stream_type": "video",
-         "tx_bitrate": 511, "tx_codec": "VP8", "tx_packet_loss": 0.0, "tx_packets_lost": 0,
-         "tx_packets_sent": 37335, "tx_resolution": "768x448"},
-    ]
