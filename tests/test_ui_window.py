@@ -376,3 +376,5 @@ def test_timeline_frames_the_session_and_gives_a_lone_event_room(qtbot):
     low, high = timeline.getPlotItem().getViewBox().viewRange()[0]
     meeting_start = datetime(2026, 11, 20, 18, 29, 52, tzinfo=UTC).timestamp()
     assert low <= meeting_start < low + 300 and high >= meeting_start + 55 * 60
+    timeline.set_events([{"time": "not a time", "lane": "x"}], ("2026-11-20T18:29:52Z", None))
+    assert timeline.getPlotItem().getViewBox().viewRange()[0] == [low, high]  # left as it was

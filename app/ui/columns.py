@@ -80,7 +80,7 @@ BASE_TITLES = {column.title for column in BASE_COLUMNS}
 
 def extra_column(key: str) -> Column:
     title = field_label(key.strip())
-    if title in BASE_TITLES:  # BeyondTrust's "duration" beside ours
+    if title in BASE_TITLES:  # a vendor's "duration" beside ours
         title += " (as sent)"
     return Column(f"extra.{key}", title, None, 130, visible=False)
 

@@ -262,7 +262,7 @@ def field_rows(session: dict[str, Any], utc: bool) -> list[tuple[str, str]]:
     core = {label for label, _ in rows}
     for key, value in (session.get("extra") or {}).items():
         label = field_label(key)
-        # A vendor field named like one of ours (BeyondTrust's running "duration") must not
+        # A vendor field named like one of ours (a support session's running "duration") must not
         # read as a second answer to the same question.
         rows.append((f"{label} (as sent)" if label in core else label, cell_text(value)))
     return [(label, value) for label, value in rows if value != ""]

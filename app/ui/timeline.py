@@ -96,9 +96,10 @@ class Timeline(pg.PlotWidget):
 
     def _fit_x(self) -> None:
         moments = [m for e in self._events for m in (e.get("time"), e.get("end"))]
-        if not any(moments):
+        times = [t for t in map(_seconds, moments) if t is not None]
+        if not times:
             return
-        times = [t for t in map(_seconds, [*moments, *self._span]) if t is not None]
+        times += [t for t in map(_seconds, self._span) if t is not None]
         low, high = min(times), max(times)
         # At least a minute either side: one event alone (a Webex message) otherwise got a
         # two-second axis ticked in milliseconds.
