@@ -114,7 +114,7 @@ class HistoryGenerator:
         """A weekday in office hours at one of the sites; a weekend day now and then."""
         rng = self.rng
         room = self._adhoc_room()
-        span_days = max((end - start).days, 1)
+        span_days = max((end - start).days, 0) + 1  # today too, up to ``end``
         while True:
             day = (start + timedelta(days=rng.randrange(span_days))).replace(
                 hour=0, minute=0, second=0, microsecond=0)
