@@ -78,28 +78,28 @@ class HistoryGenerator:
         ``count`` is small); ad-hoc meetings fill the rest.
         """
         start = end - timedelta(days=30)
-        recurring = self._recurring_starts(start, end)
+        recurring = self._recurring_plans(start, end)
         recurring = recurring[len(recurring) - min(len(recurring), count // 5):]
-        adhoc = [self._adhoc_start(start, end) for _ in range(count - len(recurring))]
-        planned = sorted(recurring + adhoc, key=lambda plan: plan[0])
-        made = [self._conference(room, *self._times(room, begins)) for begins, room in planned]
+        plans = recurring + [self._adhoc_plan(start, end)
+                             for _ in range(count - len(recurring))]
+        timed = [(room, *self._times(room, begins)) for begins, room in plans]
         # A meeting still running at ``end`` is not history yet: an earlier one takes its place.
-        made = [(c, p) for c, p in made if c["end_time"] < pexip_time(end)]
-        while len(made) < count:
-            begins, room = self._adhoc_start(start, end - timedelta(days=2))
-            made.append(self._conference(room, *self._times(room, begins)))
-        return sorted(made, key=lambda pair: pair[0]["end_time"])
+        timed = [(room, started, ended) for room, started, ended in timed if ended < end]
+        while len(timed) < count:
+            begins, room = self._adhoc_plan(start, end - timedelta(days=2))
+            timed.append((room, *self._times(room, begins)))
+        timed.sort(key=lambda meeting: meeting[2])
+        return [self._conference(room, started, ended) for room, started, ended in timed]
 
     def next_conference(self, ended: datetime) -> tuple[dict, list[dict]]:
         """An ad-hoc meeting that ends at ``ended`` (a busy node's live history)."""
         room = self._adhoc_room()
-        started, planned_end = self._times(room, ended)
-        return self._conference(room, ended - (planned_end - started), ended)
+        return self._conference(room, ended - self._length(room), ended)
 
     # -- when meetings happen ------------------------------------------------------------
 
-    def _recurring_starts(self, start: datetime,
-                          end: datetime) -> list[tuple[datetime, Recurring]]:
+    def _recurring_plans(self, start: datetime,
+                         end: datetime) -> list[tuple[datetime, Recurring]]:
         plans = []
         day = start.replace(hour=0, minute=0, second=0, microsecond=0)
         while day < end:
@@ -110,8 +110,9 @@ class HistoryGenerator:
             day += timedelta(days=1)
         return plans
 
-    def _adhoc_start(self, start: datetime, end: datetime) -> tuple[datetime, Room]:
-        """A weekday in office hours at one of the sites; a weekend day now and then."""
+    def _adhoc_plan(self, start: datetime, end: datetime) -> tuple[datetime, Room]:
+        """A room, booked on a weekday in office hours at one of the sites (a weekend day now
+        and then; an incident at any hour)."""
         rng = self.rng
         room = self._adhoc_room()
         span_days = max((end - start).days, 0) + 1  # today too, up to ``end``
@@ -151,13 +152,17 @@ class HistoryGenerator:
         return [self.team[name] for name in names]
 
     def _times(self, room: Room | Recurring, begins: datetime) -> tuple[datetime, datetime]:
-        """When a meeting booked for ``begins`` really starts and ends: a little late, and
-        rarely on the minute."""
+        """When a meeting booked for ``begins`` really starts and ends: a little late."""
+        length = self._length(room)
+        started = begins + timedelta(seconds=self.rng.randint(0, 90))
+        return started, started + length
+
+    def _length(self, room: Room | Recurring) -> timedelta:
+        """A meeting's length: its booked minutes, rarely on the minute."""
         rng = self.rng
         minutes = room.minutes if isinstance(room, Recurring) else rng.randint(*room.minutes)
         seconds = minutes * 60 + rng.randint(-90, 240 if minutes > 5 else 30)
-        started = begins + timedelta(seconds=rng.randint(0, 90))
-        return started, started + timedelta(seconds=max(seconds, 45))
+        return timedelta(seconds=max(seconds, 45))
 
     def _conference(self, room: Room | Recurring, started: datetime,
                     ended: datetime) -> tuple[dict, list[dict]]:
@@ -225,13 +230,20 @@ class HistoryGenerator:
             "remote_alias": f"Infinity_Connect_{handle}" if protocol == "WebRTC"
             else f"sip:{handle}@{caller.domain}",
             "remote_port": rng.randint(10000, 65000), "resource_uri": uri,
-            "role": "chair" if index == 0 and room.service != "test_call" else "guest"
-            if caller.guest or room.service in ("lecture", "test_call")
-            else rng.choice(["chair", "guest", "guest"]),
-            "service_tag": "", "service_type": room.service, "signalling_node": node,
+            "role": self._role(room, caller, index), "service_tag": "",
+            "service_type": room.service, "signalling_node": node,
             "start_time": pexip_time(join), "system_location": caller.site,
             "vendor": VENDORS[protocol],
         }
+
+    def _role(self, room: Room | Recurring, caller: Caller, index: int) -> str:
+        """Whoever opens a meeting chairs it; customers, webinar audiences and test callers
+        are guests; in a team meeting about a third of the others hold the host PIN."""
+        if index == 0 and room.service != "test_call":
+            return "chair"
+        if caller.guest or room.service in ("lecture", "test_call"):
+            return "guest"
+        return self.rng.choice(["chair", "guest", "guest"])
 
     def _streams(self, uri: str, node: str, join: datetime, leave: datetime, bad: bool,
                  presenting: bool = False) -> list[dict[str, Any]]:
