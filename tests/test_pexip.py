@@ -113,6 +113,17 @@ def test_retention_deletes_during_the_crawl_lose_and_double_nothing(cli, data_di
     assert set(cached_ids) <= existed_before | sim.conference_ids() | sim.deleted
 
 
+def sessions_so_far(data_dir: Path) -> int:
+    """Sessions a running sync has stored; 0 while its cache file is still being made (the
+    file exists a moment before the migrations create its tables)."""
+    if not (data_dir / "cache.db").exists():
+        return 0
+    try:
+        return cached(data_dir, "SELECT COUNT(*) FROM sessions")[0][0]
+    except sqlite3.OperationalError:
+        return 0
+
+
 def test_sync_killed_midway_resumes_with_exactly_the_simulators_data(
         cli, cli_process, data_dir):
     sim = PexipSimulator(conferences=600, password=PASSWORD, seed=9, latency_s=0.15)
@@ -125,8 +136,7 @@ def test_sync_killed_midway_resumes_with_exactly_the_simulators_data(
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             time.sleep(0.2)
-            if (data_dir / "cache.db").exists() and cached(
-                    data_dir, "SELECT COUNT(*) FROM sessions")[0][0] >= 120:
+            if sessions_so_far(data_dir) >= 120:
                 break
         process.kill()
         process.wait(10)
