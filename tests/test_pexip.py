@@ -12,6 +12,7 @@ import pytest
 from app.demo.pexip import PexipSimulator
 from app.model import SourceConfig
 from app.registry import add_source
+from app.timeutil import iso_utc
 from tests.conftest import files_containing
 
 PASSWORD = "s3cret-Pexip-pa55word"
@@ -229,3 +230,29 @@ def test_packet_loss_filter_of_the_simulator_matches_the_seed(pexip):
     assert objects and all(any(s["tx_packet_loss"] >= 0.5 for s in p["media_streams"])
                            for p in objects)
     assert response.json()["meta"]["limit"] == 10000
+
+
+
+def test_a_conference_lists_its_participants_in_the_order_they_joined(cli, sim, data_dir):
+    # One page holds every participant, so no conference straddles a page boundary.
+    add_source(data_dir, SourceConfig("px", "pexip", sim.url,
+                                      {"username": "admin", "page_size": "5000"}), PASSWORD)
+    assert cli("sync").code == 0
+    calls: dict[str, list[dict]] = {}
+    for participant, _ in list(sim.participants.rows.values()):
+        conference = participant["conference"].rstrip("/").rsplit("/", 1)[-1]
+        calls.setdefault(conference, []).append(participant)
+
+    def names(participants: list[dict]) -> list[str]:
+        return list(dict.fromkeys(p["display_name"] or p["remote_alias"] for p in participants))
+
+    def by(*fields: str, reverse: bool = False):
+        return {c: names(sorted(ps, key=lambda p: [*(iso_utc(p[f]) for f in fields),
+                                                   str(p["id"])], reverse=reverse))
+                for c, ps in calls.items()}
+
+    joined = by("start_time", "end_time")  # of two who joined together, who left first
+    last_ended_first = by("end_time", reverse=True)
+    assert sum(joined[c] != last_ended_first[c] for c in calls) > 20, "the month tests this"
+    listed = {s["session_id"]: s["participants"] for s in sessions_json(cli)}
+    assert {c: listed[c] for c in calls} == joined

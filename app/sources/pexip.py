@@ -171,7 +171,12 @@ class PexipSource(Source):
             _conference_into if resource == "conference" else _participant_into)
         page = Page(resource, None, items=len(data["objects"]))
         page.raw[resource] = [_raw_document(obj) for obj in data["objects"]]
-        for obj in data["objects"]:
+        objects = data["objects"]
+        if resource == "participant":
+            # The crawl runs newest-ended first, so the customer who stayed to the end came
+            # before the person who opened the bridge; a session lists people as they joined.
+            objects = sorted(objects, key=_joined)
+        for obj in objects:
             normalize(obj, page)
         return page
 
@@ -213,6 +218,14 @@ def _naive(iso: str) -> str:
 def _raw_document(obj: dict) -> RawDocument:
     """Every Pexip history object is keyed by its ``id`` (a number or a UUID)."""
     return RawDocument(str(obj.get("id")), obj)
+
+
+def _joined(participant: dict) -> tuple[str, str, str]:
+    """A sort key by join time; of two who joined together, who left first (then the id,
+    so the order never depends on the page). Pexip's naive times sort as text, with or
+    without microseconds ("09:46:53" before "09:46:53.7"); no time sorts last."""
+    return (participant.get("start_time") or "~", participant.get("end_time") or "~",
+            str(participant.get("id")))
 
 
 def _uuid_from_uri(uri: str | None) -> str | None:
