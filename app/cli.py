@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -27,14 +28,15 @@ from app.registry import (
     summaries,
     test_source,
 )
-from app.settings import Settings, default_data_dir
+from app.settings import Settings, SettingsError, default_data_dir
 from app.sources.base import CancelToken, SyncRequest
-from app.store import BadQuery, SessionFilter, Store, queries
+from app.store import BadQuery, CacheError, SessionFilter, Store, queries
 from app.timeutil import format_utc, parse_utc
 
 #: Kind options as command-line flags, stored in SourceConfig.options under these names.
 KIND_OPTIONS = ("username", "client_id", "tenant_id", "login_url", "account_sid", "api_version")
 SESSION_TABLE = ("start", "source", "type", "title", "duration_s", "participants")
+TLS_OFF = "TLS verification OFF"
 
 
 class UsageError(Exception):
@@ -46,11 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Browse, search and export support history from Pexip, BeyondTrust, Microsoft "
         "Graph, Webex and Restcomm, from a local cache that works offline."))
     parser.add_argument("--version", action="version", version=f"histview {__version__}")
-    parser.add_argument("--data-dir", type=Path, help="cache, settings and downloads folder "
-                        "(default: $HISTVIEW_DATA_DIR or the per-user data folder)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="more detail on stderr")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_global_options(parser, argparse.ArgumentParser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                parser_class=_CommandParser)
     sub.add_parser("gui", help="open the desktop window on the cache")
     demo = sub.add_parser("demo", help="run the built-in simulators, sync them, open the window")
     demo.add_argument("--no-gui", action="store_true", help="sync, print a summary, stay headless")
@@ -58,6 +58,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sync_command(sub)
     _add_query_commands(sub)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, level: type) -> None:
+    """``--data-dir``, ``-v`` and ``-q``, before the command or after it (``sync -q``).
+
+    A command's copy has no defaults of its own, so it sets an option only when given and
+    never undoes the one given before the command."""
+    own = {} if level is argparse.ArgumentParser else {"default": argparse.SUPPRESS}
+    parser.add_argument("--data-dir", type=Path, help="cache, settings and downloads folder "
+                        "(default: $HISTVIEW_DATA_DIR or the per-user data folder)", **own)
+    parser.add_argument("-v", "--verbose", action="store_true", help="more detail on stderr",
+                        **own)
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr",
+                        **own)
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser: it takes the global options too (see ``_add_global_options``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _add_global_options(self, _CommandParser)
 
 
 def _add_source_commands(sub: argparse._SubParsersAction) -> None:
@@ -103,7 +125,8 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
 def _add_query_commands(sub: argparse._SubParsersAction) -> None:
     sessions = sub.add_parser("sessions", help="list cached sessions, newest first")
     _add_filters(sessions)
-    sessions.add_argument("--limit", type=int, default=100, help="at most N (0: all)")
+    sessions.add_argument("--limit", type=_count, default=100,
+                          help="at most N, newest first (default 100; 0: all)")
     sessions.add_argument("--format", choices=("table", "json", "csv"), default="table")
     for name, text in (("events", "a session's timeline events, oldest first"),
                        ("artifacts", "a session's recordings, transcripts and chats")):
@@ -123,6 +146,16 @@ def _add_query_commands(sub: argparse._SubParsersAction) -> None:
     _add_filters(export)
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more, got {text!r}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -130,18 +163,33 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as stop:
         return int(stop.code or 0)
     configure_logging(args.verbose, args.quiet)
-    data_dir = args.data_dir or default_data_dir()
+    data_dir = Path(args.data_dir or default_data_dir())
     try:
-        return dispatch(args, Path(data_dir))
-    except (UsageError, RegistryError, BadQuery) as error:
+        if data_dir.exists() and not data_dir.is_dir():
+            raise UsageError(f"--data-dir: {data_dir} is a file, not a folder")
+        return dispatch(args, data_dir)
+    except (UsageError, RegistryError, BadQuery, SettingsError, CacheError) as error:
         print(f"histview: {error}", file=sys.stderr)
         return 2
     except KeyringUnavailable as error:
         print(f"histview: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`histview sessions | head`): what it read is all it wanted.
+        _silence_stdout()
+        return 0
     except KeyboardInterrupt:
         print("histview: interrupted", file=sys.stderr)
         return 130
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush of the dead pipe is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # an in-process stdout (tests) has no descriptor and nothing left to flush
 
 
 def configure_logging(verbose: bool, quiet: bool) -> None:
@@ -164,6 +212,12 @@ def dispatch(args: argparse.Namespace, data_dir: Path) -> int:
     if command == "demo":
         from app.demo.launcher import run_demo
 
+        if not args.no_gui:
+            from app.ui.app import missing_display
+
+            if missing := missing_display():  # say so before minutes of syncing, not after
+                raise UsageError(f"{missing}; `histview demo --no-gui` syncs without a window")
+
         return run_demo(args.data_dir, no_gui=args.no_gui, out=sys.stdout)
     handler = {
         "source": cmd_source, "sync": cmd_sync, "sessions": cmd_sessions,
@@ -180,14 +234,20 @@ def cmd_source(args: argparse.Namespace, data_dir: Path) -> int:
         options = {o: getattr(args, o) for o in KIND_OPTIONS if getattr(args, o)}
         config = SourceConfig(args.name, args.kind, args.url or "", options,
                               ca_bundle=args.ca_bundle, insecure=args.insecure)
+        known = Settings(data_dir).source(args.name) is not None
         add_source(data_dir, config, read_secret(args))
         if not args.quiet:
-            warning = " (TLS verification OFF)" if args.insecure else ""
-            print(f"added {args.kind} source {args.name}{warning}", file=sys.stderr)
+            warning = f" ({TLS_OFF})" if args.insecure else ""
+            done = "updated" if known else "added"
+            print(f"{done} {args.kind} source {args.name}{warning}", file=sys.stderr)
         return 0
     if args.action == "list":
-        print_listing(summaries(data_dir), args.format,
-                      ("name", "kind", "url", "status", "last_sync_at"), sys.stdout)
+        rows = summaries(data_dir)
+        columns = ("name", "kind", "url", "status", "last_sync_at")
+        if args.format == "table" and any(row["insecure"] for row in rows):
+            rows = [{**row, "warning": TLS_OFF if row["insecure"] else ""} for row in rows]
+            columns += ("warning",)
+        print_listing(rows, args.format, columns, sys.stdout)
         return 0
     if args.action == "test":
         try:
@@ -216,13 +276,14 @@ def read_secret(args: argparse.Namespace) -> str | None:
 def cmd_sync(args: argparse.Namespace, data_dir: Path) -> int:
     from app.sync import sync_sources  # imports the sources only when syncing
 
+    since, until = _time(args.since, "--since"), _time(args.until, "--until")
+    _check_range(since, until, "--since", "--until")
     settings = Settings(data_dir)
-    configs = [get_source(data_dir, name) for name in args.names] if args.names \
-        else settings.sources()
+    configs = [get_source(data_dir, name) for name in dict.fromkeys(args.names)] \
+        if args.names else settings.sources()
     if not configs:
         raise UsageError("no sources registered: add one with `histview source add`")
-    request = SyncRequest(since=_time(args.since, "--since"), until=_time(args.until, "--until"),
-                          full=args.full)
+    request = SyncRequest(since=since, until=until, full=args.full)
     printer = None if args.quiet else ProgressPrinter(sys.stderr)
     results = sync_sources(settings.cache_path, configs, secret_lookup(data_dir), request,
                            progress=printer, cancel=CancelToken())
@@ -252,15 +313,47 @@ def _time(value: str | None, flag: str):
 # -- reading the cache ----------------------------------------------------------------------
 
 def open_store(data_dir: Path) -> Store:
-    return Store(Settings(data_dir).cache_path)
+    """The cache, for reading: a folder without one reads as empty and is left as it was.
+
+    A folder with neither a cache nor settings is most likely a mistyped ``--data-dir``,
+    so that is said rather than answered with an empty list."""
+    settings = Settings(data_dir)
+    if settings.cache_path.exists():
+        return Store(settings.cache_path)
+    if not settings.path.exists():
+        raise UsageError(f"no histview data in {data_dir}: check --data-dir, or add a source "
+                         "with `histview source add` and run `histview sync`")
+    return Store(None)  # sources registered, nothing synced yet
 
 
 def session_filter(args: argparse.Namespace) -> SessionFilter:
-    iso = {name: format_utc(t) for name, t in (
-        ("from", _time(args.start_from, "--from")), ("to", _time(args.start_to, "--to"))) if t}
+    start_from, start_to = _time(args.start_from, "--from"), _time(args.start_to, "--to")
+    _check_range(start_from, start_to, "--from", "--to")
     return SessionFilter(source=args.source, kind=args.kind, type=args.type, search=args.search,
-                         start_from=iso.get("from"), start_to=iso.get("to"),
+                         start_from=format_utc(start_from) if start_from else None,
+                         start_to=format_utc(start_to) if start_to else None,
                          ids=_ids(getattr(args, "ids", None)))
+
+
+def _check_range(start, end, start_flag: str, end_flag: str) -> None:
+    """An empty range is a mistake worth saying, not an empty answer."""
+    if start is not None and end is not None and start >= end:
+        raise UsageError(f"{start_flag} {format_utc(start)} is not before {end_flag} "
+                         f"{format_utc(end)}, so nothing can match ({end_flag} is exclusive: "
+                         "to take in a whole day, give the next day)")
+
+
+def check_filter(store: Store, flt: SessionFilter, data_dir: Path) -> None:
+    """Unknown names and ids are the user's typo, not an empty answer (exit 2)."""
+    conn = store.db.conn
+    if flt.source and Settings(data_dir).source(flt.source) is None and conn.execute(
+            "SELECT 1 FROM sessions WHERE source = ? LIMIT 1", (flt.source,)).fetchone() is None:
+        raise UsageError(f"--source: no source named {flt.source!r}")
+    missing = [f"{source}:{session_id}" for source, session_id in flt.ids
+               if queries.get_session(conn, source, session_id) is None]
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise UsageError(f"--ids: no cached session {', '.join(missing[:3])}{more}")
 
 
 def _ids(text: str | None) -> list[tuple[str, str]]:
@@ -279,13 +372,21 @@ def cmd_sessions(args: argparse.Namespace, data_dir: Path) -> int:
     flt = session_filter(args)
     store = open_store(data_dir)
     try:
-        rows = queries.list_sessions(store.db.conn, flt, limit=args.limit or None)
+        check_filter(store, flt, data_dir)
+        # One row more than asked for says whether the list was cut short.
+        rows = queries.list_sessions(store.db.conn, flt,
+                                     limit=args.limit + 1 if args.limit else None)
     finally:
         store.close()
+    cut = bool(args.limit) and len(rows) > args.limit
+    rows = rows[:args.limit] if cut else rows
     if args.format == "csv":
         write_csv(rows, sys.stdout)
     else:
         print_listing(rows, args.format, SESSION_TABLE, sys.stdout)
+    if cut and not args.quiet:
+        print(f"histview: the newest {args.limit} matching sessions; more match "
+              "(--limit N for more, --limit 0 for all)", file=sys.stderr)
     return 0
 
 
@@ -312,11 +413,17 @@ def cmd_session_children(args: argparse.Namespace, data_dir: Path) -> int:
 
 def cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
     flt = session_filter(args)
-    if not args.out.parent.exists():
+    if not args.out.parent.is_dir():
         raise UsageError(f"--out: folder does not exist: {args.out.parent}")
+    if args.out.is_dir():
+        raise UsageError(f"--out: {args.out} is a folder; give a file name in it")
     store = open_store(data_dir)
     try:
+        check_filter(store, flt, data_dir)
         count = export_sessions(queries.iter_sessions(store.db.conn, flt), args.out, args.format)
+    except OSError as error:  # the export is written aside and renamed: nothing is left
+        raise UsageError(f"--out: cannot write {args.out}: "
+                         f"{error.strerror or type(error).__name__}") from None
     finally:
         store.close()
     if not args.quiet:
@@ -326,6 +433,9 @@ def cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
 
 def cmd_download(args: argparse.Namespace, data_dir: Path) -> int:
     from app.downloads import download_artifacts
+
+    if args.to is not None and args.to.exists() and not args.to.is_dir():
+        raise UsageError(f"--to: {args.to} is a file, not a folder")
 
     return download_artifacts(data_dir, args.source, args.session_id, kind=args.kind,
                               folder=args.to, out=sys.stderr, quiet=args.quiet)

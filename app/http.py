@@ -13,6 +13,7 @@ import ipaddress
 import logging
 import os
 import re
+import textwrap
 import threading
 import time
 import urllib.parse
@@ -92,6 +93,10 @@ def is_loopback(url: str) -> bool:
 def check_url(url: str) -> str:
     """Refuse URLs that would send credentials in clear text off this machine."""
     parts = urllib.parse.urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        # Said without the URL, which holds the password: it would be echoed to the screen.
+        raise ValueError("the URL holds a user name or password: give the URL without them "
+                         "(the secret goes to the OS keyring, never into the settings)")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not an http(s) URL: {url!r}")
     if parts.scheme == "http" and not is_loopback(url):
@@ -203,14 +208,15 @@ class HttpClient:
         except requests.exceptions.SSLError as error:
             raise SourceError(self.redact(
                 f"TLS verification failed for {origin(url)} (give --ca-bundle, or --insecure "
-                f"to skip verification): {reason(error)}"), unreachable=True) from None
+                f"to skip verification): {reason(error, self.redact)}"), unreachable=True) from None
         except (requests.ConnectionError, requests.Timeout) as error:
             if attempt >= self.retries:
                 raise SourceError(self.redact(
-                    f"could not reach {origin(url)}: {reason(error)}"),
+                    f"could not reach {origin(url)}: {reason(error, self.redact)}"),
                     unreachable=True) from None
             wait = self.backoff * (2**attempt)
-            log.info("%s: %s, retrying in %.2fs", self.source_name, reason(error), wait)
+            log.info("%s: %s, retrying in %.2fs", self.source_name,
+                     reason(error, self.redact), wait)
             time.sleep(wait)
             return None
 
@@ -247,17 +253,20 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.netloc else ""
 
 
-def reason(error: Exception) -> str:
+def reason(error: Exception, redact: Callable[[str], str] | None = None) -> str:
     """The innermost reason of a requests (or msal) error on one short line, without the
-    long urllib3 repr chain: the SSL library's own words for a TLS failure."""
-    text = str(error)
+    long urllib3 repr chain: the SSL library's own words for a TLS failure.
+
+    ``redact`` runs before the line is shortened: cut first, a secret at the cut would
+    survive as a fragment its redactor no longer recognises."""
+    text = redact(str(error)) if redact else str(error)
     ssl_reason = re.search(r"\[SSL: [A-Z_]+\] ([^(]+?)\s*\(_ssl", text)
     if ssl_reason:
         return ssl_reason.group(1)
     for marker in ("Caused by ", "Failed to establish a new connection: "):
         if marker in text:
             text = text.split(marker, 1)[1]
-    return " ".join(text.strip("()'\" ").split())[:200] or type(error).__name__
+    return textwrap.shorten(text.strip("()'\" "), 200, placeholder=" …") or type(error).__name__
 
 
 def parse_json(response: requests.Response, what: str) -> Any:

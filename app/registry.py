@@ -44,20 +44,35 @@ def validate(config: SourceConfig) -> SourceConfig:
         config.url = check_url(config.url)
     except ValueError as error:
         raise RegistryError(str(error)) from None
-    if config.ca_bundle and not Path(config.ca_bundle).is_file():
-        raise RegistryError(f"CA bundle not found: {config.ca_bundle}")
     if config.ca_bundle:
-        config.ca_bundle = str(Path(config.ca_bundle).resolve())
+        config.ca_bundle = str(check_ca_bundle(Path(config.ca_bundle)))
     return config
+
+
+def check_ca_bundle(path: Path) -> Path:
+    """A PEM file with at least one certificate: anything else would fail every request
+    with an SSL error that names no file."""
+    try:
+        text = path.read_bytes()[:4_000_000]
+    except OSError as error:
+        raise RegistryError(f"CA bundle {path}: {error.strerror or 'cannot be read'}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in text:
+        raise RegistryError(f"CA bundle {path} holds no PEM certificate "
+                            "(-----BEGIN CERTIFICATE-----)")
+    return path.resolve()
 
 
 def add_source(data_dir: Path, config: SourceConfig, secret: str | None) -> None:
     """Store the secret in the keyring, then the source in the settings file."""
     config = validate(config)
     settings = Settings(data_dir)
+    existing = settings.source(config.name)
+    if existing is not None and existing.kind != config.kind:
+        raise RegistryError(f"a {existing.kind} source named {config.name!r} exists already: "
+                            "pick another name, or remove that one first")
     if secret:
         credentials.set_secret(data_key(data_dir), config.name, secret)
-    elif settings.source(config.name) is None:
+    elif existing is None:
         raise RegistryError(f"a new source needs its {source_class(config.kind).secret_label}")
     settings.put_source(config)
 

@@ -36,6 +36,10 @@ def demo_data_dir() -> Path:
     )
 
 
+class SettingsError(ValueError):
+    """The settings file cannot be read; it is left exactly as it is for the user to mend."""
+
+
 class Settings:
     """The sources registered in one data folder."""
 
@@ -54,8 +58,16 @@ class Settings:
     def load(self) -> dict:
         if not self.path.exists():
             return {"sources": []}
-        with self.path.open(encoding="utf-8") as handle:
-            return json.load(handle)
+        try:
+            with self.path.open(encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise SettingsError(f"cannot read the settings file {self.path}: "
+                                f"{_reason(error)}; mend it or move it aside") from None
+        if not isinstance(data, dict) or not isinstance(data.get("sources", []), list):
+            raise SettingsError(f"the settings file {self.path} is not histview's (no list "
+                                "of sources); mend it or move it aside")
+        return data
 
     def save(self, data: dict) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -99,3 +111,11 @@ class Settings:
         data = self.load()
         data["ui"] = state
         self.save(data)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"not valid JSON at line {error.lineno}, column {error.colno}"
+    if isinstance(error, OSError):
+        return error.strerror or type(error).__name__
+    return "not UTF-8 text"

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.credentials import KeyringUnavailable
 from app.http import Redactor, SourceError
 from app.model import SourceConfig
 from app.sources import create_source
@@ -93,7 +94,7 @@ def sync_one(store: Store, config: SourceConfig, secret_for: SecretLookup,
         result.ok, result.cancelled, result.error = False, True, "cancelled"
         store.set_status(config.name, "cancelled", error="cancelled", items=result.items)
         return result
-    except SourceError as error:
+    except (SourceError, KeyringUnavailable) as error:
         result.ok, result.error = False, str(error)
     except Exception as error:
         log.debug("unexpected failure syncing %s", config.name, exc_info=True)

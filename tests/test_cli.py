@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ import pytest
 from app.cli import build_parser
 from app.model import Artifact, Event, Session
 from app.store import Store
+from tests.conftest import files_containing
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT_SESSION_KEYS = {"source", "kind", "session_id", "type", "title", "start", "end",
@@ -150,10 +154,6 @@ def test_a_search_with_fts_syntax_characters_is_taken_as_text(cli, filled):
 
 def test_without_a_usable_keyring_nothing_is_stored_anywhere(tmp_path: Path):
     """keyring's own 'fail' backend stands for a machine with no Secret Service."""
-    import os
-    import subprocess
-    import sys
-
     data = tmp_path / "data"
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     result = subprocess.run(
@@ -206,3 +206,148 @@ def test_sessions_as_csv_on_stdout_matches_the_export(cli, filled, tmp_path):
     rows = list(csv.reader(listed.out.splitlines()))
     assert rows == list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert len(rows) == 4 and rows[3][4].startswith("'=HYPERLINK")
+
+
+def test_a_password_in_the_url_is_refused_and_kept_nowhere(cli, data_dir):
+    result = cli("source", "add", "pexip", "x", "--url", "https://admin:Url-Pa55word@pexip.example",
+                 "--username", "admin", "--secret-stdin", stdin="pw\n")
+    assert result.code == 2 and "user name or password" in result.err
+    assert "Url-Pa55word" not in result.out + result.err
+    assert files_containing(data_dir, "Url-Pa55word") == []
+    assert not (data_dir / "settings.json").exists()
+
+
+def one_line_error(result) -> str:
+    assert result.code == 2, result
+    assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
+    return result.err
+
+
+def test_files_and_folders_in_the_wrong_place_give_one_line(cli, filled, tmp_path):
+    a_file = tmp_path / "a-file.txt"
+    a_file.write_text("not a folder")
+    assert "is a folder" in one_line_error(
+        cli("export", "--format", "json", "--out", str(tmp_path)))
+    assert "cannot write" in one_line_error(
+        cli("export", "--format", "json", "--out", "/proc/histview-export.json"))
+    assert "not a folder" in one_line_error(cli("download", "bt", "1", "--to", str(a_file)))
+    assert "not a folder" in one_line_error(cli("--data-dir", str(a_file), "sessions"))
+    assert a_file.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("command", [("source", "list"), ("sync",), ("sessions", "--source", "x")])
+def test_a_damaged_settings_file_is_named_and_left_alone(cli, data_dir, command):
+    settings = data_dir / "settings.json"
+    settings.write_text('{"sources": [')
+    assert "settings.json" in one_line_error(cli(*command))
+    assert settings.read_text() == '{"sources": ['
+
+
+@pytest.mark.parametrize("command", [("source", "list"), ("sessions",), ("events", "a", "b")])
+def test_a_damaged_cache_file_is_named_and_left_alone(cli, data_dir, command):
+    (data_dir / "settings.json").write_text('{"sources": []}')
+    cache = data_dir / "cache.db"
+    cache.write_bytes(b"not a database at all" * 100)
+    assert "cache.db" in one_line_error(cli(*command))
+    assert cache.read_bytes() == b"not a database at all" * 100
+
+
+def test_unknown_sources_and_ids_are_said_not_answered_with_nothing(cli, filled, tmp_path):
+    out = tmp_path / "x.json"
+    assert "no source named 'nosuch'" in one_line_error(cli("sessions", "--source", "nosuch"))
+    assert "nosuch" in one_line_error(
+        cli("export", "--format", "json", "--out", str(out), "--source", "nosuch"))
+    assert "bt:404" in one_line_error(
+        cli("export", "--format", "json", "--out", str(out), "--ids", "bt:1,bt:404"))
+    assert not out.exists()
+    removed_but_cached = json.loads(cli("sessions", "--source", "bt", "--format", "json").out)
+    assert len(removed_but_cached) == 3  # a source's history outlives its registration
+
+
+def test_a_mistyped_data_folder_is_said_and_not_created(cli, tmp_path):
+    typo = tmp_path / "histveiw"
+    err = one_line_error(cli("--data-dir", str(typo), "sessions"))
+    assert "no histview data" in err and str(typo) in err
+    assert one_line_error(cli("--data-dir", str(typo), "events", "a", "b"))
+    assert not typo.exists()
+
+
+def test_registered_but_never_synced_reads_as_empty_without_making_a_cache(cli, data_dir):
+    assert cli("source", "add", "webex", "wx", "--secret-stdin", stdin="token\n").code == 0
+    result = cli("sessions", "--format", "json")
+    assert result.code == 0 and json.loads(result.out) == []
+    assert not (data_dir / "cache.db").exists()
+
+
+def test_an_empty_time_range_is_said(cli, filled):
+    err = one_line_error(cli("sessions", "--from", "2026-11-03", "--to", "2026-11-02"))
+    assert "not before" in err
+    assert "next day" in one_line_error(cli("sessions", "--from", "2026-11-02",
+                                            "--to", "2026-11-02"))
+    assert "--since" in one_line_error(cli("sync", "--since", "2026-11-03",
+                                           "--until", "2026-11-02"))
+
+
+def test_a_list_cut_short_by_the_limit_says_so(cli, filled):
+    cut = cli("sessions", "--limit", "2", "--format", "json")
+    assert len(json.loads(cut.out)) == 2 and "--limit 0" in cut.err
+    whole = cli("sessions", "--limit", "3", "--format", "json")
+    assert len(json.loads(whole.out)) == 3 and whole.err == ""
+    quiet = cli("sessions", "--limit", "2", "-q")  # a global option after the command
+    assert quiet.code == 0 and quiet.err == ""
+    assert "0 or more" in cli("sessions", "--limit", "-1").err
+
+
+def test_a_name_taken_by_another_kind_is_refused_and_the_same_kind_updated(cli, data_dir):
+    assert cli("source", "add", "webex", "team", "--secret-stdin", stdin="token\n").code == 0
+    err = one_line_error(cli("source", "add", "pexip", "team", "--url", "https://px.example",
+                             "--username", "a", "--secret-stdin", stdin="pw\n"))
+    assert "webex source named 'team' exists" in err
+    again = cli("source", "add", "webex", "team", "--url", "https://webex.example",
+                "--secret-stdin", stdin="token2\n")
+    assert again.code == 0 and again.err.startswith("updated webex source team")
+    [row] = json.loads(cli("source", "list", "--format", "json").out)
+    assert (row["kind"], row["url"]) == ("webex", "https://webex.example")
+
+
+def test_tls_off_shows_in_the_source_table(cli):
+    cli("source", "add", "webex", "safe", "--secret-stdin", stdin="token\n")
+    assert "TLS" not in cli("source", "list").out
+    cli("source", "add", "pexip", "lab", "--url", "https://10.1.1.1", "--username", "a",
+        "--insecure", "--secret-stdin", stdin="pw\n")
+    table = cli("source", "list").out.splitlines()
+    assert "WARNING" in table[0]
+    assert [("TLS verification OFF" in line) for line in table[1:]] == [False, True]
+
+
+def test_a_ca_bundle_without_a_certificate_is_refused(cli, tmp_path):
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n")
+    err = one_line_error(cli("source", "add", "webex", "wx", "--ca-bundle", str(hosts),
+                             "--secret-stdin", stdin="token\n"))
+    assert "no PEM certificate" in err
+
+
+def test_the_window_without_a_display_says_why_in_one_line(data_dir):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "app", "--data-dir", str(data_dir), "gui"],
+                            cwd=ROOT, timeout=60, env=env, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "no display" in result.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(data_dir):
+    store = Store(data_dir / "cache.db")
+    store.write_page("bt", "beyondtrust", "s", None, sessions=[
+        Session(str(n), "support_session", f"Session number {n} " + "x" * 200,
+                f"2026-10-01T10:{n // 60 % 60:02d}:{n % 60:02d}Z", None, None, ["Ann"])
+        for n in range(2000)])
+    store.close()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "--data-dir", str(data_dir), "sessions", "--limit", "0",
+         "--format", "json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.readline()
+    process.stdout.close()  # like `| head -1`
+    err = process.stderr.read().decode()
+    assert process.wait(60) == 0 and err == ""

@@ -16,10 +16,12 @@ from PySide6.QtCore import (
     QPoint,
     Qt,
     QTime,
+    QTimer,
     QTimeZone,
 )
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDateTimeEdit,
     QDialogButtonBox,
@@ -378,3 +380,26 @@ def test_timeline_frames_the_session_and_gives_a_lone_event_room(qtbot):
     assert low <= meeting_start < low + 300 and high >= meeting_start + 55 * 60
     timeline.set_events([{"time": "not a time", "lane": "x"}], ("2026-11-20T18:29:52Z", None))
     assert timeline.getPlotItem().getViewBox().viewRange()[0] == [low, high]  # left as it was
+
+
+@pytest.mark.parametrize("damaged, says", [
+    ("settings.json", "settings file"), ("cache.db", "not a cache histview can read")])
+def test_a_damaged_data_file_is_said_in_a_message_box_not_a_crash(qtbot, data_dir, damaged,
+                                                                   says):
+    from app.ui.app import run_gui
+
+    (data_dir / damaged).write_bytes(b'{"sources": [')
+    seen: list[str] = []
+
+    def answer_the_box() -> None:
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(50, answer_the_box)
+            return
+        seen.append(box.text())
+        box.accept()
+
+    QTimer.singleShot(50, answer_the_box)
+    assert run_gui(data_dir) == 2
+    assert says in seen[0] and str(data_dir / damaged) in seen[0]
+    assert (data_dir / damaged).read_bytes() == b'{"sources": ['

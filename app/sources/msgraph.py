@@ -97,12 +97,12 @@ class GraphSource(Source):
         except requests.exceptions.SSLError as error:
             raise SourceError(self.redactor(
                 f"{what}: TLS verification failed for {login} (give --ca-bundle, or "
-                f"--insecure to skip verification): {reason(error)}")) from None
+                f"--insecure to skip verification): {reason(error, self.redactor)}")) from None
         except (requests.ConnectionError, requests.Timeout) as error:
             raise SourceError(self.redactor(
-                f"{what}: could not reach {login}: {reason(error)}")) from None
+                f"{what}: could not reach {login}: {reason(error, self.redactor)}")) from None
         except ValueError as error:
-            raise SourceError(self.redactor(f"{what} at {login}: {reason(error)}")) from None
+            raise SourceError(self.redactor(f"{what} at {login}: {reason(error, self.redactor)}")) from None
 
     def token(self) -> str:
         scope = [f"{self.config.url.rstrip('/')}/.default"]

@@ -17,6 +17,7 @@ must go through the source's ``HttpClient`` for its TLS policy, retries and reda
 from __future__ import annotations
 
 import json
+import textwrap
 import threading
 import time
 from collections.abc import Callable
@@ -133,4 +134,4 @@ def oauth_error_text(response: requests.Response) -> str | None:
     text = str(data.get("error"))
     if data.get("error_description"):
         text += f": {data['error_description']}"
-    return text[:300]
+    return textwrap.shorten(text, 300, placeholder=" …")  # whole words: "or htt" read badly

@@ -1,6 +1,6 @@
 """The SQLite cache: ``Store`` writes pages of a sync; ``queries`` reads sessions back."""
 
-from app.store.cache import Store
+from app.store.cache import CacheError, Store
 from app.store.queries import BadQuery, SessionFilter
 
-__all__ = ["BadQuery", "SessionFilter", "Store"]
+__all__ = ["BadQuery", "CacheError", "SessionFilter", "Store"]

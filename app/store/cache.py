@@ -26,11 +26,26 @@ from app.timeutil import format_utc, utc_now
 PAGE_SIZE = 16384
 
 
+class CacheError(ValueError):
+    """The cache file is not a SQLite database histview can read; it is left untouched."""
+
+
 class Store:
     """The SQLite cache. One instance per thread (sqlite3 connections are not shared)."""
 
     def __init__(self, path: Path | str | None) -> None:
         self.path = Path(path) if path is not None else None
+        try:
+            self._open()
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, sqlite3.OperationalError):
+                raise  # locked, read-only, disk full: not a fault of the file itself
+            if hasattr(self, "db"):
+                self.db.close()
+            raise CacheError(f"{self.path} is not a cache histview can read ({error}); "
+                             "move it aside and sync again to make a new one") from None
+
+    def _open(self) -> None:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
