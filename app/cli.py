@@ -18,7 +18,7 @@ from app.cli_output import ProgressPrinter, print_listing
 from app.credentials import KeyringUnavailable
 from app.export import FORMATS, export_sessions, write_csv
 from app.http import SourceError
-from app.model import KINDS, SourceConfig
+from app.model import ARTIFACT_KINDS, KINDS, SourceConfig
 from app.registry import (
     RegistryError,
     add_source,
@@ -137,7 +137,7 @@ def _add_query_commands(sub: argparse._SubParsersAction) -> None:
     download = sub.add_parser("download", help="download a session's artifacts")
     download.add_argument("source")
     download.add_argument("session_id")
-    download.add_argument("--kind", help="only artifacts of this kind")
+    download.add_argument("--kind", choices=ARTIFACT_KINDS, help="only artifacts of this kind")
     download.add_argument("--to", type=Path, help="folder (default: DATA/downloads)")
     export = sub.add_parser("export", help="export sessions to CSV, JSON or XLSX")
     export.add_argument("--format", choices=FORMATS, required=True)

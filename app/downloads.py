@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+import urllib.parse
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
 import requests
@@ -34,6 +35,12 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
 _CONTENT_RANGE = re.compile(r"bytes (?P<first>\d+)-(?P<last>\d+)/(?P<total>\d+|\*)")
 _EXTENSIONS = {"recording": ".mp4", "screen_recording": ".webm", "shell_recording": ".txt",
                "transcript": ".txt", "chat": ".html"}
+#: Media and document formats a source may name for its artifacts (see ``file_extension``).
+SAFE_EXTENSIONS = frozenset({
+    ".mp4", ".m4a", ".mp3", ".wav", ".ogg", ".opus", ".webm", ".mkv", ".mov", ".arf",
+    ".vtt", ".srt", ".txt", ".html", ".htm", ".json", ".xml", ".csv", ".pdf", ".zip"})
+#: The most each of a file name's three parts may take (see ``target_path``).
+_PART = 40
 
 
 def safe_name(text: str, default: str = "artifact") -> str:
@@ -47,17 +54,35 @@ def safe_name(text: str, default: str = "artifact") -> str:
     return text
 
 
+def file_extension(artifact: dict) -> str:
+    """The format the source names (Webex's ``format``), else the extension of the download
+    URL, else the usual one for the artifact's kind; only from ``SAFE_EXTENSIONS``, so no
+    vendor text can make a download that runs when double-clicked (".exe", ".desktop")."""
+    data = artifact.get("data") if isinstance(artifact.get("data"), dict) else {}
+    named = f".{data['format']}".lower() if isinstance(data.get("format"), str) else ""
+    in_url = PurePosixPath(urllib.parse.urlsplit(artifact.get("url") or "").path).suffix.lower()
+    for candidate in (named, in_url):
+        if candidate in SAFE_EXTENSIONS:
+            return candidate
+    return _EXTENSIONS.get(artifact.get("kind", ""), ".bin")
+
+
 def download_folder(data_dir: Path, source_name: str) -> Path:
     """Where a source's artifacts go by default: ``<data>/downloads/<source>``."""
     return Settings(data_dir).downloads_dir / safe_name(source_name)
 
 
 def target_path(folder: Path, session_id: str, artifact: dict) -> Path:
-    """Where an artifact goes: inside ``folder``, always (checked, not assumed)."""
-    label = safe_name(artifact.get("label") or artifact.get("artifact_id") or "")
-    suffix = Path(label).suffix or _EXTENSIONS.get(artifact.get("kind", ""), ".bin")
-    stem = safe_name(f"{session_id}_{Path(label).stem}_{artifact.get('artifact_id', '')}")
-    path = (folder / f"{stem}{suffix}").resolve()
+    """Where an artifact goes: inside ``folder``, always (checked, not assumed).
+
+    The name is session, label and artifact id, each cut to a length that keeps all three
+    (the artifact id tells two recordings of a session apart). A label is a caption, not a
+    file name ("Recording 346.1 s"), so the extension comes from ``file_extension``."""
+    extension = file_extension(artifact)
+    artifact_id = str(artifact.get("artifact_id") or "").removesuffix(extension)  # "T9.vtt"
+    parts = (session_id, artifact.get("label") or "", artifact_id)
+    stem = "_".join(safe_name(part)[:_PART] for part in parts if safe_name(part, ""))
+    path = (folder / f"{stem or 'artifact'}{extension}").resolve()
     if folder.resolve() not in path.parents:
         raise SourceError(f"refusing to write outside {folder}: {path.name}")
     return path
@@ -258,7 +283,6 @@ def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
     """
     source = open_source(data_dir, source_name)
     folder = Path(folder or download_folder(data_dir, source_name))
-    folder.mkdir(parents=True, exist_ok=True)
     store = Store(Settings(data_dir).cache_path)
     try:
         if queries.get_session(store.db.conn, source_name, session_id) is None:
@@ -269,6 +293,7 @@ def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
             print(f"{source_name}:{session_id} has no artifacts"
                   + (f" of kind {kind}" if kind else ""), file=out)
             return 0
+        folder.mkdir(parents=True, exist_ok=True)  # only once there is something to put in it
         failed = 0
         for done, artifact in enumerate(artifacts):
             try:

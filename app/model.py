@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = ("pexip", "beyondtrust", "msgraph", "webex", "restcomm")
+#: CONTRACT.md's artifact kinds (``artifacts --format json``).
+ARTIFACT_KINDS = ("recording", "transcript", "chat", "shell_recording", "screen_recording")
 
 
 @dataclass

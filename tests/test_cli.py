@@ -351,3 +351,14 @@ def test_a_reader_that_stops_early_gets_no_traceback(data_dir):
     process.stdout.close()  # like `| head -1`
     err = process.stderr.read().decode()
     assert process.wait(60) == 0 and err == ""
+
+
+def test_download_makes_no_folder_when_there_is_nothing_to_put_in_it(cli, filled, tmp_path):
+    assert cli("source", "add", "beyondtrust", "bt", "--url", "https://bt.example.com",
+               "--client-id", "c", "--secret-stdin", stdin="pw\n").code == 0
+    target = tmp_path / "downloads"
+    assert "bt:404" in one_line_error(cli("download", "bt", "404", "--to", str(target)))
+    nothing = cli("download", "bt", "3", "--to", str(target))
+    assert nothing.code == 0 and "has no artifacts" in nothing.err
+    assert "invalid choice" in cli("download", "bt", "1", "--kind", "video").err
+    assert not target.exists()

@@ -343,3 +343,29 @@ def test_a_download_from_an_unreachable_server_fails_in_one_line(cli, data_dir, 
     assert "could not reach http://127.0.0.1:" in lines[0]
     assert "Traceback" not in result.err and made.secret not in result.err
     assert not list(folder.glob("*"))
+
+
+@pytest.mark.parametrize("artifact, name", [
+    ({"label": "Recording 346.1 s", "artifact_id": "RE42", "kind": "recording",
+      "url": "https://cpaas.example/restcomm/Recordings/RE42.wav"}, "CA1_Recording 346.1 s_RE42.wav"),
+    ({"label": "Transcript (vtt)", "artifact_id": "T9.vtt", "kind": "transcript",
+      "url": "https://webexapis.example/v1/meetingTranscripts/T9/download?format=vtt",
+      "data": {"format": "vtt"}}, "CA1_Transcript (vtt)_T9.vtt"),
+    ({"label": "Session recording", "artifact_id": "recording", "kind": "recording",
+      "url": "https://bt.example/api/reporting?generate_report=SupportSessionRecording"},
+     "CA1_Session recording_recording.mp4"),
+    ({"label": "invoice.exe", "artifact_id": "x", "kind": "chat",
+      "url": "https://vendor.example/files/run-me.exe", "data": {"format": "desktop"}},
+     "CA1_invoice.exe_x.html"),
+])
+def test_a_download_is_named_by_session_label_and_id_with_a_safe_extension(
+        tmp_path: Path, artifact: dict, name: str):
+    assert target_path(tmp_path, "CA1", artifact).name == name
+
+
+def test_long_parts_are_cut_so_that_the_artifact_id_survives(tmp_path: Path):
+    first = target_path(tmp_path, "S" * 60, {"label": "L" * 200, "artifact_id": "RE-first",
+                                             "kind": "recording"})
+    second = target_path(tmp_path, "S" * 60, {"label": "L" * 200, "artifact_id": "RE-second",
+                                              "kind": "recording"})
+    assert first != second and first.name.endswith("_RE-first.mp4")
