@@ -120,6 +120,41 @@ def test_a_cache_from_before_migration_5_keeps_its_rows_and_searchable_words(tmp
     store.close()
 
 
+def test_a_cache_from_before_migration_7_is_found_by_type_status_and_direction(
+        tmp_path: Path):
+    path = tmp_path / "cache.db"
+    db = Database(sqlite3.connect(path))
+    MIGRATIONS.apply(db, stop_before="m007_search_text_has_type_status_direction")
+    # A Graph call as the previous REFRESH_SQL left it: title, id and people, no status.
+    db["sessions"].insert({"source": "graph", "session_id": "g1", "kind": "msgraph",
+                           "type": "direct_routing_call", "title": "Dana to the help desk",
+                           "start_time": "2026-11-02T10:00:00Z", "status": "successful",
+                           "direction": "inbound", "extra": '{"callType": "ByotIn"}',
+                           "search_text": "Dana to the help desk g1 Dana Reid ByotIn"})
+    db["participants"].insert({"source": "graph", "session_id": "g1", "name": "Dana Reid",
+                               "seq": 0})
+    db.conn.commit()
+    assert db.execute("SELECT count(*) FROM sessions_fts WHERE sessions_fts MATCH "
+                      "'successful'").fetchone() == (0,)
+    db.close()
+    store = Store(path)  # applies m007
+    conn = store.db.conn
+    assert path.with_name("cache.db.before-migration").exists()
+
+    def ids(text: str) -> list[str]:
+        return [r["session_id"] for r in queries.list_sessions(conn, SessionFilter(search=text))]
+
+    for text in ("successful", "direct_routing_call", "inbound", "Reid", "ByotIn", "help desk"):
+        assert ids(text) == ["g1"], text
+    conn.execute("INSERT INTO sessions_fts (sessions_fts) VALUES ('integrity-check')")
+    # The index is still kept by its trigger once migrated: a re-sync's new status is found.
+    store.write_page("graph", "msgraph", "calls", None, sessions=[Session(
+        "g1", "direct_routing_call", "Dana to the help desk", "2026-11-02T10:00:00Z",
+        status="failed 487", direction="inbound")])
+    assert ids("successful") == [] and ids("failed") == ["g1"]
+    store.close()
+
+
 def session(session_id: str, title: str) -> Session:
     return Session(session_id=session_id, type="meeting", title=title,
                    start="2026-11-02T10:00:00Z")

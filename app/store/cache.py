@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from app import jsontext
 from app.model import Artifact, Event, Session
 from app.store.raw import RawTables, raw_table_name
-from app.store.schema import apply_migrations
+from app.store.schema import SAME_SESSION, SEARCH_TEXT_SQL, apply_migrations
 from app.store.sql import upsert
 from app.timeutil import format_utc, utc_now
 
@@ -234,15 +234,10 @@ ARTIFACT_COLUMNS = ("source", "session_id", "artifact_id", "kind", "label", "url
 
 #: A page's session ids as one JSON array parameter: one statement however many there are.
 IN_IDS = "session_id IN (SELECT value FROM json_each(?))"
-_SAME = "x.source = sessions.source AND x.session_id = sessions.session_id"
-_SCALARS = "j.type = 'text'"
-#: Search text = the session's id, people, extra values, every event's words (``event_words``,
-#: kept in ``events.text``) and every artifact's words and text data values (CONTRACT.md:
-#: "full-text over every cached field"). Numbers in vendor data are counters and bitrates:
-#: indexing them tripled the cost of a sync and found nothing a manager searches for (phone
-#: numbers and ids arrive as text).
+_SAME = SAME_SESSION
 #: A stored recording or transcript sets its session's flag, whichever page brought it
 #: (Restcomm lists recordings apart from calls, and a re-synced call must not clear it).
+#: The search text's expression is schema.py's: a migration recomputes it with the same SQL.
 REFRESH_SQL = f"""
 UPDATE sessions SET
   has_recording = max(coalesce(has_recording, 0), EXISTS(SELECT 1 FROM artifacts x
@@ -251,15 +246,7 @@ UPDATE sessions SET
                        WHERE {_SAME} AND x.kind = 'transcript')),
   participants = (SELECT json_group_array(name) FROM
                   (SELECT name FROM participants x WHERE {_SAME} ORDER BY seq)),
-  search_text = coalesce(title, '') || ' ' || session_id
-    || ' ' || coalesce((SELECT group_concat(name, ' ') FROM participants x WHERE {_SAME}), '')
-    || ' ' || coalesce((SELECT group_concat(j.value, ' ') FROM json_tree(sessions.extra) j
-                        WHERE {_SCALARS}), '')
-    || ' ' || coalesce((SELECT group_concat(text, ' ') FROM events x WHERE {_SAME}), '')
-    || ' ' || coalesce((SELECT group_concat(coalesce(label, ''), ' ') FROM artifacts x
-                        WHERE {_SAME}), '')
-    || ' ' || coalesce((SELECT group_concat(j.value, ' ') FROM artifacts x, json_tree(x.data) j
-                        WHERE {_SAME} AND {_SCALARS}), '')
+  search_text = {SEARCH_TEXT_SQL}
 WHERE source = ? AND {IN_IDS}
 """
 

@@ -52,16 +52,59 @@ class SessionFilter:
                         self.start_to, self.ids))
 
 
-def fts_query(text: str) -> str:
-    """Turn what a user typed into an FTS5 query: every word must match, as a prefix.
+#: One term of a typed search: an optional ``-``, then a "quoted phrase" (its closing quote
+#: optional, for a search typed as you go) or a word (any run of non-space, non-quote text).
+_TERM = re.compile(r'(-?)(?:"([^"]*)"?|([^\s"]+))')
 
-    Each word is quoted, so punctuation in a file name or an e-mail address is taken as
-    text rather than FTS syntax: a user never sees an FTS syntax error.
+
+def fts_query(text: str) -> str:
+    """Turn what a user typed into a search box into an FTS5 query.
+
+    - ``printer offline``: every word must match, each as a prefix (``off`` finds "offline").
+    - ``"printer offline"``: those words in that order; the last one is a prefix too.
+    - ``-teams`` or ``-"team room"``: sessions that match it are left out, whatever else
+      the query says (the exclusions apply to the whole query).
+    - ``Reid OR Sato``: either. Plain AND binds tighter than OR, as in FTS5 itself:
+      ``a b OR c`` means (a and b) or c. An ``OR`` with no term on one side (first, last,
+      or next to another OR) is dropped, so a half-typed ``Reid OR`` still finds Reid;
+      ``"OR"`` or ``or`` searches for the word.
+
+    Everything else is text, never FTS syntax: each term is quoted, so ``AND``, ``NOT``,
+    ``*``, ``(`` and the punctuation in an e-mail address, a file name or ``+1555...`` reach
+    the tokenizer, which splits them into words as it did the indexed text. A term without
+    a letter or digit (``*``, ``-``, ``(``) would match nothing and is ignored. The result
+    is built with parentheses and explicit operators, never relying on FTS5's precedence
+    (in which implicit AND binds tighter even than NOT), so a user never sees an FTS5
+    syntax error.
     """
-    words = re.findall(r"[^\s\"]+", text)
-    if not words:
-        raise BadQuery("type a word to search for")
-    return " ".join(f'"{word}"*' for word in words)
+    groups: list[list[str]] = [[]]  # OR-ed groups of AND-ed terms
+    excluded: list[str] = []
+    either = False
+    for minus, phrase, word in _TERM.findall(text):
+        if not minus and word == "OR":
+            either = True
+            continue
+        body = phrase or word
+        if not any(char.isalnum() for char in body):
+            continue
+        term = f'"{body}"*'  # the pattern keeps '"' out of body, so nothing to escape
+        if minus:
+            excluded.append(term)
+            continue
+        if either and groups[-1]:
+            groups.append([])
+        either = False
+        groups[-1].append(term)
+    if not groups[0]:
+        raise BadQuery("add a word to look for besides the excluded ones" if excluded
+                       else "type a word to search for")
+    if len(groups) == 1:
+        query = " ".join(groups[0])
+    else:
+        query = " OR ".join(f"({' '.join(group)})" for group in groups)
+    if excluded:
+        query = f"({query}) NOT ({' OR '.join(excluded)})"
+    return query
 
 
 def _where(flt: SessionFilter) -> tuple[str, list[Any]]:

@@ -120,6 +120,17 @@ def m006_raw_document_columns(db: Database) -> None:
             _rebuild_as_documents(db, table)
 
 
+@MIGRATIONS()
+def m007_search_text_has_type_status_direction(db: Database) -> None:
+    # The search text now holds the session's own type, status and direction (a search for
+    # "successful" found none of 214 Graph calls): recompute it for every cached session.
+    # The index is rebuilt once afterwards instead of by the update trigger row by row.
+    db.execute("DROP TRIGGER sessions_au")
+    db.execute(f"UPDATE sessions SET search_text = {SEARCH_TEXT_SQL}")
+    db.execute(FTS_TRIGGERS[2])
+    db.execute("INSERT INTO sessions_fts (sessions_fts) VALUES ('rebuild')")
+
+
 def _rebuild_as_documents(db: Database, table: str) -> None:
     old = f"{table}_before_m006"
     db.execute(f"ALTER TABLE [{table}] RENAME TO [{old}]")
@@ -135,6 +146,28 @@ def _rebuild_as_documents(db: Database, table: str) -> None:
 EVENT_WORDS_SQL = """coalesce(lane, '') || ' ' || coalesce(kind, '') || ' ' || coalesce(actor, '')
     || ' ' || coalesce(detail, '') || ' ' || coalesce((SELECT group_concat(j.value, ' ')
     FROM json_tree(events.data) j WHERE j.type = 'text'), '')"""
+
+
+#: A child row (``x``) of the session being updated.
+SAME_SESSION = "x.source = sessions.source AND x.session_id = sessions.session_id"
+_TEXTS = "j.type = 'text'"
+#: A session's search text, written by ``cache.REFRESH_SQL`` and recomputed by migrations:
+#: its title, id, type, status and direction, people, extra values, every event's words
+#: (``cache.event_words``, kept in ``events.text``) and every artifact's words and text data
+#: values (CONTRACT.md: "full-text over every cached field"). Numbers in vendor data are
+#: counters and bitrates: indexing them tripled the cost of a sync and found nothing a
+#: manager searches for (phone numbers and ids arrive as text).
+SEARCH_TEXT_SQL = f"""coalesce(title, '') || ' ' || session_id
+    || ' ' || coalesce(type, '') || ' ' || coalesce(status, '') || ' ' || coalesce(direction, '')
+    || ' ' || coalesce((SELECT group_concat(name, ' ') FROM participants x
+                        WHERE {SAME_SESSION}), '')
+    || ' ' || coalesce((SELECT group_concat(j.value, ' ') FROM json_tree(sessions.extra) j
+                        WHERE {_TEXTS}), '')
+    || ' ' || coalesce((SELECT group_concat(text, ' ') FROM events x WHERE {SAME_SESSION}), '')
+    || ' ' || coalesce((SELECT group_concat(coalesce(label, ''), ' ') FROM artifacts x
+                        WHERE {SAME_SESSION}), '')
+    || ' ' || coalesce((SELECT group_concat(j.value, ' ') FROM artifacts x, json_tree(x.data) j
+                        WHERE {SAME_SESSION} AND {_TEXTS}), '')"""
 
 
 FTS_TRIGGERS = (

@@ -63,6 +63,10 @@ class FilterBar(QWidget):
     def _search_box(self) -> QLineEdit:
         box = QLineEdit(self, objectName="searchBox")
         box.setPlaceholderText("Search names, titles, numbers, events…  (Ctrl+F)")
+        box.setToolTip('Words: all must match, as prefixes (off finds offline)\n'
+                       '"a phrase": those words in that order\n'
+                       '-word or -"a phrase": leave those sessions out\n'
+                       'Reid OR Sato: either one')
         box.setClearButtonEnabled(True)
         box.setMinimumWidth(280)
         box.textChanged.connect(lambda _text: self._timer.start())

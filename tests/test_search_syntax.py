@@ -1,0 +1,145 @@
+"""What people type into a search box (`histview sessions --search`, the window's search box):
+words, "phrases", -exclusions and OR, over a real cache; anything else is text, never an
+FTS5 syntax error."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from app.model import Session
+from app.store import BadQuery, SessionFilter, Store, queries
+
+NO_WORD = "type a word to search for"
+ONLY_EXCLUDED = "add a word to look for besides the excluded ones"
+
+
+def support(session_id: str, title: str, people: list[str], **fields) -> Session:
+    return Session(session_id, "support_session", title, f"2026-11-0{session_id}T10:00:00Z",
+                   participants=people, **fields)
+
+
+@pytest.fixture
+def cache(data_dir: Path) -> Path:
+    """Seven sessions of two sources, written through the store as a sync writes them."""
+    store = Store(data_dir / "cache.db")
+    store.write_page("bt", "beyondtrust", "s", None, sessions=[
+        support("1", "Excel crash", ["Ann Reid"]),
+        support("2", "Excel inside Teams", ["Ben Sato"]),
+        support("3", "Printer offline", ["Cleo Reid", "ann.lee@example.com"]),
+        support("4", "Offline printer", ["+15551234"]),
+        support("5", "O'Brien sent report-2024.xlsx", [],
+                extra={"uri": "sip:desk@corp.example"}),
+    ])
+    store.write_page("graph", "msgraph", "calls", None, sessions=[
+        Session("6", "direct_routing_call", "Dana to the help desk", "2026-11-06T10:00:00Z",
+                status="successful", direction="inbound"),
+        Session("7", "pstn_call", "Eve to a supplier", "2026-11-07T10:00:00Z",
+                status="failed 487 Request terminated", direction="outbound"),
+    ])
+    store.close()
+    return data_dir
+
+
+def found(cli, text: str) -> list[str]:
+    """The titles `histview sessions --search=TEXT` lists, sorted (with "=", argparse takes
+    a leading "-" as the search's, not as an option)."""
+    result = cli("sessions", f"--search={text}", "--format", "json")
+    assert result.code == 0, (text, result.err)
+    return sorted(row["title"] for row in json.loads(result.out))
+
+
+def test_every_word_must_match_each_as_a_prefix(cli, cache):
+    assert found(cli, "printer offline") == ["Offline printer", "Printer offline"]
+    assert found(cli, "excel cra") == ["Excel crash"]
+
+
+def test_a_quoted_phrase_keeps_its_words_in_order(cli, cache):
+    assert found(cli, '"printer offline"') == ["Printer offline"]
+    assert found(cli, '"offline printer"') == ["Offline printer"]
+    assert found(cli, '"excel cr"') == ["Excel crash"]  # its last word is a prefix
+    assert found(cli, '"offline print') == ["Offline printer"]  # still being typed
+
+
+def test_a_minus_excludes_a_word_or_a_phrase(cli, cache):
+    assert found(cli, "excel -teams") == ["Excel crash"]
+    assert found(cli, 'excel -"inside teams"') == ["Excel crash"]
+    assert found(cli, 'printer -"printer offline"') == ["Offline printer"]
+    assert found(cli, "printer -reid -brien") == ["Offline printer"]
+
+
+def test_or_means_either_and_plain_and_binds_tighter(cli, cache):
+    assert found(cli, "Reid OR Sato") == ["Excel crash", "Excel inside Teams",
+                                          "Printer offline"]
+    # (excel and crash) or printer, as FTS5 reads it
+    assert found(cli, "excel crash OR printer") == ["Excel crash", "Offline printer",
+                                                    "Printer offline"]
+    assert found(cli, "Reid OR Sato -excel") == ["Printer offline"]
+    assert found(cli, '"OR"') == []  # quoted, or in small letters, it is a word
+    assert found(cli, "or") == []
+
+
+@pytest.mark.parametrize("text", ["Sato OR", "OR Sato", "Sato OR OR", "OR OR Sato"])
+def test_a_dangling_or_is_dropped(cli, cache, text):
+    assert found(cli, text) == ["Excel inside Teams"]
+
+
+def test_a_term_made_only_of_punctuation_is_ignored(cli, cache):
+    both = ["Offline printer", "Printer offline"]
+    for text in ("printer *", "printer - ( )", 'printer "', "* printer -*", "printer ^ :"):
+        assert found(cli, text) == both, text
+
+
+def test_punctuation_inside_a_word_is_text(cli, cache):
+    assert found(cli, "ann.lee@example.com") == ["Printer offline"]
+    assert found(cli, "+15551234") == ["Offline printer"]
+    assert found(cli, "+1555") == ["Offline printer"]
+    assert found(cli, "O'Brien") == ["O'Brien sent report-2024.xlsx"]
+    assert found(cli, "report-2024.xlsx") == ["O'Brien sent report-2024.xlsx"]
+    assert found(cli, "sip:desk@corp.example") == ["O'Brien sent report-2024.xlsx"]
+    assert found(cli, "NEAR(") == found(cli, "AND NOT") == []  # words, not operators
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("*", NO_WORD), ("-", NO_WORD), ("(", NO_WORD), ('"', NO_WORD), ("OR", NO_WORD),
+    ("- * ( ) OR", NO_WORD), ("-*", NO_WORD),
+    ("-excel", ONLY_EXCLUDED), ('-excel -"inside teams"', ONLY_EXCLUDED),
+    ("-excel OR -teams", ONLY_EXCLUDED),
+])
+def test_a_search_with_nothing_to_look_for_says_why(cli, cache, text, hint):
+    result = cli("sessions", f"--search={text}", "--format", "json")
+    assert result.code == 2
+    assert result.err.strip() == f"histview: {hint}"
+
+
+def test_search_finds_a_session_by_its_type_status_and_direction(cli, cache):
+    dana, eve = ["Dana to the help desk"], ["Eve to a supplier"]
+    assert found(cli, "successful") == dana
+    assert found(cli, "direct_routing_call") == dana
+    assert found(cli, "inbound") == dana
+    assert found(cli, "outbound") == eve
+    assert found(cli, "failed 487") == eve
+    assert found(cli, "pstn_call") == eve
+    assert len(found(cli, "support_session")) == 5
+
+
+def test_no_typed_text_ever_reaches_the_user_as_an_fts_error(cache):
+    """Random strings of words, operators and punctuation: each lists sessions or raises
+    BadQuery with one of its two hints, never the catch-all "cannot search for that"."""
+    pieces = ['"', "-", "*", "(", ")", ":", "^", "+", "OR", "AND", "NOT", "NEAR", "{", "}",
+              ",", "excel", "reid", "e-mail", "x@y", "'", "-teams", " ", " ", " "]
+    rng = random.Random(7)
+    store = Store(cache / "cache.db")
+    try:
+        for _ in range(400):
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+            try:
+                queries.list_sessions(store.db.conn, SessionFilter(search=text))
+                queries.count_sessions(store.db.conn, SessionFilter(search=text))
+            except BadQuery as error:
+                assert str(error) in (NO_WORD, ONLY_EXCLUDED), text
+    finally:
+        store.close()
