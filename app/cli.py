@@ -117,7 +117,9 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", help="only this source")
     parser.add_argument("--kind", choices=KINDS, help="only this kind")
     parser.add_argument("--type", help="only this session type")
-    parser.add_argument("--search", help="full-text search over sessions, people and events")
+    parser.add_argument("--search", help='full-text search over every field of the session, '
+                        'its people and its events: words (each a prefix), "a phrase", '
+                        "-excluded, OR")
     parser.add_argument("--from", dest="start_from", help="sessions starting at or after (ISO)")
     parser.add_argument("--to", dest="start_to", help="sessions starting before (ISO)")
 
@@ -156,10 +158,24 @@ def _count(text: str) -> int:
     return value
 
 
+def _search_values_kept(argv: list[str]) -> list[str]:
+    """``--search -teams`` as ``--search=-teams``: argparse would take an excluded word for
+    an option and stop with "expected one argument"."""
+    kept: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        value = next(args, None) if arg == "--search" else None
+        if value is not None and value.startswith("-"):
+            kept.append(f"--search={value}")
+        else:
+            kept.extend([arg] if value is None else [arg, value])
+    return kept
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_search_values_kept(sys.argv[1:] if argv is None else argv))
     except SystemExit as stop:
         return int(stop.code or 0)
     configure_logging(args.verbose, args.quiet)

@@ -362,3 +362,10 @@ def test_download_makes_no_folder_when_there_is_nothing_to_put_in_it(cli, filled
     assert nothing.code == 0 and "has no artifacts" in nothing.err
     assert "invalid choice" in cli("download", "bt", "1", "--kind", "video").err
     assert not target.exists()
+
+
+def test_a_search_may_start_with_an_excluded_word(cli, filled):
+    result = cli("sessions", "--search", "-printer", "--format", "json")
+    assert result.code == 2 and "besides the excluded ones" in result.err  # not argparse's
+    found = cli("sessions", "--search", "-hello offline", "--format", "json")
+    assert [r["session_id"] for r in json.loads(found.out)] == ["2"]
