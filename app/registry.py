@@ -17,6 +17,7 @@ from app.settings import Settings
 from app.sources import create_source, source_class
 from app.sources.base import Source
 from app.store import Store
+from app.sync_lock import sync_running
 
 
 class RegistryError(ValueError):
@@ -129,8 +130,11 @@ def summaries(data_dir: Path, store: Store | None = None) -> list[dict[str, Any]
         store = Store(settings.cache_path)
     try:
         rows = []
+        syncing = sync_running(settings.cache_path)
         for config in settings.sources():
             status = (store.status(config.name) if store else None) or {}
+            if status.get("status") == "running" and not syncing:
+                status["status"] = "interrupted"  # killed mid-sync: the next sync finishes it
             rows.append({
                 "name": config.name, "kind": config.kind, "url": config.url,
                 "options": config.options, "insecure": config.insecure,

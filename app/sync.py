@@ -18,6 +18,7 @@ from app.model import SourceConfig
 from app.sources import create_source
 from app.sources.base import Cancelled, CancelToken, Page, SyncRequest
 from app.store import Store
+from app.sync_lock import SyncLock
 
 log = logging.getLogger("histview.sync")
 
@@ -54,7 +55,13 @@ def sync_sources(cache_path: Path, configs: Iterable[SourceConfig], secret_for: 
     """Sync each source in turn; a failed one is reported and the next one still runs."""
     request = request or SyncRequest()
     cancel = cancel or CancelToken()
-    store = Store(cache_path)
+    with SyncLock(Path(cache_path)):
+        return _sync_all(Store(cache_path), configs, secret_for, request, progress, cancel)
+
+
+def _sync_all(store: Store, configs: Iterable[SourceConfig], secret_for: SecretLookup,
+              request: SyncRequest, progress: ProgressCallback | None,
+              cancel: CancelToken) -> list[SourceResult]:
     results = []
     try:
         for config in configs:

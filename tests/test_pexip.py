@@ -256,3 +256,30 @@ def test_a_conference_lists_its_participants_in_the_order_they_joined(cli, sim, 
     assert sum(joined[c] != last_ended_first[c] for c in calls) > 20, "the month tests this"
     listed = {s["session_id"]: s["participants"] for s in sessions_json(cli)}
     assert {c: listed[c] for c in calls} == joined
+
+
+def test_a_killed_sync_reads_interrupted_not_running(cli, cli_process, data_dir):
+    sim = PexipSimulator(conferences=300, password=PASSWORD, seed=9, latency_s=0.2)
+    sim.start()
+
+    def status() -> str:
+        [row] = json.loads(cli("source", "list", "--format", "json").out)
+        return row["status"]
+
+    try:
+        add_source(data_dir, SourceConfig("slow", "pexip", sim.url,
+                                          {"username": "admin", "page_size": "20",
+                                           "workers": "1"}), PASSWORD)
+        process = cli_process("-q", "sync")
+        deadline = time.monotonic() + 60
+        while sessions_so_far(data_dir) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert status() == "running"
+        process.kill()
+        process.wait(10)
+        assert status() == "interrupted"
+        sim.latency_s = 0
+        assert cli("sync").code == 0
+        assert status() == "ok"
+    finally:
+        sim.stop()
