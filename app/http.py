@@ -174,6 +174,21 @@ class HttpClient:
             return path_or_url
         return self.base_url + "/" + path_or_url.lstrip("/")
 
+    def _check_destination(self, url: str, kwargs: dict) -> None:
+        """Credentials go to the base URL's own origin only.
+
+        Next-page links come from the server's answers; one that points at another host
+        would take the credentials there (a source fetching a recording from a CDN uses a
+        client without them)."""
+        if origin(url) == origin(self.base_url):
+            return
+        headers = {**self.headers, **(kwargs.get("headers") or {})}
+        if self.auth is not None or kwargs.get("auth") is not None or any(
+                name.lower() == "authorization" for name in headers):
+            raise SourceError(self.redact(
+                f"a link in the server's answer points to {origin(url) or url!r}; "
+                f"{self.source_name}'s credentials go only to {origin(self.base_url)}"))
+
     def get(self, path_or_url: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path_or_url, **kwargs)
 
@@ -183,6 +198,7 @@ class HttpClient:
     def request(self, method: str, path_or_url: str, **kwargs: Any) -> requests.Response:
         """Send with retries; return a 2xx/3xx response or raise ``SourceError``."""
         url = self.url(path_or_url)
+        self._check_destination(url, kwargs)
         kwargs.setdefault("timeout", self.timeout)
         # Per request: requests lets REQUESTS_CA_BUNDLE override a session's verify.
         kwargs.setdefault("verify", self.verify)
