@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import logging
+import math
 import os
 import re
 import textwrap
@@ -111,7 +112,10 @@ def retry_after_seconds(response: requests.Response, attempt: int, backoff: floa
     header = response.headers.get("Retry-After") if response is not None else None
     if header:
         try:
-            return min(max(float(header), 0.0), MAX_RETRY_AFTER_S)
+            seconds = float(header)
+            if not math.isfinite(seconds):  # "NaN" and "inf" parse as floats
+                return backoff * (2**attempt)
+            return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
         except ValueError:
             try:
                 delta = (parsedate_to_datetime(header) - utc_now()).total_seconds()
@@ -225,7 +229,8 @@ class HttpClient:
             raise SourceError(self.redact(
                 f"TLS verification failed for {origin(url)} (give --ca-bundle, or --insecure "
                 f"to skip verification): {reason(error, self.redact)}"), unreachable=True) from None
-        except (requests.ConnectionError, requests.Timeout) as error:
+        except (requests.ConnectionError, requests.Timeout,
+                requests.exceptions.ChunkedEncodingError) as error:  # a body cut short
             if attempt >= self.retries:
                 raise SourceError(self.redact(
                     f"could not reach {origin(url)}: {reason(error, self.redact)}"),

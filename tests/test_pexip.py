@@ -153,10 +153,14 @@ def test_sync_killed_midway_resumes_with_exactly_the_simulators_data(
     assert sorted(calls) == sorted(sim.participant_ids())
 
 
-@pytest.mark.parametrize("fault", ["429", "500", "503", "drop"])
-def test_transient_failures_are_retried(cli, pexip, fault):
-    pexip.faults.add(fault, retry_after="0.05")
-    pexip.faults.add(fault, path_contains="participant", retry_after="0.05")
+@pytest.mark.parametrize("fault, retry_after", [
+    ("429", "0.05"), ("500", "0.05"), ("503", "0.05"), ("drop", "0.05"),
+    ("truncate", "0.05"),  # a body cut short mid-page
+    ("429", "NaN"),  # parses as a float; waiting NaN seconds raised ValueError
+])
+def test_transient_failures_are_retried(cli, pexip, fault, retry_after):
+    pexip.faults.add(fault, retry_after=retry_after)
+    pexip.faults.add(fault, path_contains="participant", retry_after=retry_after)
     result = cli("sync")
     assert result.code == 0, result.err
     assert len(sessions_json(cli)) == len(pexip.conference_ids())
