@@ -97,6 +97,11 @@ def sync_one(store: Store, config: SourceConfig, secret_for: SecretLookup,
                 result.ok, result.error = False, result.error or str(error)
                 if error.status == 401 or error.unreachable:
                     break  # every other list would fail the same way
+            except Cancelled:
+                raise
+            except Exception as error:  # most likely a record the source could not read
+                result.ok = False
+                result.error = result.error or _unexpected(error, secret, f"{resource}: ")
     except Cancelled:
         result.ok, result.cancelled, result.error = False, True, "cancelled"
         store.set_status(config.name, "cancelled", error="cancelled", items=result.items)
@@ -104,15 +109,20 @@ def sync_one(store: Store, config: SourceConfig, secret_for: SecretLookup,
     except (SourceError, KeyringUnavailable) as error:
         result.ok, result.error = False, str(error)
     except Exception as error:
-        log.debug("unexpected failure syncing %s", config.name, exc_info=True)
-        result.ok = False
-        redact = Redactor([secret]) if secret else Redactor()
-        result.error = redact(f"unexpected error: {type(error).__name__}: {error}")
+        result.ok, result.error = False, _unexpected(error, secret)
     if result.ok:
         store.set_status(config.name, "ok", items=result.items, synced=True)
     else:
         store.set_status(config.name, "failed", error=result.error, items=result.items)
     return result
+
+
+def _unexpected(error: Exception, secret: str | None, where: str = "") -> str:
+    """A failure no source foresaw, on one line without the secret (the trace goes to the
+    debug log: ``-v`` shows histview's lines, and this is one of them)."""
+    log.debug("unexpected failure: %s", where or "sync", exc_info=True)
+    redact = Redactor([secret]) if secret else Redactor()
+    return redact(f"{where}unexpected error: {type(error).__name__}: {error}")
 
 
 def _sync_resource(store: Store, config: SourceConfig, source, resource: str,

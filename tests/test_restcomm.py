@@ -439,3 +439,23 @@ def test_recordings_download_and_credentials_stay_on_the_api_host(sim, data_dir)
     finally:
         elsewhere.stop()
     assert "authorization" not in elsewhere.seen[0]
+
+
+def test_a_call_row_that_cannot_be_read_costs_the_traces_nothing(sim, data_dir):
+    """Traces live two days on the server: a bad calls list must not keep them uncached."""
+    serve = sim.handle
+
+    def one_bad_row(request: Request) -> Response:
+        response = serve(request)
+        if "/Calls" in request.path and response.status == 200:
+            body = json.loads(response.body)
+            for call in body.get("calls") or []:
+                call["start_time"] = "2021-13-45 99:99"  # no such month, hour or minute
+            response.body = json.dumps(body).encode()
+        return response
+
+    sim.handle = one_bad_row
+    [result] = sync(data_dir, (sim, config(sim)), now=NOW)
+    assert not result.ok and result.error.startswith("calls: ")
+    assert len(result.error.splitlines()) == 1 and TOKEN not in result.error
+    assert ids(data_dir, "SELECT event_id FROM events WHERE kind = 'http_request'")
