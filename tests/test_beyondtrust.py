@@ -549,3 +549,13 @@ def test_start_demo_gives_a_month_that_syncs(tmp_path):
         assert result.items == len(demo.simulator.sessions) > 500
     finally:
         demo.simulator.stop()
+
+
+def test_sessions_without_an_lsid_are_refused_not_merged_into_one():
+    import re
+
+    sample = (FIXTURES / "beyondtrust_pra_accesssession_sekoia.xml").read_bytes()
+    assert len(parse_sessions(sample)) == 1
+    without = re.sub(rb'\slsid="[^"]*"', b"", sample, count=1)
+    with pytest.raises(SourceError, match="without an lsid"):
+        parse_sessions(without)

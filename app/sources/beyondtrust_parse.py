@@ -140,9 +140,12 @@ def parse_sessions(body: bytes, content_type: str = "text/xml",
     if local(root) != "session_list":
         raise SourceError(f"{what}: expected <session_list>, got <{local(root)}>")
     sessions = [s for s in root if isinstance(s.tag, str) and local(s) == "session"]
+    if not all((s.get("lsid") or "").strip() for s in sessions):
+        # Sessions are keyed by LSID: without it they would all merge into one.
+        raise SourceError(f"{what}: a <session> without an lsid")
     texts = [etree.tostring(s, encoding="unicode") for s in sessions]
     strip_namespaces(root)
-    return [SessionXml(s.get("lsid") or "", text, session_record(s))
+    return [SessionXml(s.get("lsid"), text, session_record(s))
             for s, text in zip(sessions, texts, strict=True)]
 
 
