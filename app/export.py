@@ -49,7 +49,9 @@ def tsv_text(sessions: Iterable[dict[str, Any]]) -> str:
     lines = ["\t".join(COLUMNS)]
     for session in sessions:
         cells = flat_cells(session)
-        lines.append("\t".join(str(c).replace("\t", " ").replace("\n", " ") for c in cells))
+        # A cell's own tab or line break (CR too) would start a new cell or row on paste,
+        # and that one's text ("=HYPERLINK(...)") would dodge ``neutralize``.
+        lines.append("\t".join(" ".join(str(c).replace("\t", " ").splitlines()) for c in cells))
     return "\n".join(lines) + "\n"
 
 
@@ -109,13 +111,18 @@ def _write_json(sessions: Iterable[dict], tmp: str) -> int:
 
 def _write_xlsx(sessions: Iterable[dict], tmp: str) -> int:
     from openpyxl import Workbook  # imported here: only XLSX exports pay for it
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("sessions")
     sheet.append(list(COLUMNS))
     count = 0
     for session in sessions:
-        sheet.append(flat_cells(session))
+        # XLSX cannot hold most control characters (openpyxl refuses the whole file): each
+        # becomes U+FFFD, so the cell shows that something was there.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("\ufffd", cell) if isinstance(cell, str)
+                      else cell for cell in flat_cells(session)])
         count += 1
     workbook.save(tmp)
     return count
+

@@ -369,3 +369,29 @@ def test_a_search_may_start_with_an_excluded_word(cli, filled):
     assert result.code == 2 and "besides the excluded ones" in result.err  # not argparse's
     found = cli("sessions", "--search", "-hello offline", "--format", "json")
     assert [r["session_id"] for r in json.loads(found.out)] == ["2"]
+
+
+def test_control_characters_neither_break_an_xlsx_export_nor_smuggle_a_formula(
+        data_dir, cli, tmp_path):
+    from openpyxl import load_workbook
+
+    from app.export import tsv_text
+
+    store = Store(data_dir / "cache.db")
+    store.write_page("bt", "beyondtrust", "s", None, sessions=[
+        Session("1", "support_session", "Weekly sync\r=HYPERLINK(\"http://evil\")",
+                "2026-11-01T10:00:00Z", None, None, ["Bob\r@SUM(A1)"]),
+        Session("2", "support_session", "colour \x1b[31mred\x1b[0m", "2026-11-02T10:00:00Z",
+                None, None, [])])
+    store.close()
+    out = tmp_path / "all.xlsx"
+    assert cli("export", "--format", "xlsx", "--out", str(out)).code == 0
+    titles = [row[4] for row in load_workbook(out).active.iter_rows(min_row=2,
+                                                                    values_only=True)]
+    assert titles == ["colour \ufffd[31mred\ufffd[0m",
+                      "Weekly sync\r=HYPERLINK(\"http://evil\")"]
+    rows = json.loads(cli("sessions", "--format", "json").out)
+    pasted = tsv_text(rows).splitlines()
+    assert len(pasted) == 3  # a header and two rows: no line break survives inside a cell
+    assert not any(cell.startswith(("=", "@", "+", "-"))
+                   for line in pasted for cell in line.split("\t"))
