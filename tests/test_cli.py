@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import build_parser
+from app.cli_parser import build_parser
 from app.model import Artifact, Event, Session
 from app.store import Store
 from tests.conftest import files_containing
