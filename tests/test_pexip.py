@@ -125,20 +125,27 @@ def sessions_so_far(data_dir: Path) -> int:
         return 0
 
 
+def slow_sync_under_way(cli_process, data_dir: Path, sim: PexipSimulator, *, page_size: int,
+                        workers: int, sessions: int):
+    """Register the simulator as "slow", start `histview sync` in a process of its own and
+    return it once it has stored ``sessions`` sessions (or after a minute)."""
+    add_source(data_dir, SourceConfig("slow", "pexip", sim.url,
+                                      {"username": "admin", "page_size": str(page_size),
+                                       "workers": str(workers)}), PASSWORD)
+    process = cli_process("-q", "sync")
+    deadline = time.monotonic() + 60
+    while sessions_so_far(data_dir) < sessions and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return process
+
+
 def test_sync_killed_midway_resumes_with_exactly_the_simulators_data(
         cli, cli_process, data_dir):
     sim = PexipSimulator(conferences=600, password=PASSWORD, seed=9, latency_s=0.15)
     sim.start()
     try:
-        add_source(data_dir, SourceConfig("slow", "pexip", sim.url,
-                                          {"username": "admin", "page_size": "40",
-                                           "workers": "2"}), PASSWORD)
-        process = cli_process("-q", "sync")
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            time.sleep(0.2)
-            if sessions_so_far(data_dir) >= 120:
-                break
+        process = slow_sync_under_way(cli_process, data_dir, sim, page_size=40, workers=2,
+                                      sessions=120)
         process.kill()
         process.wait(10)
         partial = cached(data_dir, "SELECT COUNT(*) FROM sessions")[0][0]
@@ -271,13 +278,8 @@ def test_a_killed_sync_reads_interrupted_not_running(cli, cli_process, data_dir)
         return row["status"]
 
     try:
-        add_source(data_dir, SourceConfig("slow", "pexip", sim.url,
-                                          {"username": "admin", "page_size": "20",
-                                           "workers": "1"}), PASSWORD)
-        process = cli_process("-q", "sync")
-        deadline = time.monotonic() + 60
-        while sessions_so_far(data_dir) == 0 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        process = slow_sync_under_way(cli_process, data_dir, sim, page_size=20, workers=1,
+                                      sessions=1)
         assert status() == "running"
         process.kill()
         process.wait(10)
