@@ -11,6 +11,7 @@ import getpass
 import logging
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from app.cli_output import ProgressPrinter, print_listing
@@ -119,11 +120,10 @@ def cmd_source(args: argparse.Namespace, data_dir: Path) -> int:
         options = {o: getattr(args, o) for o in KIND_OPTIONS if getattr(args, o)}
         config = SourceConfig(args.name, args.kind, args.url or "", options,
                               ca_bundle=args.ca_bundle, insecure=args.insecure)
-        known = Settings(data_dir).source(args.name) is not None
-        add_source(data_dir, config, read_secret(args))
+        updated = add_source(data_dir, config, read_secret(args))
         if not args.quiet:
             warning = f" ({TLS_OFF})" if args.insecure else ""
-            done = "updated" if known else "added"
+            done = "updated" if updated else "added"
             print(f"{done} {args.kind} source {args.name}{warning}", file=sys.stderr)
         return 0
     if args.action == "list":
@@ -220,7 +220,8 @@ def session_filter(args: argparse.Namespace) -> SessionFilter:
                          ids=_ids(getattr(args, "ids", None)))
 
 
-def _check_range(start, end, start_flag: str, end_flag: str) -> None:
+def _check_range(start: datetime | None, end: datetime | None, start_flag: str,
+                 end_flag: str) -> None:
     """An empty range is a mistake worth saying, not an empty answer."""
     if start is not None and end is not None and start >= end:
         raise UsageError(f"{start_flag} {format_utc(start)} is not before {end_flag} "

@@ -54,6 +54,12 @@ def safe_name(text: str, default: str = "artifact") -> str:
     return text
 
 
+def _name_part(text: str) -> str:
+    """One part of a download's name: safe, at most ``_PART`` characters, and not ending in
+    a dot or space after the cut (which would make "name..mp4" or "name _id")."""
+    return safe_name(text, "")[:_PART].rstrip(" ._")
+
+
 def file_extension(artifact: dict) -> str:
     """The format the source names (Webex's ``format``), else the extension of the download
     URL, else the usual one for the artifact's kind; only from ``SAFE_EXTENSIONS``, so no
@@ -80,8 +86,8 @@ def target_path(folder: Path, session_id: str, artifact: dict) -> Path:
     file name ("Recording 346.1 s"), so the extension comes from ``file_extension``."""
     extension = file_extension(artifact)
     artifact_id = str(artifact.get("artifact_id") or "").removesuffix(extension)  # "T9.vtt"
-    parts = (session_id, artifact.get("label") or "", artifact_id)
-    stem = "_".join(safe_name(part)[:_PART] for part in parts if safe_name(part, ""))
+    parts = [_name_part(text) for text in (session_id, artifact.get("label") or "", artifact_id)]
+    stem = "_".join(part for part in parts if part)
     path = (folder / f"{stem or 'artifact'}{extension}").resolve()
     if folder.resolve() not in path.parents:
         raise SourceError(f"refusing to write outside {folder}: {path.name}")

@@ -63,8 +63,9 @@ def check_ca_bundle(path: Path) -> Path:
     return path.resolve()
 
 
-def add_source(data_dir: Path, config: SourceConfig, secret: str | None) -> None:
-    """Store the secret in the keyring, then the source in the settings file."""
+def add_source(data_dir: Path, config: SourceConfig, secret: str | None) -> bool:
+    """Store the secret in the keyring, then the source in the settings file; True when it
+    replaced a source of that name (an update), False when the source is new."""
     config = validate(config)
     settings = Settings(data_dir)
     existing = settings.source(config.name)
@@ -76,6 +77,7 @@ def add_source(data_dir: Path, config: SourceConfig, secret: str | None) -> None
     elif existing is None:
         raise RegistryError(f"a new source needs its {source_class(config.kind).secret_label}")
     settings.put_source(config)
+    return existing is not None
 
 
 def remove_source(data_dir: Path, name: str, *, purge: bool = False) -> None:

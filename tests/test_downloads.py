@@ -369,3 +369,9 @@ def test_long_parts_are_cut_so_that_the_artifact_id_survives(tmp_path: Path):
     second = target_path(tmp_path, "S" * 60, {"label": "L" * 200, "artifact_id": "RE-second",
                                               "kind": "recording"})
     assert first != second and first.name.endswith("_RE-first.mp4")
+
+
+def test_a_part_cut_at_a_dot_leaves_no_double_dot(tmp_path: Path):
+    path = target_path(tmp_path, "CA1", {"label": "L" * 39 + ". late", "kind": "recording",
+                                         "artifact_id": "R" * 39 + ".more"})
+    assert path.name == f"CA1_{'L' * 39}_{'R' * 39}.mp4"

@@ -234,18 +234,17 @@ ARTIFACT_COLUMNS = ("source", "session_id", "artifact_id", "kind", "label", "url
 
 #: A page's session ids as one JSON array parameter: one statement however many there are.
 IN_IDS = "session_id IN (SELECT value FROM json_each(?))"
-_SAME = SAME_SESSION
 #: A stored recording or transcript sets its session's flag, whichever page brought it
 #: (Restcomm lists recordings apart from calls, and a re-synced call must not clear it).
 #: The search text's expression is schema.py's: a migration recomputes it with the same SQL.
 REFRESH_SQL = f"""
 UPDATE sessions SET
   has_recording = max(coalesce(has_recording, 0), EXISTS(SELECT 1 FROM artifacts x
-                      WHERE {_SAME} AND x.kind = 'recording')),
+                      WHERE {SAME_SESSION} AND x.kind = 'recording')),
   has_transcript = max(coalesce(has_transcript, 0), EXISTS(SELECT 1 FROM artifacts x
-                       WHERE {_SAME} AND x.kind = 'transcript')),
+                       WHERE {SAME_SESSION} AND x.kind = 'transcript')),
   participants = (SELECT json_group_array(name) FROM
-                  (SELECT name FROM participants x WHERE {_SAME} ORDER BY seq)),
+                  (SELECT name FROM participants x WHERE {SAME_SESSION} ORDER BY seq)),
   search_text = {SEARCH_TEXT_SQL}
 WHERE source = ? AND {IN_IDS}
 """
