@@ -146,6 +146,7 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         auth: Any = None,
         error_message: Callable[[requests.Response], str | None] | None = None,
+        pause: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = check_url(base_url)
         self.source_name = source_name
@@ -157,6 +158,7 @@ class HttpClient:
         self.headers = dict(headers or {})
         self.auth = auth
         self.error_message = error_message
+        self.pause = pause  # waits between tries; a source's may end the wait on cancel
         self._local = threading.local()
         if verify is False:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
@@ -215,7 +217,7 @@ class HttpClient:
                 log.info("%s: HTTP %s, retrying in %.2fs", self.source_name,
                          response.status_code, wait)
                 response.close()
-                time.sleep(wait)
+                self.pause(wait)
                 continue
             if response.status_code >= 400:
                 raise self._status_error(method, url, response)
@@ -238,7 +240,7 @@ class HttpClient:
             wait = self.backoff * (2**attempt)
             log.info("%s: %s, retrying in %.2fs", self.source_name,
                      reason(error, self.redact), wait)
-            time.sleep(wait)
+            self.pause(wait)
             return None
 
     def _status_error(self, method: str, url: str, response: requests.Response) -> SourceError:

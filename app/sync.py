@@ -86,7 +86,7 @@ def sync_one(store: Store, config: SourceConfig, secret_for: SecretLookup,
         if secret is None:
             raise SourceError("no secret stored in the OS keyring (run `histview source add` "
                               "again, or set it in the Sources dialog)")
-        source = create_source(config, secret)
+        source = create_source(config, secret, cancel)
         for resource in source.resources():
             try:
                 _sync_resource(store, config, source, resource, request, progress, cancel,

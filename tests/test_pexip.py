@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import pytest
 from app.demo.pexip import PexipSimulator
 from app.model import SourceConfig
 from app.registry import add_source
+from app.sources.base import CancelToken
+from app.sync import sync_sources
 from app.timeutil import iso_utc
 from tests.conftest import files_containing
 
@@ -171,6 +174,22 @@ def test_transient_failures_are_retried(cli, pexip, fault, retry_after):
     result = cli("sync")
     assert result.code == 0, result.err
     assert len(sessions_json(cli)) == len(pexip.conference_ids())
+
+
+def test_cancel_ends_a_long_retry_after_wait(sim, tmp_path):
+    """A server asking to come back in ten minutes must not hold a cancelled sync."""
+    sim.faults.add("429", count=5, retry_after="600")
+    config = SourceConfig("px", "pexip", sim.url, {"username": "admin"})
+    cancel, results = CancelToken(), []
+    syncing = threading.Thread(target=lambda: results.extend(sync_sources(
+        tmp_path / "cache.db", [config], lambda c: PASSWORD, cancel=cancel)), daemon=True)
+    syncing.start()
+    while not sim.requests:  # the first answer is the 429
+        time.sleep(0.01)
+    cancel.cancel()
+    syncing.join(timeout=30)  # the old wait was 120 s (Retry-After's cap) per try
+    assert not syncing.is_alive()
+    assert results[0].cancelled and len(sim.requests) == 1
 
 
 def cache_dump(data_dir: Path) -> list[tuple]:

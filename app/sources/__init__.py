@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 
 from app.model import KINDS, SourceConfig
-from app.sources.base import Source
+from app.sources.base import CancelToken, Source
 
 
 def source_class(kind: str) -> type[Source]:
@@ -18,5 +18,10 @@ def source_class(kind: str) -> type[Source]:
     return module.SOURCE
 
 
-def create_source(config: SourceConfig, secret: str) -> Source:
-    return source_class(config.kind)(config, secret)
+def create_source(config: SourceConfig, secret: str,
+                  cancel: CancelToken | None = None) -> Source:
+    """A source; with ``cancel``, its HTTP retries stop waiting when that token is set."""
+    source = source_class(config.kind)(config, secret)
+    if cancel is not None:
+        source.cancel = cancel
+    return source

@@ -43,6 +43,12 @@ class CancelToken:
         if self._event.is_set():
             raise Cancelled()
 
+    def sleep(self, seconds: float) -> None:
+        """Wait as ``time.sleep`` does, but end at once with ``Cancelled`` on a cancel: a
+        server's ``Retry-After`` may ask for minutes, and Cancel must not wait for them."""
+        if self._event.wait(seconds):
+            raise Cancelled()
+
 
 @dataclass
 class SyncRequest:
@@ -99,6 +105,9 @@ class Source(ABC):
         self.config = config
         self.secret = secret
         self.redactor = Redactor([secret])
+        #: The sync's or download's token (``create_source`` sets it); the HTTP clients
+        #: wait out retries on it, so a cancel ends a long ``Retry-After`` at once.
+        self.cancel = CancelToken()
 
     def option(self, name: str) -> str | None:
         value = self.config.options.get(name)
@@ -114,7 +123,8 @@ class Source(ABC):
     def http(self, base_url: str | None = None, **kwargs: Any) -> HttpClient:
         """An HTTP client with this source's TLS settings and redaction."""
         return HttpClient(base_url or self.config.url, source_name=self.config.name,
-                          redactor=self.redactor, verify=self.verify, **kwargs)
+                          redactor=self.redactor, verify=self.verify,
+                          pause=lambda seconds: self.cancel.sleep(seconds), **kwargs)
 
     @abstractmethod
     def test(self) -> str:

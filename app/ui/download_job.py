@@ -28,6 +28,7 @@ def download_job(data_dir: Path, source_name: str, session_id: str, artifact: di
 
     def run(progress: Callable[[Any], None], cancel: CancelToken) -> dict[str, Any]:
         source = open_source(data_dir, source_name)
+        source.cancel = cancel  # a Retry-After wait ends when the user cancels
         folder = download_folder(data_dir, source_name)
         path = target_path(folder, session_id, artifact)
         created = _make_folder(folder)

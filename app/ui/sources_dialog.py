@@ -297,7 +297,7 @@ class SourcesDialog(QDialog):
             return
         self.say(f"Testing {config.url} …")
         self.test_button.setEnabled(False)
-        worker = Worker(lambda _progress, _cancel: create_source(config, secret).test(),
+        worker = Worker(lambda _progress, cancel: create_source(config, secret, cancel).test(),
                         "source-test", self)
         worker.result.connect(lambda text: self.say(f"✓ {text}"))
         worker.error.connect(lambda text: self.say(f"✗ {text}", error=True))
