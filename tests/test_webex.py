@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from app.demo.server import Response
 from app.demo.webex import WebexSimulator
 from app.demo.webex_samples import (
     SAMPLE_MEETING,
@@ -21,6 +22,7 @@ from app.demo.webex_samples import (
     SAMPLE_TRANSCRIPT,
     SEED_EVENT,
 )
+from app.http import SourceError
 from app.model import SourceConfig
 from app.sources import create_source
 from app.sources.webex_parse import session_key
@@ -404,6 +406,28 @@ def test_downloads_fetch_a_fresh_link_and_keep_the_token_home(sim, data_dir):
     foreign = {**vtt, "url": "https://elsewhere.example.com/steal"}
     with pytest.raises(Exception, match="refusing to send the Webex token"):
         source.open_download(foreign)
+
+
+@pytest.mark.parametrize("details, words", [
+    ({"temporaryDirectDownloadLinks": "https://dl.example.com/r.mp4"}, "no download link"),
+    ({"temporaryDirectDownloadLinks": {"recordingDownloadLink": 42}}, "no download link"),
+    (["not", "an", "object"], "no download link"),
+    ({"temporaryDirectDownloadLinks": {"recordingDownloadLink":
+                                       "http://dl.example.com/r.mp4?ticket=T1CK3T"}},
+     "plain http"),
+])
+def test_recording_details_of_another_shape_fail_the_download_in_one_line(sim, data_dir,
+                                                                          details, words):
+    assert sync(data_dir, sim)[0].ok
+    with db(data_dir) as conn:
+        artifacts = queries.list_artifacts(conn, "webex", SAMPLE_MEETING["id"])
+    recording = next(a for a in artifacts if a["kind"] == "recording")
+    sim.respond_next(Response(200, json.dumps(details).encode(),
+                              {"Content-Type": "application/json"}),
+                     urllib.parse.urlsplit(recording["url"]).path)
+    with pytest.raises(SourceError, match=words) as failure:
+        create_source(config(sim), sim.token).open_download(recording)
+    assert "T1CK3T" not in str(failure.value) and "\n" not in str(failure.value)
 
 
 FAULTS = {

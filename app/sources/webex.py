@@ -336,18 +336,28 @@ class WebexSource(Source):
             raise SourceError(f"refusing to send the Webex token to {origin(url)}")
         if artifact.get("kind") != "recording":
             return self.api.get(url, stream=True, headers=download_headers(offset, if_range))
-        details = parse_json(self.api.get(url), "Webex recording details")
-        link = (details.get("temporaryDirectDownloadLinks") or {}).get("recordingDownloadLink")
-        if not link:
-            raise SourceError("Webex gave no download link for this recording (the token "
-                              "may lack the recordings scope)")
+        link = direct_link(parse_json(self.api.get(url), "Webex recording details"))
         for ticket in urllib.parse.parse_qs(urllib.parse.urlsplit(link).query).get("ticket", []):
             self.redactor.add(ticket)
-        return self.http(base_url=origin(link)).get(link, stream=True,
-                                                     headers=download_headers(offset, if_range))
+        try:
+            host = self.http(base_url=origin(link))
+        except ValueError as error:  # plain http off loopback: the ticket would travel in clear
+            raise SourceError(f"Webex's download link was refused: {error}") from None
+        return host.get(link, stream=True, headers=download_headers(offset, if_range))
 
     def _is_api(self, url: str) -> bool:
         return origin(url) == origin(self.api.base_url)
+
+
+def direct_link(details: Any) -> str:
+    """The recording's ``temporaryDirectDownloadLinks.recordingDownloadLink``, or a
+    ``SourceError`` that says what was missing (details of another shape included)."""
+    links = details.get("temporaryDirectDownloadLinks") if isinstance(details, dict) else None
+    link = links.get("recordingDownloadLink") if isinstance(links, dict) else None
+    if not link or not isinstance(link, str):
+        raise SourceError("Webex gave no download link for this recording (the token "
+                          "may lack the recordings scope)")
+    return link
 
 
 SOURCE = WebexSource
