@@ -7,6 +7,8 @@ so that the source's own sub-second digits survive the round trip through SQLite
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +87,14 @@ class RawDocument:
 
     key: str
     doc: dict[str, Any]
+
+    @classmethod
+    def unkeyed(cls, doc: Any) -> RawDocument:
+        """A document that came without the vendor's key (no ``id``), kept under a key made
+        from its content: a malformed record is still cached, once, for someone to read."""
+        text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:20]
+        return cls(f"no-id-{digest}", doc if isinstance(doc, dict) else {"value": doc})
 
 
 @dataclass

@@ -272,6 +272,23 @@ def test_bad_answers_fail_one_source_and_keep_the_cache(graph, tmp_path, data_di
         other.stop()
 
 
+def test_a_row_without_an_id_is_kept_raw_once_and_said(graph, data_dir, caplog):
+    sim, ca = graph
+    pair = [(sim, config(sim, ca))]
+    assert sync(data_dir, pair)[0].ok
+    unkeyed = {k: v for k, v in SEED_PSTN_ROW.items() if k != "id"}
+    page = {"@odata.count": 1, "value": [{**unkeyed, "callerNumber": "+1555NOID0001"}]}
+    for _ in range(2):  # sent again: still one copy
+        sim.respond_next(Response(200, json.dumps(page).encode(),
+                                  {"Content-Type": "application/json"}), "getPstnCalls")
+        assert sync(data_dir, pair)[0].ok
+    with sqlite3.connect(data_dir / "cache.db") as conn:
+        kept = conn.execute("SELECT _id FROM raw_msgraph_pstn_calls WHERE _doc LIKE ?",
+                            ("%+1555NOID0001%",)).fetchall()
+    assert len(kept) == 1 and kept[0][0].startswith("no-id-")
+    assert "without an id" in caplog.text
+
+
 def test_refused_secret_is_a_clear_message_without_the_secret(graph, data_dir):
     sim, ca = graph
     wrong = "not-the-secret-" + sim.client_secret[::-1]

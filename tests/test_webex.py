@@ -430,6 +430,23 @@ def test_recording_details_of_another_shape_fail_the_download_in_one_line(sim, d
     assert "T1CK3T" not in str(failure.value) and "\n" not in str(failure.value)
 
 
+def test_an_event_without_an_id_is_kept_raw_and_said(sim, data_dir, caplog):
+    assert sync(data_dir, sim)[0].ok
+    created = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    unkeyed = {"resource": "messages", "type": "created", "created": created,
+               "data": {"text": "an event the API sent without its id"}}
+    sim.respond_next(Response(200, json.dumps({"items": [unkeyed]}).encode(),
+                              {"Content-Type": "application/json"}), "/v1/events")
+    before = counts(data_dir)
+    assert sync(data_dir, sim)[0].ok
+    with db(data_dir) as conn:
+        kept = conn.execute("SELECT _id FROM raw_webex_events WHERE _doc LIKE ?",
+                            ("%without its id%",)).fetchall()
+    assert len(kept) == 1 and kept[0][0].startswith("no-id-")
+    assert counts(data_dir) == before  # no session can hold it; the others are unchanged
+    assert "without an id" in caplog.text
+
+
 FAULTS = {
     "malformed": lambda sim: sim.faults.add("malformed", path_contains="/v1/events"),
     "html": lambda sim: sim.faults.add("html", path_contains="/v1/events"),

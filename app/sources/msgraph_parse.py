@@ -9,6 +9,7 @@ sent; Direct Routing writes ``0001-01-01T00:00:00Z`` for "no failure"; bot call 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import requests
@@ -16,6 +17,8 @@ import requests
 from app.model import Event, RawDocument, Session
 from app.sources.base import Page
 from app.timeutil import iso_utc, seconds_between
+
+log = logging.getLogger("histview.msgraph")
 
 #: resource -> (Graph function, session type)
 RESOURCES = {
@@ -127,8 +130,11 @@ def normalize_page(resource: str, rows: list[dict[str, Any]], checkpoint: dict |
     this sync (windows share their edges), and counts only new ones."""
     page = Page(resource, checkpoint, replace_children=True)
     page.raw[resource] = []
+    unkeyed = 0
     for row in rows:
         if not isinstance(row, dict) or not row.get("id"):
+            unkeyed += 1
+            page.raw[resource].append(RawDocument.unkeyed(row))
             continue
         if str(row["id"]) in seen:
             continue
@@ -138,4 +144,7 @@ def normalize_page(resource: str, rows: list[dict[str, Any]], checkpoint: dict |
         page.events.extend(events)
         page.raw[resource].append(RawDocument(str(row["id"]), row))
     page.items = len(page.sessions)
+    if unkeyed:
+        log.warning("%s: %d row(s) without an id: kept in the raw table only",
+                    resource, unkeyed)
     return page

@@ -221,11 +221,20 @@ class WebexSource(Source):
     def _events_page(self, items: list[Any], memory: Memory, cancel: CancelToken) -> Page:
         page = Page("events", None, raw={"events": []})
         groups: dict[str, tuple[str, list[dict]]] = {}
+        unreadable = 0
         for item in items:
             if isinstance(item, dict) and item.get("id") and item.get("created"):
                 key, kind = session_key(item)
                 groups.setdefault(key, (kind, []))[1].append(item)
                 page.raw["events"].append(RawDocument(str(item["id"]), item))
+            else:  # no id or no time: no place in a session, but kept as sent
+                unreadable += 1
+                keyed = isinstance(item, dict) and item.get("id")
+                page.raw["events"].append(RawDocument(str(item["id"]), item) if keyed
+                                          else RawDocument.unkeyed(item))
+        if unreadable:
+            log.warning("events: %d event(s) without an id or a time: kept in the raw "
+                        "table only", unreadable)
         summaries, raws = {}, {}
         for key, (kind, events) in groups.items():
             fresh = key not in memory.open
