@@ -39,8 +39,10 @@ _EXTENSIONS = {"recording": ".mp4", "screen_recording": ".webm", "shell_recordin
 SAFE_EXTENSIONS = frozenset({
     ".mp4", ".m4a", ".mp3", ".wav", ".ogg", ".opus", ".webm", ".mkv", ".mov", ".arf",
     ".vtt", ".srt", ".txt", ".html", ".htm", ".json", ".xml", ".csv", ".pdf", ".zip"})
-#: The most each of a file name's three parts may take (see ``target_path``).
-_PART = 40
+#: The most each of a file name's three parts may take (see ``target_path``), in characters
+#: and in UTF-8 bytes: file systems count bytes (255 on most), and a name gets ".part.version"
+#: and an extension on top of its three parts.
+_PART, _PART_BYTES = 40, 72
 
 
 def safe_name(text: str, default: str = "artifact") -> str:
@@ -48,7 +50,7 @@ def safe_name(text: str, default: str = "artifact") -> str:
     text = unicodedata.normalize("NFC", text or "")
     text = text.replace("/", "_").replace("\\", "_")
     text = _UNSAFE.sub("_", text).strip(" ._")
-    text = re.sub(r"\.{2,}", ".", re.sub(r"_+", "_", text))[:120].rstrip(" ._")
+    text = _cut(re.sub(r"\.{2,}", ".", re.sub(r"_+", "_", text)), 120, 120).rstrip(" ._")
     if not text or text.split(".")[0].upper() in _RESERVED:
         text = f"{default}_{text}" if text else default
     return text
@@ -57,7 +59,12 @@ def safe_name(text: str, default: str = "artifact") -> str:
 def _name_part(text: str) -> str:
     """One part of a download's name: safe, at most ``_PART`` characters, and not ending in
     a dot or space after the cut (which would make "name..mp4" or "name _id")."""
-    return safe_name(text, "")[:_PART].rstrip(" ._")
+    return _cut(safe_name(text, ""), _PART, _PART_BYTES).rstrip(" ._")
+
+
+def _cut(text: str, chars: int, max_bytes: int) -> str:
+    """At most ``chars`` characters and ``max_bytes`` UTF-8 bytes, never half a character."""
+    return text[:chars].encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
 
 
 def file_extension(artifact: dict) -> str:

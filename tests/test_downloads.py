@@ -371,6 +371,16 @@ def test_long_parts_are_cut_so_that_the_artifact_id_survives(tmp_path: Path):
     assert first != second and first.name.endswith("_RE-first.mp4")
 
 
+def test_a_long_label_in_a_wide_script_still_makes_a_file_name_that_can_be_written(
+        tmp_path: Path):
+    label = "週次サポート会議の録画" * 12  # 132 characters, 396 bytes in UTF-8
+    path = target_path(tmp_path, "会議" * 40, {"label": label, "artifact_id": "録画" * 40,
+                                                "kind": "recording"})
+    partial = path.with_name(path.name + ".part.version")  # the longest name a download makes
+    partial.write_bytes(b"")  # the file system refuses a name over 255 bytes
+    assert path.name.startswith("会議") and "週次サポート" in path.name
+
+
 def test_a_part_cut_at_a_dot_leaves_no_double_dot(tmp_path: Path):
     path = target_path(tmp_path, "CA1", {"label": "L" * 39 + ". late", "kind": "recording",
                                          "artifact_id": "R" * 39 + ".more"})
