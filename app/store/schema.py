@@ -16,7 +16,6 @@ from sqlite_utils.migrations import Migrations
 
 from app.store.raw import RAW_TABLE, define_flat_view
 
-SCHEMA_VERSION = 1
 MIGRATIONS = Migrations("histview")
 
 #: The FTS5 tokenizer: case- and accent-insensitive words, so "Jose" finds "José".
@@ -127,7 +126,7 @@ def m007_search_text_has_type_status_direction(db: Database) -> None:
     # The index is rebuilt once afterwards instead of by the update trigger row by row.
     db.execute("DROP TRIGGER sessions_au")
     db.execute(f"UPDATE sessions SET search_text = {SEARCH_TEXT_SQL}")
-    db.execute(FTS_TRIGGERS[2])
+    db.execute(FTS_UPDATE_TRIGGER)
     db.execute("INSERT INTO sessions_fts (sessions_fts) VALUES ('rebuild')")
 
 
@@ -170,6 +169,12 @@ SEARCH_TEXT_SQL = f"""coalesce(title, '') || ' ' || session_id
                         WHERE {SAME_SESSION} AND {_TEXTS}), '')"""
 
 
+#: Keeps the index in step with ``search_text`` (m007 drops it for a bulk rewrite).
+FTS_UPDATE_TRIGGER = """CREATE TRIGGER sessions_au AFTER UPDATE OF search_text ON sessions BEGIN
+         INSERT INTO sessions_fts (sessions_fts, rowid, search_text)
+         VALUES ('delete', old.rowid, old.search_text);
+         INSERT INTO sessions_fts (rowid, search_text) VALUES (new.rowid, new.search_text);
+       END"""
 FTS_TRIGGERS = (
     """CREATE TRIGGER sessions_ai AFTER INSERT ON sessions BEGIN
          INSERT INTO sessions_fts (rowid, search_text) VALUES (new.rowid, new.search_text);
@@ -178,11 +183,7 @@ FTS_TRIGGERS = (
          INSERT INTO sessions_fts (sessions_fts, rowid, search_text)
          VALUES ('delete', old.rowid, old.search_text);
        END""",
-    """CREATE TRIGGER sessions_au AFTER UPDATE OF search_text ON sessions BEGIN
-         INSERT INTO sessions_fts (sessions_fts, rowid, search_text)
-         VALUES ('delete', old.rowid, old.search_text);
-         INSERT INTO sessions_fts (rowid, search_text) VALUES (new.rowid, new.search_text);
-       END""",
+    FTS_UPDATE_TRIGGER,
 )
 
 
