@@ -430,6 +430,18 @@ def test_recording_details_of_another_shape_fail_the_download_in_one_line(sim, d
     assert "T1CK3T" not in str(failure.value) and "\n" not in str(failure.value)
 
 
+def test_a_transcripts_actor_is_named_by_what_the_meetings_events_said(sim, data_dir):
+    """A transcript event names its actor by person id only; the meeting's host is known."""
+    assert sync(data_dir, sim)[0].ok
+    with db(data_dir) as conn:
+        actors = [row[0] for row in conn.execute(
+            "SELECT actor FROM events WHERE kind = 'meetingTranscripts.created'")]
+        found = conn.execute("SELECT COUNT(*) FROM sessions_fts WHERE sessions_fts MATCH ?",
+                             (f'"{actors[0]}"',)).fetchone()[0] if actors else 0
+    assert actors and all("@" in actor for actor in actors), actors
+    assert found >= 1
+
+
 def test_an_event_without_an_id_is_kept_raw_and_said(sim, data_dir, caplog):
     assert sync(data_dir, sim)[0].ok
     created = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

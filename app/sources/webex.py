@@ -42,6 +42,7 @@ from app.sources.concurrent import fetch_concurrently
 from app.sources.webex_parse import (
     build_session,
     chat_event,
+    learn_people,
     make_event,
     merge,
     merge_chat,
@@ -110,6 +111,7 @@ class Memory:
         self.open: dict[str, dict[str, Any]] = dict(checkpoint.get("open") or {})
         self.awaiting: dict[str, str] = dict(checkpoint.get("awaiting") or {})
         self.checked: set[str] = set()  # meetings whose artifacts this sync already listed
+        self.people: dict[str, str] = {}  # person id -> e-mail, from snapshots (learn_people)
 
     def state(self) -> dict[str, Any]:
         return {"open": self.open, "awaiting": self.awaiting}
@@ -227,6 +229,7 @@ class WebexSource(Source):
                 key, kind = session_key(item)
                 groups.setdefault(key, (kind, []))[1].append(item)
                 page.raw["events"].append(RawDocument(str(item["id"]), item))
+                learn_people(item.get("data") or {}, memory.people)
             else:  # no id or no time: no place in a session, but kept as sent
                 unreadable += 1
                 keyed = isinstance(item, dict) and item.get("id")
@@ -241,7 +244,7 @@ class WebexSource(Source):
             summary = summaries[key] = memory.open.get(key) or new_summary(kind)
             for event in events:
                 merge(summary, event)
-            page.events.extend(make_event(key, event) for event in events)
+            page.events.extend(make_event(key, event, memory.people) for event in events)
             # The session's document: its events on this page, when they define it.
             if fresh or any(e.get("resource") == "meetings" for e in events):
                 raws[key] = json.dumps(events, ensure_ascii=False)

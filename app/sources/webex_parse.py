@@ -220,12 +220,15 @@ def _call_session(session_id: str, summary: dict[str, Any], raw: str | None) -> 
 
 # -- events --------------------------------------------------------------------------------
 
-def make_event(session_id: str, event: dict[str, Any]) -> Event:
+def make_event(session_id: str, event: dict[str, Any],
+               people: dict[str, str] | None = None) -> Event:
+    """One compliance event; ``people`` (see ``learn_people``) names actors whose own
+    snapshot does not."""
     data = event.get("data") or {}
     resource, kind = event.get("resource"), event.get("type")
     lane = data.get("personEmail") or data.get("hostEmail") or _leg_lane(data) or resource
     return Event(session_id, str(event["id"]), event_time(event), str(lane or "system"),
-                 f"{resource}.{kind}", actor=_actor(event, data),
+                 f"{resource}.{kind}", actor=_actor(event, data, people or {}),
                  detail=_detail(event, data), data=dict(data))
 
 
@@ -233,11 +236,24 @@ def make_event(session_id: str, event: dict[str, Any]) -> Event:
 _PERSON_FIELDS = (("personId", "personEmail"), ("hostUserId", "hostEmail"))
 
 
-def _actor(event: dict[str, Any], data: dict) -> str | None:
+def learn_people(data: dict, people: dict[str, str]) -> None:
+    """Add the person ids a snapshot gives beside an e-mail (a message's sender, a meeting's
+    host and attendees) to ``people``. A transcript's event names its actor by id alone;
+    the meeting's own events, read earlier in the same sync, usually say who that is."""
+    for id_field, email_field in _PERSON_FIELDS:
+        if data.get(id_field) and data.get(email_field):
+            people[str(data[id_field])] = str(data[email_field])
+    attendees = data.get("attendees") if isinstance(data.get("attendees"), list) else []
+    for person in (data.get("host"), *attendees):
+        if isinstance(person, dict) and person.get("personId") and person.get("email"):
+            people[str(person["personId"])] = str(person["email"])
+
+
+def _actor(event: dict[str, Any], data: dict, people: dict[str, str]) -> str | None:
     """Who acted, as a manager can read it: the e-mail the event's own snapshot gives for
     its ``actorId`` (a message's sender, a meeting's host), or for a call leg's own user that
-    leg's number; else the vendor's person id: naming those would take a People API request
-    per person, which the seed does not cover."""
+    leg's number, or what this sync learnt of that id; else the vendor's person id: naming
+    the rest would take a People API request per person, which the seed does not cover."""
     actor = event.get("actorId")
     if not actor:
         return None
@@ -246,7 +262,7 @@ def _actor(event: dict[str, Any], data: dict) -> str | None:
             return str(data[email_field])
     if data.get("userId") == actor:
         return _leg_lane(data) or actor
-    return actor
+    return people.get(str(actor), actor)
 
 
 def _leg_lane(data: dict) -> str | None:
