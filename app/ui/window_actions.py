@@ -4,8 +4,8 @@ and toolbar that show them.
 Kept out of ``main_window`` so that module is about layout and behaviour. Like the
 ``setupUi(window)`` of a Qt Designer form, ``setup_actions`` puts each action on the window
 as an attribute (``window.sync_action`` …): tests, ``window_state`` and the empty state reach
-them by those names, and every action is added to the window so its shortcut works wherever
-the focus is.
+them by those names, and every action but Copy is added to the window so its shortcut works
+wherever the focus is.
 """
 
 from __future__ import annotations
@@ -50,8 +50,11 @@ def setup_actions(window: Any) -> None:
     window.copy_action = make_action(window, "copyAction", "Copy rows",
                                      QKeySequence.StandardKey.Copy,
                                      lambda: window.copy_selection())
-    # Ctrl+C copies rows only when the table has the focus; elsewhere it copies text.
+    # Ctrl+C copies rows only when the table has the focus (the window adds the action to
+    # the table); elsewhere the focused widget copies its own selected text. On the window
+    # too, the action's shortcut would take Ctrl+C from the raw record and the event list.
     window.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    window.removeAction(window.copy_action)
     window.utc_action = make_action(window, "utcAction", "Times in UTC", "Ctrl+U",
                                     tip="Show times in UTC instead of local time")
     window.utc_action.setCheckable(True)
