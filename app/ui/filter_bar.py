@@ -3,6 +3,10 @@
 It only builds a ``SessionFilter``; the main window applies it to the model. Typing waits
 for a short pause (``DEBOUNCE_MS``) so a fast typist causes one query, not one per key.
 A date edit sitting at its minimum shows "any" and means "no bound".
+
+The bar must fit a 1024-px screen beside the sidebar: when it is narrower than one row
+needs (``_one_row_width``) the date range moves to a second row, and the search hint is an
+elided line under the search box that never asks for width.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from PySide6.QtCore import (
     QDateTime,
     QEvent,
     QObject,
+    QSize,
+    Qt,
     QTime,
     QTimer,
     QTimeZone,
     Signal,
 )
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QComboBox,
@@ -27,12 +34,17 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
 from app.store.queries import SessionFilter
 
 DEBOUNCE_MS = 250
+SEARCH_MIN_WIDTH = 160  # the placeholder is cut, the typed words still show
+SEARCH_ROOMY_WIDTH = 260  # below this the dates go to a second row
+COMBO_CHARS = 16  # "beyondtrust-demo"; longer names are elided, the list shows them whole
 UNSET = QDateTime(QDate(2000, 1, 1), QTime(0, 0), QTimeZone.utc())
 ALL = None
 
@@ -49,7 +61,7 @@ class FilterBar(QWidget):
         self._timer.timeout.connect(self.apply_now)
         self._calendar_opener = _OpenOnToday(self)
         self.search_box = self._search_box()
-        self.hint = QLabel(self, objectName="searchHint")
+        self.hint = _ElidedLabel(self, "searchHint")
         self.hint.setStyleSheet("color: #b3261e;")
         self.hint.hide()
         self.source_box = self._combo("sourceFilter", "All sources")
@@ -68,7 +80,7 @@ class FilterBar(QWidget):
                        '-word or -"a phrase": leave those sessions out\n'
                        'Reid OR Sato: either one')
         box.setClearButtonEnabled(True)
-        box.setMinimumWidth(280)
+        box.setMinimumWidth(SEARCH_MIN_WIDTH)
         box.textChanged.connect(lambda _text: self._timer.start())
         box.returnPressed.connect(self.apply_now)
         return box
@@ -76,7 +88,10 @@ class FilterBar(QWidget):
     def _combo(self, name: str, everything: str) -> QComboBox:
         box = QComboBox(self, objectName=name)
         box.addItem(everything, ALL)
-        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Not AdjustToContents: one long vendor type would widen the window past the screen.
+        box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(COMBO_CHARS)
         box.currentIndexChanged.connect(lambda _i: self.apply_now())
         return box
 
@@ -93,17 +108,67 @@ class FilterBar(QWidget):
         return edit
 
     def _layout(self) -> None:
-        row = QHBoxLayout(self)
+        self._choices = self._group((("Source", self.source_box), ("Type", self.type_box)))
+        self._dates = self._group((("From", self.date_from), ("To", self.date_to)))
+        self._top = QHBoxLayout()
+        self._bottom = QHBoxLayout()
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(2)
+        rows.addLayout(self._top)
+        rows.addLayout(self._bottom)
+        self._one_row: bool | None = None
+        self._arrange(one_row=True)
+
+    def _group(self, pairs: tuple[tuple[str, QWidget], ...]) -> QWidget:
+        """Captions with their inputs, kept together when the bar wraps."""
+        group = QWidget(self)
+        row = QHBoxLayout(group)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.search_box, 3)
-        row.addWidget(self.hint)
-        for label, widget in (("Source", self.source_box), ("Type", self.type_box),
-                              ("From", self.date_from), ("To", self.date_to)):
-            caption = QLabel(label, self)
+        for label, widget in pairs:
+            caption = QLabel(label, group)
             caption.setBuddy(widget)
             row.addWidget(caption)
             row.addWidget(widget)
-        row.addWidget(self.clear_button)
+        return group
+
+    def _arrange(self, one_row: bool) -> None:
+        """One row (search, choices, dates, clear; the hint below the search box), or two
+        (search, choices, clear; then the hint beside the dates)."""
+        if one_row == self._one_row:
+            return
+        self._one_row = one_row
+        for layout in (self._top, self._bottom):
+            while layout.count():
+                layout.takeAt(0)
+        self._top.addWidget(self.search_box, 1)
+        self._top.addWidget(self._choices)
+        if one_row:
+            self._top.addWidget(self._dates)
+        self._top.addWidget(self.clear_button)
+        self._bottom.addWidget(self.hint, 1)
+        if not one_row:
+            self._bottom.addWidget(self._dates)
+        self.updateGeometry()
+
+    def _one_row_width(self) -> int:
+        spacing = max(self._top.spacing(), 0)
+        parts = (SEARCH_ROOMY_WIDTH, self._choices.minimumSizeHint().width(),
+                 self._dates.minimumSizeHint().width(),
+                 self.clear_button.minimumSizeHint().width())
+        return sum(parts) + spacing * (len(parts) - 1)
+
+    def minimumSizeHint(self) -> QSize:
+        """The two-row minimum, so the window can shrink to where the bar wraps."""
+        spacing = max(self._top.spacing(), 0)
+        top = (SEARCH_MIN_WIDTH + self._choices.minimumSizeHint().width()
+               + self.clear_button.minimumSizeHint().width() + 2 * spacing)
+        return QSize(max(top, self._dates.minimumSizeHint().width()),
+                     super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._arrange(one_row=event.size().width() >= self._one_row_width())
+        super().resizeEvent(event)
 
     # -- state ------------------------------------------------------------------------------
 
@@ -141,7 +206,9 @@ class FilterBar(QWidget):
         return not self.current_filter().is_empty()
 
     def show_hint(self, text: str | None) -> None:
-        self.hint.setText(text or "")
+        """A line under the search box; elided to the bar's width (full text in its
+        tooltip), so it never widens the window."""
+        self.hint.set_full_text(text or "")
         self.hint.setVisible(bool(text))
 
     def apply_now(self) -> None:
@@ -193,6 +260,31 @@ def filter_from_state(state: dict[str, Any]) -> SessionFilter:
     return SessionFilter(source=state.get("source"), type=state.get("type"),
                          search=(state.get("search") or "").strip() or None,
                          start_from=state.get("from"), start_to=state.get("to"))
+
+
+class _ElidedLabel(QLabel):
+    """A one-line label that takes the width it is given and elides what does not fit."""
+
+    def __init__(self, parent: QWidget, name: str) -> None:
+        super().__init__(parent, objectName=name)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                                   max(self.width(), 0)))
 
 
 class _OpenOnToday(QObject):

@@ -1,0 +1,53 @@
+"""The filter bar as a user meets it: it fits a small screen, Clear filters clears
+everything the user sees, a search that cannot run says so, and the date range behaves."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QApplication, QWidget
+
+from tests.test_ui_support import count_in, fill_cache, window_factory
+
+COUNT = 120
+LONG_HINT = ("add a word to look for besides the excluded ones, and this hint is made much "
+             "longer than any real one so that it would need a very wide window to show")
+
+
+@pytest.fixture
+def make_window(qtbot):
+    yield from window_factory(qtbot)
+
+
+def rows_label(window) -> int:
+    return count_in(window.row_count_label.text())
+
+
+def rect_in(widget: QWidget, ancestor: QWidget) -> QRect:
+    return QRect(widget.mapTo(ancestor, widget.rect().topLeft()), widget.size())
+
+
+def test_the_window_fits_a_1024_pixel_screen_even_with_a_search_hint(data_dir, make_window,
+                                                                     qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    assert window.minimumSizeHint().width() <= 1024
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    bar = window.filter_bar
+    bar.show_hint(LONG_HINT)
+    QApplication.processEvents()
+    assert window.minimumSizeHint().width() <= 1024
+    assert window.width() == 1024
+    assert bar.hint.isVisible() and bar.hint.toolTip() == LONG_HINT
+    # Every input is whole and on its own piece of the bar: nothing overlaps, nothing is cut.
+    inputs = [bar.search_box, bar.source_box, bar.type_box, bar.date_from, bar.date_to,
+              bar.clear_button]
+    rects = [rect_in(widget, bar) for widget in inputs]
+    for widget, rect in zip(inputs, rects, strict=True):
+        assert widget.isVisible() and bar.rect().contains(rect), widget.objectName()
+        assert rect.width() >= widget.minimumSizeHint().width(), widget.objectName()
+    for i, rect in enumerate(rects):
+        assert not any(rect.intersects(other) for other in rects[i + 1:])
+    hint = rect_in(bar.hint, bar)
+    assert bar.rect().contains(hint) and not any(hint.intersects(r) for r in rects)
