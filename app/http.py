@@ -99,7 +99,7 @@ def check_url(url: str) -> str:
         raise ValueError("the URL holds a user name or password: give the URL without them "
                          "(the secret goes to the OS keyring, never into the settings)")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"not an http(s) URL: {url!r}")
+        raise ValueError(f"not an http(s) URL: {url!r} (it starts with https://)")
     if parts.scheme == "http" and not is_loopback(url):
         raise ValueError(
             f"{url} is plain http: use https (http is allowed only for loopback addresses)"
@@ -286,6 +286,10 @@ def reason(error: Exception, redact: Callable[[str], str] | None = None) -> str:
     ssl_reason = re.search(r"\[SSL: [A-Z_]+\] ([^(]+?)\s*\(_ssl", text)
     if ssl_reason:
         return ssl_reason.group(1)
+    unknown_host = re.search(r"Failed to resolve '([^']+)'", text)
+    if unknown_host:
+        return (f"the host name {unknown_host.group(1)} was not found "
+                "(check the URL, or whether this machine is online)")
     for marker in ("Caused by ", "Failed to establish a new connection: "):
         if marker in text:
             text = text.split(marker, 1)[1]

@@ -24,6 +24,15 @@ class RegistryError(ValueError):
     """Bad input from the user (unknown kind, missing option, bad URL): nothing written."""
 
 
+class OptionError(RegistryError):
+    """A kind's option missing or out of range. ``str()`` names it as the command line
+    does (``--page-size``); ``option`` and ``problem`` let a form name its own field."""
+
+    def __init__(self, option: str, problem: str) -> None:
+        super().__init__(f"--{option.replace('_', '-')} {problem}")
+        self.option, self.problem = option, problem
+
+
 def data_key(data_dir: Path) -> str:
     """Which data folder a keyring entry belongs to (the demo and real folders differ)."""
     return str(Path(data_dir).resolve())
@@ -32,15 +41,19 @@ def data_key(data_dir: Path) -> str:
 def validate(config: SourceConfig) -> SourceConfig:
     if config.kind not in KINDS:
         raise RegistryError(f"unknown kind {config.kind!r} (known: {', '.join(KINDS)})")
-    if not config.name or any(c in config.name for c in "/\\:") or config.name.startswith("-"):
-        raise RegistryError(f"invalid source name {config.name!r}")
+    if not config.name:
+        raise RegistryError("a source needs a name")
+    if any(c in config.name for c in "/\\:") or config.name.startswith("-"):
+        raise RegistryError(f"invalid source name {config.name!r} (no / \\ or :, and not "
+                            "starting with -)")
     cls = source_class(config.kind)
     if not config.url and cls.default_url:
         config.url = cls.default_url
-    missing = [o for o in cls.options if not config.options.get(o)]
-    if missing:
-        flags = ", ".join("--" + o.replace("_", "-") for o in missing)
-        raise RegistryError(f"a {config.kind} source needs {flags}")
+    for option in cls.options:
+        if not config.options.get(option):
+            raise OptionError(option, f"is required for a {config.kind} source")
+    for option, (lowest, highest) in cls.whole_number_options.items():
+        _check_whole_number(config.options, option, lowest, highest)
     try:
         config.url = check_url(config.url)
     except ValueError as error:
@@ -48,6 +61,17 @@ def validate(config: SourceConfig) -> SourceConfig:
     if config.ca_bundle:
         config.ca_bundle = str(check_ca_bundle(Path(config.ca_bundle)))
     return config
+
+
+def _check_whole_number(options: dict, option: str, lowest: int, highest: int) -> None:
+    value = options.get(option)
+    if value in (None, ""):
+        return
+    text = str(value).strip()
+    if not text.isdigit() or not lowest <= int(text) <= highest:
+        raise OptionError(option, f"must be a whole number from {lowest:,} to {highest:,}, "
+                                  f"not {text[:20]!r}")
+    options[option] = str(int(text))
 
 
 def check_ca_bundle(path: Path) -> Path:

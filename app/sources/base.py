@@ -99,6 +99,9 @@ class Source(ABC):
     secret_label: ClassVar[str] = "secret"
     options: ClassVar[tuple[str, ...]] = ()
     optional_options: ClassVar[dict[str, str | None]] = {}
+    #: Options that must be whole numbers, with their (lowest, highest) allowed values:
+    #: checked when the source is saved, not at its first sync.
+    whole_number_options: ClassVar[dict[str, tuple[int, int]]] = {}
     default_url: ClassVar[str | None] = None
 
     def __init__(self, config: SourceConfig, secret: str) -> None:

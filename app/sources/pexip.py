@@ -50,6 +50,7 @@ class PexipSource(Source):
     secret_label = "password"
     options = ("username",)
     optional_options = {"page_size": str(PAGE_SIZE), "workers": "4"}
+    whole_number_options = {"page_size": (1, 10_000), "workers": (1, 16)}
 
     def __init__(self, config, secret: str) -> None:
         super().__init__(config, secret)

@@ -78,6 +78,7 @@ class RestcommSource(Source):
     secret_label = "auth token"
     options = ("account_sid",)
     optional_options: ClassVar[dict[str, str | None]] = {"page_size": str(PAGE_SIZE)}
+    whole_number_options: ClassVar[dict[str, tuple[int, int]]] = {"page_size": (1, 5000)}
 
     def __init__(self, config, secret: str) -> None:
         super().__init__(config, secret)

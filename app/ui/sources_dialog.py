@@ -45,6 +45,15 @@ def option_label(name: str) -> str:
     return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
 
 
+def form_message(error: Exception) -> str:
+    """An error in the form's words: "Page size must be …", not the command line's
+    "--page-size must be …"."""
+    if isinstance(error, registry.OptionError):
+        return f"{option_label(error.option)} {error.problem}."
+    text = str(error)
+    return text[:1].upper() + text[1:]
+
+
 def available_kinds() -> dict[str, type | None]:
     """Each kind's Source class, or None when its module is not installed."""
     found: dict[str, type | None] = {}
@@ -270,7 +279,7 @@ class SourcesDialog(QDialog):
         try:
             registry.add_source(self.data_dir, config, secret)
         except (registry.RegistryError, KeyringUnavailable) as error:
-            self.say(str(error), error=True)
+            self.say(form_message(error), error=True)
             return False
         self.secret_edit.clear()
         self._editing = config.name
@@ -290,7 +299,7 @@ class SourcesDialog(QDialog):
             secret = self.secret_edit.text() or (
                 registry.secret_lookup(self.data_dir)(config) if self._editing else None)
         except (registry.RegistryError, KeyringUnavailable) as error:
-            self.say(str(error), error=True)
+            self.say(form_message(error), error=True)
             return
         if not secret:
             self.say("Type the secret first (none is stored for this source).", error=True)
@@ -324,7 +333,7 @@ class SourcesDialog(QDialog):
         try:
             registry.remove_source(self.data_dir, name, purge=purge)
         except (registry.RegistryError, KeyringUnavailable) as error:
-            self.say(str(error), error=True)
+            self.say(form_message(error), error=True)
             return
         self._editing = None
         self.refresh_list()
