@@ -46,9 +46,9 @@ class ExportDialog(QDialog):
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export sessions")
         self.start_dir = Path(start_dir)
-        self.selected_radio = QRadioButton(f"Selected rows ({selected})", self,
+        self.selected_radio = QRadioButton(f"Selected rows ({selected:,})", self,
                                            objectName="exportSelected")
-        self.all_radio = QRadioButton(f"All {matching} sessions matching the filters", self,
+        self.all_radio = QRadioButton(f"All {matching:,} sessions matching the filters", self,
                                       objectName="exportAll")
         self.selected_radio.setEnabled(selected > 0)
         (self.selected_radio if selected > 0 else self.all_radio).setChecked(True)
@@ -60,6 +60,10 @@ class ExportDialog(QDialog):
                                    objectName="exportPath")
         self.error = QLabel(self)
         self.error.setStyleSheet("color: #b3261e;")
+        self.error.setWordWrap(True)
+        #: A file the user agreed to replace (in the file chooser, or by pressing Export
+        #: again after the warning); any other existing file is not overwritten unasked.
+        self._may_replace: Path | None = None
         self._build()
 
     def _build(self) -> None:
@@ -103,6 +107,7 @@ class ExportDialog(QDialog):
                                               f"{label} (*.{self.fmt()});;All files (*)")
         if path:
             self.path_edit.setText(path)
+            self._may_replace = self.choice()[0]  # the file chooser asked already
 
     def choice(self) -> tuple[Path, str, bool]:
         path = Path(self.path_edit.text().strip()).expanduser()
@@ -117,6 +122,14 @@ class ExportDialog(QDialog):
             return
         if not path.parent.is_dir():
             self.error.setText(f"No such folder: {path.parent}")
+            return
+        if path.is_dir():
+            self.error.setText(f"{path} is a folder: give a file name.")
+            return
+        if path.exists() and path != self._may_replace:
+            self._may_replace = path
+            self.error.setText(f"{path.name} already exists in {path.parent}. "
+                               "Press Export again to replace it.")
             return
         super().accept()
 

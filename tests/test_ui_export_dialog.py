@@ -1,0 +1,32 @@
+"""The export dialog never replaces an existing file the user did not agree to replace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.ui.export_dialog import ExportDialog
+
+
+def test_an_existing_file_is_replaced_only_after_a_second_export(qtbot, tmp_path: Path):
+    report = tmp_path / "weekly.csv"
+    report.write_text("last week's numbers\n")
+    dialog = ExportDialog(selected=0, matching=9097, start_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog.path_edit.setText(str(report))
+    dialog.accept()
+    assert dialog.isVisible() and "already exists" in dialog.error.text()
+    assert report.read_text() == "last week's numbers\n"
+    dialog.accept()  # pressed again: the user agreed
+    assert not dialog.isVisible() and dialog.result() == ExportDialog.DialogCode.Accepted
+
+
+def test_a_folder_is_not_taken_for_a_file_and_counts_read_with_separators(qtbot, tmp_path):
+    (tmp_path / "out.csv").mkdir()
+    dialog = ExportDialog(selected=1200, matching=9097, start_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog.path_edit.setText(str(tmp_path / "out.csv"))
+    dialog.accept()
+    assert dialog.isVisible() and "is a folder" in dialog.error.text()
+    assert "9,097" in dialog.all_radio.text() and "1,200" in dialog.selected_radio.text()
