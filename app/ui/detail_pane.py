@@ -33,6 +33,8 @@ from app.ui.artifacts_panel import ArtifactsPanel
 from app.ui.formatting import cell_text, duration_text, field_label, time_text
 
 EVENT_COLUMNS = ("Time", "End", "Lane", "Kind", "Actor", "Detail")
+TIMELINE_PX = 170  # the timeline's usual share of the Events tab
+TIMELINE_MIN_PX = 82  # two lanes and the time axis: never squeezed below readable
 EMPTY_TEXT = "Select a session to see its participants, events, artifacts and raw record."
 
 
@@ -106,7 +108,9 @@ class DetailPane(QWidget):
             self.events_view.setColumnWidth(column, width)
         self.events_split.setStretchFactor(0, 2)
         self.events_split.setStretchFactor(1, 3)
-        self.events_split.setSizes([170, 260])
+        self.events_split.setSizes([TIMELINE_PX, 260])
+        self.events_split.setCollapsible(0, False)
+        self.timeline_host.setMinimumHeight(TIMELINE_MIN_PX)
         return self.events_split
 
     def _raw_tab(self) -> QWidget:
@@ -200,6 +204,21 @@ class DetailPane(QWidget):
             self.timeline_host.layout().addWidget(self._timeline)
         self._timeline.set_events(self._events, (self._session.get("start"),
                                                  self._session.get("end")))
+        self._size_timeline()
+
+    def _size_timeline(self) -> None:
+        """Give a session with many lanes a taller timeline (up to 60% of the tab, never
+        less than its usual share); the timeline scrolls whatever lanes still do not fit.
+        Before, the split stayed at 170:260 whatever the session, so 15 lanes got 4 px
+        each."""
+        sizes = self.events_split.sizes()
+        total = sum(sizes)
+        if total <= 0 or self._timeline is None:
+            return
+        usual = total * TIMELINE_PX // (TIMELINE_PX + 260)
+        want = max(min(self._timeline.preferred_height(), int(total * 0.6)), usual)
+        if want != sizes[0]:
+            self.events_split.setSizes([want, total - want])
 
     def _select_event(self, index: int) -> None:
         item = self.events_view.topLevelItem(index)

@@ -4,19 +4,30 @@ Spans (events with an end) are bars, point events are markers; each lane's items
 as one batched item (a bar graph and a scatter plot per lane), not one item per event, so
 a session with thousands of trace events still pans smoothly. Hover shows the event; a
 click reports the event's position so the list beside it can select it. Zoom and pan work
-on the time axis only. Imported lazily by the detail pane (pyqtgraph costs ~0.3 s).
+on the time axis only; lanes scroll. Imported lazily by the detail pane (pyqtgraph costs
+~0.3 s).
+
+Every lane keeps at least ``LANE_PX`` pixels, so its label never runs into the next one: a
+conference with more lanes than fit shows as many as fit and a scroll bar for the rest (the
+wheel over the lane labels scrolls them too). Before, all lanes were squeezed into the
+plot's height, and fifteen participants printed their names on top of each other.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QWidget
 
 from app.timeutil import parse_utc
 
 LANE_HEIGHT = 0.6
+LANE_PX = 24  # the least height a lane gets: room for its label and a visible bar
+AXIS_PX = 34  # the time axis under the lanes (labels and ticks)
+LABEL_PX = 150  # the lane labels' column: a 22-character name fits
 MIN_MARGIN_S = 60.0
 COLORS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
           "#e377c2")
@@ -31,68 +42,133 @@ def _seconds(value: str | None) -> float | None:
         return None
 
 
-class Timeline(pg.PlotWidget):
+class _LanePlot(pg.PlotWidget):
+    """The plot; the wheel over the lane labels scrolls lanes (elsewhere it zooms time)."""
+
+    lanes_wheeled = Signal(int)  # +1: further down the lanes, -1: back up
+
+    def wheelEvent(self, event) -> None:
+        axis = self.getAxis("left")
+        over_labels = axis.sceneBoundingRect().contains(self.mapToScene(
+            event.position().toPoint()))
+        if over_labels and event.angleDelta().y():
+            self.lanes_wheeled.emit(-1 if event.angleDelta().y() > 0 else 1)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+
+class Timeline(QWidget):
     """``set_events`` draws a session; ``event_clicked(index)`` names the clicked event."""
 
     event_clicked = Signal(int)
 
-    def __init__(self, parent=None) -> None:
-        self._axis = pg.DateAxisItem(orientation="bottom")
-        super().__init__(parent, background="w", axisItems={"bottom": self._axis})
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.setObjectName("timelineView")
-        self.setMouseEnabled(x=True, y=False)
-        self.showGrid(x=True, y=False, alpha=0.25)
-        self.getPlotItem().hideButtons()
-        self.getPlotItem().setMenuEnabled(False)
+        self._axis = pg.DateAxisItem(orientation="bottom")
+        self.plot = _LanePlot(self, background="w", axisItems={"bottom": self._axis})
+        self.plot.setMouseEnabled(x=True, y=False)
+        self.plot.showGrid(x=True, y=False, alpha=0.25)
+        item = self.plot.getPlotItem()
+        item.hideButtons()
+        item.setMenuEnabled(False)
         for name in ("left", "bottom"):
-            self.getAxis(name).setTextPen("#333")
-            self.getAxis(name).setPen("#999")
+            self.plot.getAxis(name).setTextPen("#333")
+            self.plot.getAxis(name).setPen("#999")
+        self.plot.getAxis("left").setWidth(LABEL_PX)
+        item.getViewBox().invertY(True)
+        self.lane_bar = QScrollBar(Qt.Orientation.Vertical, self, objectName="timelineLanes")
+        self.lane_bar.hide()
+        self.lane_bar.valueChanged.connect(lambda _value: self._show_lanes())
+        self.plot.lanes_wheeled.connect(
+            lambda step: self.lane_bar.setValue(self.lane_bar.value() + step))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.lane_bar)
+        self._utc = False
         self._events: list[dict[str, Any]] = []
         self._span: tuple[str | None, str | None] = (None, None)
         self._lanes: list[str] = []
-        self.scene().sigMouseClicked.connect(self._on_click)
+        item.getViewBox().sigResized.connect(lambda _box: self._show_lanes())
+        self.plot.scene().sigMouseClicked.connect(self._on_click)
+
+    def getPlotItem(self) -> pg.PlotItem:
+        return self.plot.getPlotItem()
 
     def set_utc(self, utc: bool) -> None:
+        """Axis and hover text follow the window's clock (the tip reads it when shown)."""
+        self._utc = utc
         self._axis.utcOffset = 0 if utc else None
         self._axis.picture = None
         self._axis.update()
+
+    def preferred_height(self) -> int:
+        """The height that shows every lane at ``LANE_PX`` (the pane may give less)."""
+        return max(len(self._lanes), 2) * LANE_PX + AXIS_PX
+
+    def visible_lanes(self) -> int:
+        """How many lanes fit the plot's height at ``LANE_PX`` each (at least one)."""
+        height = self.getPlotItem().getViewBox().height()
+        return max(1, int(height // LANE_PX)) if height > 0 else len(self._lanes) or 1
 
     def set_events(self, events: list[dict[str, Any]],
                    span: tuple[str | None, str | None] = (None, None)) -> None:
         """Draw ``events``; ``span`` is the session's own start and end, so a meeting whose
         only events came late still shows where in the meeting they fell."""
-        self.clear()
+        self.plot.clear()
         self._events = events
         self._span = span
         self._lanes = list(dict.fromkeys(e.get("lane") or "system" for e in events))
         for lane_no, lane in enumerate(self._lanes):
-            self._draw_lane(lane_no, [e for e in events if (e.get("lane") or "system") == lane])
-        self.getAxis("left").setTicks([[(i, _short(n)) for i, n in enumerate(self._lanes)]])
-        self.getPlotItem().getViewBox().invertY(True)
-        self.setYRange(-0.7, max(len(self._lanes) - 0.3, 0.7), padding=0)
+            self._draw_lane(lane_no, [(i, e) for i, e in enumerate(events)
+                                      if (e.get("lane") or "system") == lane])
+        self.plot.getAxis("left").setTicks(
+            [[(i, _short(n)) for i, n in enumerate(self._lanes)]])
+        self.lane_bar.setValue(0)
+        self._show_lanes()
         self._fit_x()
 
-    def _draw_lane(self, lane_no: int, events: list[dict[str, Any]]) -> None:
+    def _show_lanes(self) -> None:
+        """Fit the lanes that have room; the scroll bar picks which when not all do."""
+        count, room = len(self._lanes), self.visible_lanes()
+        if count <= room:
+            self.lane_bar.hide()
+            self.plot.setYRange(-0.7, max(count - 0.3, 0.7), padding=0)
+            return
+        self.lane_bar.setRange(0, count - room)
+        self.lane_bar.setPageStep(room)
+        self.lane_bar.show()
+        first = self.lane_bar.value()
+        self.plot.setYRange(first - 0.5, first + room - 0.5, padding=0)
+
+    def _draw_lane(self, lane_no: int, events: list[tuple[int, dict[str, Any]]]) -> None:
         color = COLORS[lane_no % len(COLORS)]
         starts, widths, spots = [], [], []
-        for event in events:
+        for index, event in events:
             start, end = _seconds(event.get("time")), _seconds(event.get("end"))
             if start is None:
                 continue
             if end is not None and end > start:
                 starts.append(start)
                 widths.append(end - start)
-            spots.append({"pos": (start, lane_no), "data": _tip(event)})
+            spots.append({"pos": (start, lane_no), "data": index})
         if starts:
-            self.addItem(pg.BarGraphItem(x0=starts, width=widths, y=[lane_no] * len(starts),
-                                         height=LANE_HEIGHT, brush=pg.mkBrush(color + "88"),
-                                         pen=pg.mkPen(color)))
+            self.plot.addItem(pg.BarGraphItem(
+                x0=starts, width=widths, y=[lane_no] * len(starts), height=LANE_HEIGHT,
+                brush=pg.mkBrush(color + "88"), pen=pg.mkPen(color)))
         if spots:
             scatter = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(color), pen=pg.mkPen("w"),
                                          symbol="d", hoverable=True, hoverSize=12,
-                                         tip=lambda x, y, data: data)
+                                         tip=lambda x, y, data: self.tip(data))
             scatter.setData(spots=spots)
-            self.addItem(scatter)
+            self.plot.addItem(scatter)
+
+    def tip(self, index: int) -> str:
+        """Event ``index``'s hover text."""
+        return _tip(self._events[index])
 
     def _fit_x(self) -> None:
         moments = [m for e in self._events for m in (e.get("time"), e.get("end"))]
@@ -104,11 +180,11 @@ class Timeline(pg.PlotWidget):
         # At least a minute either side: one event alone (a Webex message) otherwise got a
         # two-second axis ticked in milliseconds.
         margin = max((high - low) * 0.03, MIN_MARGIN_S)
-        self.setXRange(low - margin, high + margin, padding=0)
+        self.plot.setXRange(low - margin, high + margin, padding=0)
 
     def _on_click(self, event) -> None:
         point = self.getPlotItem().getViewBox().mapSceneToView(event.scenePos())
-        lane_no = round(point.y())
+        lane_no = round(point.y()) if math.isfinite(point.y()) else -1
         if not 0 <= lane_no < len(self._lanes):
             return
         index = self._event_at(self._lanes[lane_no], point.x())

@@ -1,0 +1,100 @@
+"""The detail pane as a user reads it: a crowded conference's timeline, the timeline's hover
+text on the window's clock, the empty pane, durations and the Artifacts tab. Real widgets
+offscreen on a real cache written through ``Store.write_page``, as a sync writes it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.model import Artifact, Event, Session
+from app.settings import Settings
+from app.store import Store
+from app.timeutil import format_utc
+
+START = datetime(2026, 11, 4, 10, 1, tzinfo=UTC)
+NAMES = ("Kavya Rao", "Liam O'Brien", "Elif Yılmaz", "Quinn Taylor", "Farah Haddad",
+         "Diego Santos", "Sofia Rossi", "Anita Patel", "Yuki Tanaka", "Mateo Garcia",
+         "Ines Dubois", "Yusuf Demir", "Ravi Shah", "Alice Moreno", "Noah Fischer")
+
+
+def conference_events(sid: str, people: tuple[str, ...] = NAMES) -> list[Event]:
+    """One call per participant, each its own lane, spanning most of the meeting."""
+    return [Event(sid, f"call-{i}", format_utc(START + timedelta(seconds=20 * i)), name,
+                  "call", end=format_utc(START + timedelta(minutes=44)), actor=name)
+            for i, name in enumerate(people)]
+
+
+@pytest.fixture
+def store(data_dir: Path):
+    made = Store(Settings(data_dir).cache_path)
+    yield made
+    made.close()
+
+
+def write(store: Store, session: Session, events: list[Event] = (),
+          artifacts: list[Artifact] = (), kind: str = "pexip") -> None:
+    store.write_page(f"{kind}-demo", kind, "sessions", {"n": session.session_id},
+                     sessions=[session], events=list(events), artifacts=list(artifacts),
+                     replace_children=True)
+
+
+@pytest.fixture
+def pane(qtbot, store, data_dir):
+    from app.ui.detail_pane import DetailPane
+
+    made = DetailPane(store.db.conn, data_dir=data_dir, store=store)
+    qtbot.addWidget(made)
+    made.resize(1170, 300)  # the pane's share of a 1400x880 window
+    made.show()
+    qtbot.waitExposed(made)
+    return made
+
+
+def test_a_crowded_conference_keeps_its_lanes_readable_and_scrolls(pane, store, qtbot):
+    from app.ui.timeline import LANE_PX
+
+    session = Session(session_id="big", type="conference", title="Training Room",
+                      start=format_utc(START), end=format_utc(START + timedelta(minutes=44)))
+    write(store, session, conference_events("big"))
+    small = Session(session_id="small", type="conference", title="Standup",
+                    start=format_utc(START), end=format_utc(START + timedelta(minutes=44)))
+    write(store, small, conference_events("small", NAMES[:3]))
+    pane.show_session("pexip-demo", "small")
+    pane.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: pane._timeline is not None and pane._timeline.isVisible())
+    usual = pane.events_split.sizes()[0]
+    assert pane.show_session("pexip-demo", "big")
+    timeline = pane._timeline
+    qtbot.waitUntil(lambda: timeline.getPlotItem().getViewBox().height() > 0)
+    box = timeline.getPlotItem().getViewBox()
+    assert abs(box.mapViewToScene(_point(0, 1)).y() - box.mapViewToScene(_point(0, 0)).y()) \
+        >= LANE_PX - 1  # labels a lane apart never overlap
+    assert timeline.lane_bar.isVisible()  # the lanes that do not fit are a scroll away
+    assert pane.events_split.sizes()[0] > usual  # and the crowded timeline got more room
+    shown = timeline.visible_lanes()
+    assert 2 <= shown < len(NAMES)
+    timeline.lane_bar.setValue(timeline.lane_bar.maximum())
+    low, high = box.viewRange()[1]
+    assert low < len(NAMES) - 1 < high  # the last participant scrolled into view
+    assert high - low == pytest.approx(shown)  # still a lane's full height each
+
+
+def test_a_small_session_shows_all_its_lanes_without_a_scroll_bar(pane, store, qtbot):
+    session = Session(session_id="small", type="conference", title="Standup",
+                      start=format_utc(START), end=format_utc(START + timedelta(minutes=44)))
+    write(store, session, conference_events("small", NAMES[:3]))
+    pane.show_session("pexip-demo", "small")
+    pane.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: pane._timeline is not None and pane._timeline.isVisible())
+    low, high = pane._timeline.getPlotItem().getViewBox().viewRange()[1]
+    assert low < 0 and high > 2
+    assert not pane._timeline.lane_bar.isVisible()
+
+
+def _point(x: float, y: float):
+    from PySide6.QtCore import QPointF
+
+    return QPointF(x, y)
