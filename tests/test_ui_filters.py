@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 
+from app import registry
+from app.model import SourceConfig
 from tests.test_ui_support import count_in, fill_cache, window_factory
 
 COUNT = 120
@@ -51,3 +53,41 @@ def test_the_window_fits_a_1024_pixel_screen_even_with_a_search_hint(data_dir, m
         assert not any(rect.intersects(other) for other in rects[i + 1:])
     hint = rect_in(bar.hint, bar)
     assert bar.rect().contains(hint) and not any(hint.intersects(r) for r in rects)
+
+
+def register(data_dir, name: str) -> None:
+    """A source in the sidebar (never contacted: these tests do not sync)."""
+    registry.add_source(data_dir, SourceConfig(name, "pexip", "http://127.0.0.1:9",
+                                               {"username": "admin"}), "pw")
+
+
+def clear_icon_shown(box) -> bool:
+    icon = box.findChild(QToolButton)
+    return icon is not None and icon.isVisible() and icon.property("opacity") != 0
+
+
+def test_clear_filters_puts_the_sidebar_back_on_all_sources_with_one_query(
+        data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    fill_cache(data_dir, 10, source="support", kind="beyondtrust")
+    register(data_dir, "video")
+    register(data_dir, "support")
+    window = make_window(data_dir)
+    sidebar, bar = window.sidebar, window.filter_bar
+    row = next(r for r in range(sidebar.list.count())
+               if sidebar.list.item(r).text().startswith("support"))
+    sidebar.list.setCurrentRow(row)
+    qtbot.waitUntil(lambda: rows_label(window) == 10)
+    assert sidebar.sync_button.text() == "Sync support"
+    qtbot.keyClicks(bar.search_box, "printer")
+    qtbot.waitUntil(lambda: clear_icon_shown(bar.search_box))
+    queries = []
+    bar.filter_changed.connect(queries.append)
+    bar.clear_button.click()
+    qtbot.waitUntil(lambda: rows_label(window) == COUNT + 10)
+    assert sidebar.current_source() is None
+    assert sidebar.sync_button.text() == "Sync all sources"
+    assert bar.search_box.text() == ""
+    qtbot.waitUntil(lambda: not clear_icon_shown(bar.search_box))
+    qtbot.wait(400)  # longer than the typing pause: no late query follows
+    assert len(queries) == 1

@@ -11,6 +11,8 @@ elided line under the search box that never asks for width.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import (
@@ -59,6 +61,7 @@ class FilterBar(QWidget):
         self.setObjectName("filterBar")
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self.apply_now)
+        self._quiet = False  # see _quietly
         self._calendar_opener = _OpenOnToday(self)
         self.search_box = self._search_box()
         self.hint = _ElidedLabel(self, "searchHint")
@@ -213,22 +216,32 @@ class FilterBar(QWidget):
 
     def apply_now(self) -> None:
         self._timer.stop()
-        self.filter_changed.emit(self.current_filter())
+        if not self._quiet:
+            self.filter_changed.emit(self.current_filter())
 
     def clear(self) -> None:
-        for widget in (self.search_box, self.source_box, self.type_box, self.date_from,
-                       self.date_to):
-            widget.blockSignals(True)
-        self.search_box.clear()
-        self.source_box.setCurrentIndex(0)
-        self.type_box.setCurrentIndex(0)
-        self.date_from.setDateTime(UNSET)
-        self.date_to.setDateTime(UNSET)
-        for widget in (self.search_box, self.source_box, self.type_box, self.date_from,
-                       self.date_to):
-            widget.blockSignals(False)
+        """Every input back to "all", then one query. Signals stay connected (blocking them
+        left the sidebar on the old source and the empty search box with its clear icon);
+        ``_quiet`` turns the N intermediate queries into the one at the end."""
+        with self._quietly():
+            self.search_box.clear()
+            self.source_box.setCurrentIndex(0)
+            self.type_box.setCurrentIndex(0)
+            self.date_from.setDateTime(UNSET)
+            self.date_to.setDateTime(UNSET)
         self.show_hint(None)
         self.apply_now()
+
+    @contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Widgets change and say so (to the sidebar, to the line edit's clear icon), but
+        no filter is emitted until the end."""
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = False
+            self._timer.stop()
 
     def state(self) -> dict[str, Any]:
         """What the window remembers; ``filter_from_state`` reads it back."""
@@ -238,20 +251,16 @@ class FilterBar(QWidget):
 
     def restore(self, state: dict[str, Any]) -> None:
         """Put back the last session's filters (without emitting: the caller applies)."""
-        for widget in (self.search_box, self.source_box, self.type_box, self.date_from,
-                       self.date_to):
-            widget.blockSignals(True)
-        self.search_box.setText(state.get("search") or "")
-        for box, value in ((self.source_box, state.get("source")),
-                           (self.type_box, state.get("type"))):
-            if value and box.findData(value) < 0:
-                box.addItem(value, value)
-            box.setCurrentIndex(max(0, box.findData(value)) if value else 0)
-        for edit, value in ((self.date_from, state.get("from")), (self.date_to, state.get("to"))):
-            edit.setDateTime(_qdatetime(value))
-        for widget in (self.search_box, self.source_box, self.type_box, self.date_from,
-                       self.date_to):
-            widget.blockSignals(False)
+        with self._quietly():
+            self.search_box.setText(state.get("search") or "")
+            for box, value in ((self.source_box, state.get("source")),
+                               (self.type_box, state.get("type"))):
+                if value and box.findData(value) < 0:
+                    box.addItem(value, value)
+                box.setCurrentIndex(max(0, box.findData(value)) if value else 0)
+            for edit, value in ((self.date_from, state.get("from")),
+                                (self.date_to, state.get("to"))):
+                edit.setDateTime(_qdatetime(value))
 
 
 def filter_from_state(state: dict[str, Any]) -> SessionFilter:
