@@ -56,3 +56,49 @@ def test_an_unknown_host_is_named_in_plain_words():
     text = str(failure.value)
     assert "host name histview-test.invalid was not found" in text
     assert "NameResolutionError" not in text and "HTTPSConnection" not in text
+
+
+def answer_next_box(qtbot, button) -> None:
+    """Press ``button`` in the message box that the next action opens (it runs modal)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def press() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            box.button(button).click()
+        else:
+            QTimer.singleShot(20, press)
+
+    QTimer.singleShot(20, press)
+
+
+def test_switching_sources_with_unsaved_changes_asks_first(data_dir, make_window, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app import registry
+    from app.model import SourceConfig
+
+    for name in ("london", "berlin"):
+        registry.add_source(data_dir, SourceConfig(name, "pexip", "https://mgr.example.com",
+                                                   {"username": "admin"}), "pw")
+    dialog = make_window(data_dir).open_sources()
+    dialog.edit_source("london")
+    dialog.url_edit.setText("https://london-mgr.example.com")
+    answer_next_box(qtbot, QMessageBox.StandardButton.Cancel)
+    dialog.edit_source("berlin")
+    assert dialog.name_edit.text() == "london"  # still editing, the typed URL kept
+    assert dialog.url_edit.text() == "https://london-mgr.example.com"
+    assert dialog.list.currentItem().text() == "london"
+    answer_next_box(qtbot, QMessageBox.StandardButton.Save)
+    dialog.edit_source("berlin")
+    assert dialog.name_edit.text() == "berlin"
+    assert Settings(data_dir).source("london").url == "https://london-mgr.example.com"
+    dialog.url_edit.setText("https://typo")
+    answer_next_box(qtbot, QMessageBox.StandardButton.Discard)
+    dialog.new_source()
+    assert dialog.name_edit.text() == "" and dialog.url_edit.text() == ""
+    assert Settings(data_dir).source("berlin").url == "https://mgr.example.com"
+    dialog.edit_source("london")  # nothing typed since: no question (none is answered)
+    assert dialog.name_edit.text() == "london"
+    dialog.reject()

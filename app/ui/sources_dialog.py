@@ -78,6 +78,7 @@ class SourcesDialog(QDialog):
         self._option_edits: dict[str, QLineEdit] = {}
         self._editing: str | None = None
         self._test_worker: Worker | None = None
+        self._clean: tuple = ()  # the form as loaded: what "unsaved changes" compare to
         self._build()
         self.refresh_list()
         self.new_source()
@@ -209,6 +210,8 @@ class SourcesDialog(QDialog):
         self.remove_button.setEnabled(self._editing is not None)
 
     def new_source(self) -> None:
+        if not self._may_leave_form():
+            return
         self._editing = None
         self.list.clearSelection()
         self.kind_box.setEnabled(True)
@@ -223,6 +226,7 @@ class SourcesDialog(QDialog):
         self._show_secret_status(None)
         self.remove_button.setEnabled(False)
         self.say("")
+        self._clean = self._form_state()
 
     def edit_source(self, name: str) -> None:
         matches = self.list.findItems(name, Qt.MatchFlag.MatchExactly)
@@ -231,7 +235,10 @@ class SourcesDialog(QDialog):
 
     def _on_pick(self, name: str) -> None:
         config = Settings(self.data_dir).source(name) if name else None
-        if config is None:
+        if config is None or name == self._editing and self._clean == self._form_state():
+            return
+        if not self._may_leave_form():
+            self._select_in_list(self._editing)  # stay on the form being edited
             return
         self._editing = name
         self.kind_box.setCurrentIndex(max(0, self.kind_box.findData(config.kind)))
@@ -246,6 +253,40 @@ class SourcesDialog(QDialog):
         self._show_secret_status(name)
         self.remove_button.setEnabled(True)
         self.say("")
+        self._clean = self._form_state()
+        self._select_in_list(name)  # after a save on the way here, the list shows that one
+
+    def _form_state(self) -> tuple:
+        config = self.config_from_form()
+        return (config.kind, config.name, config.url, sorted(config.options.items()),
+                config.ca_bundle, config.insecure, self.secret_edit.text())
+
+    def _may_leave_form(self) -> bool:
+        """Before the form is replaced: True when nothing typed would be lost, or the user
+        chose to save it (successfully) or to discard it."""
+        if not self._clean or self._form_state() == self._clean:
+            return True
+        what = self._editing or self.name_edit.text().strip() or "the new source"
+        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
+                          f"Save the changes to {what}?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("unsavedChanges")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _select_in_list(self, name: str | None) -> None:
+        self.list.blockSignals(True)
+        matches = self.list.findItems(name or "", Qt.MatchFlag.MatchExactly)
+        if name and matches:
+            self.list.setCurrentItem(matches[0])
+        else:
+            self.list.clearSelection()
+            self.list.setCurrentItem(None)
+        self.list.blockSignals(False)
 
     def _show_secret_status(self, name: str | None) -> None:
         stored = False
@@ -281,6 +322,7 @@ class SourcesDialog(QDialog):
         except (registry.RegistryError, KeyringUnavailable) as error:
             self.say(form_message(error), error=True)
             return False
+        self._clean = ()  # saved: reloading the form below loses nothing
         self.secret_edit.clear()
         self._editing = config.name
         self.refresh_list()
