@@ -98,3 +98,42 @@ def _point(x: float, y: float):
     from PySide6.QtCore import QPointF
 
     return QPointF(x, y)
+
+
+@pytest.fixture
+def denver(monkeypatch):
+    """The machine's clock set to America/Denver (UTC-7 in November), as a user there."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/Denver")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def hover_texts(timeline) -> list[str]:
+    """What hovering each marker shows: the scatter items' own tip, as pyqtgraph calls it."""
+    import pyqtgraph as pg
+
+    return [item.opts["tip"](x=p.pos().x(), y=p.pos().y(), data=p.data())
+            for item in timeline.getPlotItem().items if isinstance(item, pg.ScatterPlotItem)
+            for p in item.points()]
+
+
+def test_timeline_hover_uses_the_windows_clock_and_names_the_day_when_needed(qtbot, denver):
+    from app.ui.timeline import Timeline
+
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    start = {"time": "2026-11-22T20:05:51Z", "lane": "System", "kind": "Session Start"}
+    timeline.set_events([start])
+    assert hover_texts(timeline) == ["Session Start\n13:05:51"]  # local, as the list reads
+    timeline.set_utc(True)
+    assert hover_texts(timeline) == ["Session Start\n20:05:51 UTC"]
+    timeline.set_utc(False)
+    late = {"time": "2026-11-23T07:30:00Z", "end": "2026-11-23T08:00:00Z", "lane": "Ana",
+            "kind": "call"}  # 00:30 local: the session spans two local days
+    timeline.set_events([start, late])
+    assert sorted(hover_texts(timeline)) == [
+        "Session Start\n2026-11-22 13:05:51", "call\n2026-11-23 00:30:00 → 2026-11-23 01:00:00"]

@@ -23,6 +23,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QWidget
 
 from app.timeutil import parse_utc
+from app.ui.formatting import moment, time_text
 
 LANE_HEIGHT = 0.6
 LANE_PX = 24  # the least height a lane gets: room for its label and a visible bar
@@ -167,8 +168,14 @@ class Timeline(QWidget):
             self.plot.addItem(scatter)
 
     def tip(self, index: int) -> str:
-        """Event ``index``'s hover text."""
-        return _tip(self._events[index])
+        """Event ``index``'s hover text, on the window's clock (built when shown, so the
+        "Times in UTC" toggle applies); the date is named when the session spans days."""
+        return tip_text(self._events[index], self._utc, self._spans_days())
+
+    def _spans_days(self) -> bool:
+        moments = [m for e in self._events for m in (e.get("time"), e.get("end"))]
+        days = {parsed.date() for parsed in (moment(m, self._utc) for m in moments) if parsed}
+        return len(days) > 1
 
     def _fit_x(self) -> None:
         moments = [m for e in self._events for m in (e.get("time"), e.get("end"))]
@@ -208,13 +215,21 @@ class Timeline(QWidget):
         return best
 
 
-def _tip(event: dict[str, Any]) -> str:
+def tip_text(event: dict[str, Any], utc: bool, with_date: bool = False) -> str:
+    """What hovering an event says: what happened, then when, as the list beside it reads
+    (local time unless ``utc``). Before, it sliced the stored UTC string, so the tip said
+    20:05:51 UTC beside a list and axis reading 13:05:51, and never gave the date."""
     parts = [event.get("kind") or "", event.get("actor") or "", event.get("detail") or ""]
     head = " · ".join(p for p in parts if p)
-    when = (event.get("time") or "")[11:19]
+
+    def clock(value: str | None) -> str:
+        text = time_text(value, utc)
+        return text if with_date or moment(value, utc) is None else text[11:]
+
+    when = clock(event.get("time"))
     if event.get("end"):
-        when += " → " + event["end"][11:19] + " UTC"
-    else:
+        when += " → " + clock(event["end"])
+    if utc:
         when += " UTC"
     return f"{head}\n{when}"
 
