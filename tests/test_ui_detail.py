@@ -137,3 +137,18 @@ def test_timeline_hover_uses_the_windows_clock_and_names_the_day_when_needed(qtb
     timeline.set_events([start, late])
     assert sorted(hover_texts(timeline)) == [
         "Session Start\n2026-11-22 13:05:51", "call\n2026-11-23 00:30:00 → 2026-11-23 01:00:00"]
+
+
+def tab_titles(pane) -> list[str]:
+    return [pane.tabs.tabText(i) for i in range(pane.tabs.count())]
+
+
+def test_clearing_the_pane_drops_the_last_sessions_counts(pane, store):
+    session = Session(session_id="s1", type="conference", title="Weekly sync",
+                      start=format_utc(START), end=format_utc(START + timedelta(minutes=44)))
+    write(store, session, conference_events("s1", NAMES[:2]),
+          [Artifact("s1", "rec", "recording", "Recording", url="https://api.example.com/r")])
+    pane.show_session("pexip-demo", "s1")
+    assert tab_titles(pane) == ["Overview", "Events (2)", "Artifacts (1)", "Raw record"]
+    pane.clear()  # e.g. filters that match nothing
+    assert tab_titles(pane) == ["Overview", "Events", "Artifacts", "Raw record"]

@@ -32,6 +32,7 @@ from app.store import Store, queries
 from app.ui.artifacts_panel import ArtifactsPanel
 from app.ui.formatting import cell_text, duration_text, field_label, time_text
 
+EVENTS_TAB, ARTIFACTS_TAB = "Events", "Artifacts"
 EVENT_COLUMNS = ("Time", "End", "Lane", "Kind", "Actor", "Detail")
 TIMELINE_PX = 170  # the timeline's usual share of the Events tab
 TIMELINE_MIN_PX = 82  # two lanes and the time axis: never squeezed below readable
@@ -56,9 +57,9 @@ class DetailPane(QWidget):
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.tabs = QTabWidget(self, objectName="detailTabs")
         self.tabs.addTab(self._overview_tab(), "Overview")
-        self.tabs.addTab(self._events_tab(), "Events")
+        self.tabs.addTab(self._events_tab(), EVENTS_TAB)
         self.artifacts = ArtifactsPanel(conn, self, data_dir=data_dir, store=store)
-        self.tabs.addTab(self.artifacts, "Artifacts")
+        self.tabs.addTab(self.artifacts, ARTIFACTS_TAB)
         self.tabs.addTab(self._raw_tab(), "Raw record")
         self.tabs.currentChanged.connect(lambda _i: self._ensure_timeline())
         layout = QVBoxLayout(self)
@@ -137,6 +138,10 @@ class DetailPane(QWidget):
         self._session, self._events = None, []
         self.heading.setText(EMPTY_TEXT)
         self.tabs.setEnabled(False)
+        # The counts belong to the session that was shown: left in place, they read as
+        # the counts of whatever the pane shows next (or of nothing at all).
+        self.tabs.setTabText(1, EVENTS_TAB)
+        self.tabs.setTabText(2, ARTIFACTS_TAB)
         for view in (self.events_view, self.participants):
             view.clear()
         self.artifacts.clear()
@@ -156,8 +161,8 @@ class DetailPane(QWidget):
         self._fill(session)
         artifacts = queries.list_artifacts(self._conn, source, session_id)
         self.artifacts.set_artifacts(source, session_id, artifacts)
-        self.tabs.setTabText(2, f"Artifacts ({len(artifacts)})")
-        self.tabs.setTabText(1, f"Events ({len(self._events)})")
+        self.tabs.setTabText(2, f"{ARTIFACTS_TAB} ({len(artifacts)})")
+        self.tabs.setTabText(1, f"{EVENTS_TAB} ({len(self._events)})")
         self.raw_view.setPlainText(pretty_raw(queries.session_raw(self._conn, source,
                                                                   session_id)))
         self.tabs.setEnabled(True)
