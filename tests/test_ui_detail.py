@@ -152,3 +152,24 @@ def test_clearing_the_pane_drops_the_last_sessions_counts(pane, store):
     assert tab_titles(pane) == ["Overview", "Events (2)", "Artifacts (1)", "Raw record"]
     pane.clear()  # e.g. filters that match nothing
     assert tab_titles(pane) == ["Overview", "Events", "Artifacts", "Raw record"]
+
+
+def test_with_nothing_selected_the_pane_is_one_centred_message(pane, store):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    def shown_labels() -> list[QLabel]:
+        return [label for label in pane.findChildren(QLabel)
+                if label.isVisible() and label.text()]
+
+    only = shown_labels()
+    assert [label.text() for label in only] == [
+        "Select a session to see its participants, events, artifacts and raw record."]
+    assert only[0].alignment() & Qt.AlignmentFlag.AlignHCenter
+    assert not pane.tabs.isVisible() and not pane.participants.isVisible()
+    write(store, Session(session_id="s1", type="conference", title="Weekly sync",
+                         start=format_utc(START)))
+    pane.show_session("pexip-demo", "s1")
+    assert pane.tabs.isVisible() and "Weekly sync" in pane.heading.text()
+    pane.clear()
+    assert not pane.tabs.isVisible() and len(shown_labels()) == 1

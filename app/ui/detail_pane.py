@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QPalette
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -52,7 +53,7 @@ class DetailPane(QWidget):
         self._session: dict[str, Any] | None = None
         self._events: list[dict[str, Any]] = []
         self._timeline = None
-        self.heading = QLabel(EMPTY_TEXT, self, objectName="detailHeading")
+        self.heading = QLabel(self, objectName="detailHeading")
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.tabs = QTabWidget(self, objectName="detailTabs")
@@ -62,13 +63,30 @@ class DetailPane(QWidget):
         self.tabs.addTab(self.artifacts, ARTIFACTS_TAB)
         self.tabs.addTab(self._raw_tab(), "Raw record")
         self.tabs.currentChanged.connect(lambda _i: self._ensure_timeline())
+        self.stack = QStackedWidget(self, objectName="detailStack")
+        self.stack.addWidget(self._empty_page())
+        body = QWidget(self.stack)
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.heading)
+        column.addWidget(self.tabs, 1)
+        self.stack.addWidget(body)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.stack)
         self.tabs.setEnabled(False)
 
     # -- tabs -------------------------------------------------------------------------------
+
+    def _empty_page(self) -> QWidget:
+        """What the pane shows with nothing selected: one centred line. Before, it showed
+        greyed tabs over an empty bordered "Participants" box, 40% of the window saying
+        nothing."""
+        self.empty_label = QLabel(EMPTY_TEXT, self, objectName="detailEmpty")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        return self.empty_label
 
     def _overview_tab(self) -> QWidget:
         """Fields on the left (scrolling: a kind may have many extras), people on the right."""
@@ -136,7 +154,8 @@ class DetailPane(QWidget):
 
     def clear(self) -> None:
         self._session, self._events = None, []
-        self.heading.setText(EMPTY_TEXT)
+        self.heading.setText("")
+        self.stack.setCurrentIndex(0)
         self.tabs.setEnabled(False)
         # The counts belong to the session that was shown: left in place, they read as
         # the counts of whatever the pane shows next (or of nothing at all).
@@ -166,6 +185,7 @@ class DetailPane(QWidget):
         self.raw_view.setPlainText(pretty_raw(queries.session_raw(self._conn, source,
                                                                   session_id)))
         self.tabs.setEnabled(True)
+        self.stack.setCurrentIndex(1)
         self._ensure_timeline()
         return True
 
