@@ -91,3 +91,48 @@ def test_clear_filters_puts_the_sidebar_back_on_all_sources_with_one_query(
     qtbot.waitUntil(lambda: not clear_icon_shown(bar.search_box))
     qtbot.wait(400)  # longer than the typing pause: no late query follows
     assert len(queries) == 1
+
+
+def test_a_search_that_cannot_run_empties_the_table_and_keeps_its_hint(data_dir, make_window,
+                                                                      qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    bar = window.filter_bar
+    qtbot.keyClicks(bar.search_box, "printer")
+    qtbot.waitUntil(lambda: rows_label(window) == COUNT // 5)
+    window.select_rows([2])
+    bar.search_box.setText("@")  # no word to look for
+    bar.apply_now()
+    assert window.model.rowCount() == 0 and rows_label(window) == 0
+    assert bar.hint.isVisible() and bar.hint.full_text() == "type a word to search for"
+    assert window.table.selected_count() == 0
+    assert not window.export_action.isEnabled()
+    bar.search_box.setText("@ ")  # the same search again: still no rows, still the hint
+    bar.apply_now()
+    assert rows_label(window) == 0 and bar.hint.isVisible()
+    window.refresh_after_sync()  # a sync landing meanwhile does not bring the rows back
+    assert rows_label(window) == 0 and bar.hint.isVisible()
+    bar.search_box.setText("vpn")
+    bar.apply_now()
+    assert rows_label(window) == COUNT // 5 and not bar.hint.isVisible()
+
+
+def test_closing_with_a_search_that_cannot_run_keeps_the_other_filters(data_dir, make_window,
+                                                                       qtbot):
+    fill_cache(data_dir, COUNT)
+    fill_cache(data_dir, 10, source="support", kind="beyondtrust")
+    window = make_window(data_dir)
+    bar = window.filter_bar
+    bar.source_box.setCurrentIndex(bar.source_box.findData("support"))
+    qtbot.waitUntil(lambda: rows_label(window) == 10)
+    bar.search_box.setText("@")
+    bar.apply_now()
+    window.close()
+    again = make_window(data_dir)
+    bar = again.filter_bar
+    assert bar.source_box.currentData() == "support"
+    assert bar.search_box.text() == "@"
+    assert bar.hint.isVisible() and bar.hint.full_text()
+    assert rows_label(again) == 0
+    bar.search_box.clear()
+    qtbot.waitUntil(lambda: rows_label(again) == 10)

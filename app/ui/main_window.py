@@ -8,6 +8,7 @@ cache through its own SQLite connection; sync and export run on worker threads w
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         window_actions.setup_menus(self)
         self._connect()
         self._restore()
+        self.filter_bar.show_hint(self.model.unreadable)
         self.refresh_sources()
         self._update_counts(self.model.rowCount())
         self._age_timer = QTimer(self, interval=60_000)
@@ -76,14 +78,19 @@ class MainWindow(QMainWindow):
     # -- construction ---------------------------------------------------------------------
 
     def _make_model(self) -> SessionsModel:
+        """The model on the remembered filters. A remembered search that cannot run opens
+        as an empty table with its hint, and the other filters (source, type, dates) stay:
+        before, all of them were dropped without a word."""
         flt = filter_from_state(self.ui_state.get("filters") or {})
         sort = self.ui_state.get("sort") or ["start", True]
         try:
             return SessionsModel(self.conn, flt, sort=sort[0], descending=bool(sort[1]),
                                  parent=self)
-        except BadQuery:
-            self.ui_state["filters"] = {}
-            return SessionsModel(self.conn, parent=self)
+        except BadQuery as error:
+            model = SessionsModel(self.conn, replace(flt, search=None), sort=sort[0],
+                                  descending=bool(sort[1]), parent=self)
+            model.set_unreadable(flt, str(error))
+            return model
 
     def _build_widgets(self) -> None:
         self.sidebar = SourceSidebar(self)
@@ -146,10 +153,13 @@ class MainWindow(QMainWindow):
     # -- filters, rows, detail ---------------------------------------------------------------
 
     def apply_filter(self, flt: SessionFilter) -> None:
-        """Re-query with the filter bar's filter; a bad search shows a hint instead."""
+        """Re-query with the filter bar's filter. A search that cannot run empties the
+        table and shows why (the previous rows under the new text would read as its
+        matches)."""
         try:
             self.model.set_filter(flt)
         except BadQuery as error:
+            self.model.set_unreadable(flt, str(error))
             self.filter_bar.show_hint(str(error))
             return
         self.filter_bar.show_hint(None)

@@ -16,6 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from app.store.queries import (
     SORT_COLUMNS,
+    BadQuery,
     SessionFilter,
     count_sessions,
     extra_keys,
@@ -55,6 +56,7 @@ class SessionsModel(QAbstractTableModel):
         self._descending = descending
         self._utc = False
         self._blocks: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
+        self._unreadable: str | None = None  # why the filter's search cannot run
         self.columns: list[Column] = columns_for(extra_keys(conn))
         self._count = count_sessions(conn, self._filter)
 
@@ -65,6 +67,11 @@ class SessionsModel(QAbstractTableModel):
         return self._filter
 
     @property
+    def unreadable(self) -> str | None:
+        """The hint for a search that cannot run (the table then shows no rows)."""
+        return self._unreadable
+
+    @property
     def sort_key(self) -> tuple[str, bool]:
         return self._sort, self._descending
 
@@ -73,10 +80,20 @@ class SessionsModel(QAbstractTableModel):
         The filter already shown is not re-read (a trailing space typed in the search box
         keeps the rows and the selection)."""
         if flt == self._filter:
+            if self._unreadable:
+                raise BadQuery(self._unreadable)
             return
         count = count_sessions(self._conn, flt)
+        self._show(flt, count, None)
+
+    def set_unreadable(self, flt: SessionFilter, reason: str) -> None:
+        """Show no rows for ``flt``, whose search cannot run: the previous rows left under
+        the new search would read as its matches."""
+        self._show(flt, 0, reason)
+
+    def _show(self, flt: SessionFilter, count: int, unreadable: str | None) -> None:
         self.beginResetModel()
-        self._filter, self._count = flt, count
+        self._filter, self._count, self._unreadable = flt, count, unreadable
         self._blocks.clear()
         self.endResetModel()
         self.count_changed.emit(count)
@@ -84,7 +101,7 @@ class SessionsModel(QAbstractTableModel):
     def refresh(self) -> None:
         """Re-read after a sync: the count, the rows and any new extra columns."""
         keys = extra_keys(self._conn)
-        count = count_sessions(self._conn, self._filter)
+        count = 0 if self._unreadable else count_sessions(self._conn, self._filter)
         self.beginResetModel()
         self.columns = columns_for(keys)
         self._count = count
