@@ -173,3 +173,44 @@ def test_with_nothing_selected_the_pane_is_one_centred_message(pane, store):
     assert pane.tabs.isVisible() and "Weekly sync" in pane.heading.text()
     pane.clear()
     assert not pane.tabs.isVisible() and len(shown_labels()) == 1
+
+
+def form_rows(pane) -> dict[str, str]:
+    """The Overview's fields as the user reads them: label → value."""
+    from PySide6.QtWidgets import QFormLayout
+
+    role = QFormLayout.ItemRole
+    return {pane.fields.itemAt(row, role.LabelRole).widget().text().rstrip(":"):
+            pane.fields.itemAt(row, role.FieldRole).widget().text()
+            for row in range(pane.fields.rowCount())}
+
+
+@pytest.mark.parametrize("status, sent, says", [
+    ("in progress", "00:06:02", "in progress (the source says 00:06:02 so far)"),
+    ("no end recorded", "287:00:02", "unknown (the source says 287:00:02)"),
+    ("in progress", None, "in progress"),
+])
+def test_a_running_session_gives_one_duration_not_two_that_disagree(pane, store, status,
+                                                                    sent, says):
+    extra = {"duration": sent, "public_site": "Service Desk Portal"} if sent else {}
+    write(store, Session(session_id="bt1", type="support_session", title="Zoë Reid",
+                         start=format_utc(START), status=status, extra=extra),
+          kind="beyondtrust")
+    pane.show_session("beyondtrust-demo", "bt1")
+    rows = form_rows(pane)
+    assert rows["Duration"] == says
+    assert rows["End"] == ("not yet" if status == "in progress" else
+                           "unknown (still running, or ended abnormally)")
+    assert "Duration (as sent)" not in rows and rows["Status"] == status
+    if sent:
+        assert rows["Public site"] == "Service Desk Portal"
+
+
+def test_a_vendor_duration_beside_a_known_one_is_still_told_apart(pane, store):
+    write(store, Session(session_id="bt2", type="support_session", title="Ana",
+                         start=format_utc(START), end=format_utc(START + timedelta(minutes=6)),
+                         duration_s=362, status="ended", extra={"duration": "00:06:02"}),
+          kind="beyondtrust")
+    pane.show_session("beyondtrust-demo", "bt2")
+    rows = form_rows(pane)
+    assert rows["Duration"] == "6 min 02 s" and rows["Duration (as sent)"] == "00:06:02"

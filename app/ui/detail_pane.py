@@ -298,18 +298,41 @@ def field_rows(session: dict[str, Any], utc: bool) -> list[tuple[str, str]]:
         ("Direction", session.get("direction") or ""),
         ("Start", time_text(session.get("start"), utc) + zone if session.get("start") else ""),
         ("End", time_text(session.get("end"), utc) + zone if session.get("end") else
-         "unknown (still running, or ended abnormally)"),
-        ("Duration", duration_text(session.get("duration_s")) or "unknown"),
+         "not yet" if _running(session) else "unknown (still running, or ended abnormally)"),
+        ("Duration", _duration_field(session)),
         ("Recording", "yes" if session.get("has_recording") else "no"),
         ("Transcript", "yes" if session.get("has_transcript") else "no"),
     ]
     core = {label for label, _ in rows}
     for key, value in (session.get("extra") or {}).items():
         label = field_label(key)
+        if label == "Duration" and session.get("duration_s") is None:
+            continue  # already in our Duration row, which says what it means
         # A vendor field named like one of ours (a support session's running "duration") must not
         # read as a second answer to the same question.
         rows.append((f"{label} (as sent)" if label in core else label, cell_text(value)))
     return [(label, value) for label, value in rows if value != ""]
+
+
+def _running(session: dict[str, Any]) -> bool:
+    """The source itself says the session is still going (BeyondTrust: "in progress")."""
+    return "progress" in (session.get("status") or "").lower()
+
+
+def _duration_field(session: dict[str, Any]) -> str:
+    """Our duration; without one, why not, and the vendor's own figure when it sent one.
+    Before, an in-progress support session read "Duration: unknown" right above "Duration
+    (as sent): 00:06:02", two answers that seemed to contradict each other."""
+    ours = duration_text(session.get("duration_s"))
+    if ours:
+        return ours
+    running = _running(session)
+    state = "in progress" if running else "unknown"
+    sent = [value for key, value in (session.get("extra") or {}).items()
+            if field_label(key) == "Duration" and cell_text(value)]
+    if not sent:
+        return state
+    return f"{state} (the source says {cell_text(sent[0])}{' so far' if running else ''})"
 
 
 def _end_text(event: dict[str, Any], utc: bool) -> str:
