@@ -122,7 +122,8 @@ def test_sync_shows_progress_and_a_cancel_leaves_a_consistent_cache(
         assert 0 < kept < 300
         assert count_in(window.row_count_label.text()) == kept  # the table shows what is kept
         assert Store(Settings(data_dir).cache_path).status("video")["status"] == "cancelled"
-        assert "cancelled" in window.statusBar().currentMessage()
+        summary = window.findChild(QLabel, "syncSummary")
+        assert summary.isVisible() and summary.text().startswith("Sync cancelled")
 
         sim.latency_s = 0.0
         with qtbot.waitSignal(window.sync.sync_finished, timeout=30000) as finished:
@@ -152,7 +153,9 @@ def test_a_failing_source_is_reported_and_the_others_still_sync(data_dir, make_w
         results = {r.source: r for r in done.args[0]}
         assert results["video"].ok and not results["broken"].ok
         assert "401" in results["broken"].error
-        assert "broken FAILED" in window.statusBar().currentMessage()
+        summary = window.findChild(QLabel, "syncSummary")
+        assert summary.isVisible()
+        assert summary.text().startswith("1 of 2 sources failed: broken — ")
         items = window.findChild(QListWidget, "sourceList")
         broken_item = next(items.item(i) for i in range(items.count())
                            if items.item(i).text().startswith("broken"))

@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         self.sync.running_changed.connect(self._on_sync_running)
         self.sync.sync_finished.connect(lambda _results: self.refresh_after_sync())
         self.sync.progressed.connect(self._on_sync_progress)
-        self.sync.message.connect(lambda text: self.statusBar().showMessage(text, 30_000))
+        self.sync.attach(self.statusBar())  # progress words, the summary, passing notes
         self.detail.artifacts.download_started.connect(self.workers.append)
 
     # -- filters, rows, detail ---------------------------------------------------------------

@@ -1,32 +1,89 @@
-"""Running a sync from the window: the worker, its progress bar and its cancel button.
+"""Running a sync from the window: the worker, its progress and its cancel button, and the
+summary it leaves in the status bar.
 
 ``app.sync.sync_sources`` runs on a worker thread with its own ``Store`` (its own SQLite
 connection), while the window keeps reading through its own: WAL lets both work at once.
 Secrets are read from the keyring on the GUI thread before the thread starts, so a locked
 keyring is reported at once instead of half-way through.
+
+The words go in labels, not in the bar: a busy bar (no total from the API) draws no text,
+and a status-bar message is one unelided line that runs under the permanent widgets.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QProgressBar, QPushButton, QWidget
+from PySide6.QtCore import QObject, QSignalBlocker, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStatusBar,
+    QTableView,
+    QWidget,
+)
 
 from app import registry
 from app.credentials import KeyringUnavailable
 from app.settings import Settings
 from app.sync import Progress, SourceResult, sync_sources
+from app.ui.sessions_table import SessionsTable
 from app.ui.workers import Worker
+
+CANCELLING = "Cancelling… (the page in flight is finished and kept)"
+#: A summary with nothing wrong in it goes after this; failures stay until the next sync.
+OK_SUMMARY_MS = 30_000
+#: While pages land, the table is re-read at most this often (a re-read is a model reset).
+ROWS_EVERY_S = 1.0
+#: A selection this large is not put back row by row after a re-read (the current row is).
+KEPT_ROWS = 200
+#: How far past the old rows a kept session is looked for (new rows push it down).
+SEARCH_ROWS = 20_000
+
+
+class ElidedLabel(QLabel):
+    """One line that elides at its right end instead of pushing its neighbours away; the
+    whole text is the tooltip."""
+
+    def __init__(self, parent: QWidget, object_name: str, widest: int = 10_000) -> None:
+        super().__init__(parent, objectName=object_name)
+        self._widest = widest
+
+    def set_full_text(self, text: str) -> None:
+        self.setText(text)
+        self.setToolTip(text)
+        self.updateGeometry()
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(min(hint.width(), self._widest), hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(60, super().minimumSizeHint().height())
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             rect.width())
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
 
 class SyncControl(QObject):
-    """Starts and cancels syncs; draws progress in ``bar`` (objectName ``syncProgress``)."""
+    """Starts and cancels syncs; draws progress in ``bar`` (objectName ``syncProgress``) and
+    its words in ``progress_label`` beside it, and leaves ``summary_label`` behind."""
 
     running_changed = Signal(bool)
-    progressed = Signal(object)  # app.sync.Progress
+    #: app.sync.Progress when a page lands; app.sync.SourceResult when a source is done
+    progressed = Signal(object)
     sync_finished = Signal(list)  # list[app.sync.SourceResult]
-    message = Signal(str)
+    message = Signal(str)  # a passing note ("A sync is already running.")
 
     def __init__(self, data_dir: Path, parent: QWidget) -> None:
         super().__init__(parent)
@@ -34,13 +91,59 @@ class SyncControl(QObject):
         self.worker: Worker | None = None
         self.running_sources: set[str] = set()
         self._results: list[SourceResult] | None = None
+        self._rows_read_at = 0.0
         self.bar = QProgressBar(parent, objectName="syncProgress")
-        self.bar.setMinimumWidth(360)
-        self.bar.setTextVisible(True)
+        self.bar.setFixedWidth(160)
+        self.bar.setTextVisible(False)  # the words are in progress_label
         self.bar.hide()
+        self.progress_label = ElidedLabel(parent, "syncProgressText", widest=460)
+        self.progress_label.hide()
         self.cancel_button = QPushButton("Cancel sync", parent, objectName="cancelSync")
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(self.cancel)
+        self.summary_box = QWidget(parent, objectName="syncSummaryBox")
+        self.summary_label = ElidedLabel(self.summary_box, "syncSummary")
+        self.details_button = QPushButton("Details…", self.summary_box,
+                                          objectName="syncDetails")
+        self.details_button.setFlat(True)
+        self.details_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.details_button.clicked.connect(self.show_details)
+        row = QHBoxLayout(self.summary_box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.summary_label, 1)
+        row.addWidget(self.details_button)
+        self.summary_box.hide()
+        self.details: list[str] = []
+        self._summary_timer = QTimer(self, singleShot=True, interval=OK_SUMMARY_MS)
+        self._summary_timer.timeout.connect(self.summary_box.hide)
+
+    def attach(self, status_bar: QStatusBar) -> None:
+        """Put the summary on the left of ``status_bar`` (where it elides before the
+        permanent widgets), the progress words just left of the bar, and show passing
+        notes as temporary messages (the bar must already hold ``bar``, first of its
+        permanent widgets)."""
+        first = status_bar.insertWidget(0, self.summary_box, 1)  # the window has no other
+        status_bar.insertPermanentWidget(first + 1, self.progress_label)  # before the bar
+        self.message.connect(lambda text: status_bar.showMessage(text, 10_000))
+
+    @staticmethod
+    def source_done(update: object) -> bool:
+        """Whether a ``progressed`` value is a source's final result (not a page)."""
+        return isinstance(update, SourceResult)
+
+    def rows_due(self) -> bool:
+        """True at most once every ``ROWS_EVERY_S``: time for the table to show new rows."""
+        now = time.monotonic()
+        if now - self._rows_read_at < ROWS_EVERY_S:
+            return False
+        self._rows_read_at = now
+        return True
+
+    @staticmethod
+    def refresh_rows(table: SessionsTable, refresh: Callable[[], None],
+                     follow_selection: Callable[[], None]) -> None:
+        """See ``refresh_keeping_selection`` (here so the window needs no other import)."""
+        refresh_keeping_selection(table, refresh, follow_selection)
 
     def is_running(self) -> bool:
         return self.worker is not None and self.worker.is_running()
@@ -60,22 +163,34 @@ class SyncControl(QObject):
             lookup = registry.secret_lookup(self.data_dir)
             secrets = {c.name: lookup(c) for c in configs}
         except KeyringUnavailable as error:
-            self.message.emit(str(error))
+            self.show_summary(f"Sync failed: {error}", [str(error)], failed=True)
             return None
         cache = settings.cache_path
 
         def job(progress, cancel):
-            return sync_sources(cache, configs, lambda c: secrets.get(c.name),
-                                progress=progress, cancel=cancel)
+            """One source at a time, so the window hears of each result as it comes (the
+            sidebar shows a source done while the next one runs)."""
+            results = []
+            for config in configs:
+                done = sync_sources(cache, [config], lambda c: secrets.get(c.name),
+                                    progress=progress, cancel=cancel)
+                results.extend(done)
+                for result in done:
+                    progress(result)
+            return results
 
         self.running_sources = {c.name for c in configs}
         worker = Worker(job, "sync", self)
         worker.progress.connect(self._on_progress)
         worker.result.connect(self._on_result)
-        worker.error.connect(lambda text: self.message.emit(f"Sync failed: {text}"))
+        worker.error.connect(lambda text: self.show_summary(
+            f"Sync failed: {text}", [text], failed=True))
         worker.finished.connect(self._on_finished)
         self.worker = worker
-        self._show(True, f"Syncing {', '.join(sorted(self.running_sources))}…")
+        names_text = (", ".join(sorted(self.running_sources)) if len(configs) <= 2
+                      else f"{len(configs)} sources")
+        self.summary_box.hide()  # the last run's words would read as this run's
+        self._show(True, f"Syncing {names_text}…")
         worker.start()
         self.running_changed.emit(True)
         return worker
@@ -83,7 +198,7 @@ class SyncControl(QObject):
     def cancel(self) -> None:
         if self.is_running() and self.worker is not None:
             self.worker.cancel()
-            self.bar.setFormat("Cancelling… (the page in flight is finished and kept)")
+            self.progress_label.set_full_text(CANCELLING)
             self.cancel_button.setEnabled(False)
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
@@ -94,25 +209,29 @@ class SyncControl(QObject):
 
     def _show(self, visible: bool, text: str = "") -> None:
         self.bar.setVisible(visible)
+        self.progress_label.setVisible(visible)
         self.cancel_button.setVisible(visible)
         self.cancel_button.setEnabled(visible)
         if visible:
             self.bar.setRange(0, 0)
             self.bar.setValue(0)
-            self.bar.setFormat(text)
+            self.progress_label.set_full_text(text)
 
-    def _on_progress(self, progress: Progress) -> None:
-        text = (f"{progress.source}: {progress.resource} — {progress.items} items, "
-                f"{progress.pages} pages")
+    def _on_progress(self, value: Progress | SourceResult) -> None:
+        if isinstance(value, SourceResult):
+            self.running_sources.discard(value.source)
+        else:
+            self._draw(value)
+        self.progressed.emit(value)
+
+    def _draw(self, progress: Progress) -> None:
         if progress.total:
-            text += f" of {progress.total}"
             self.bar.setRange(0, max(progress.total, progress.items))
             self.bar.setValue(progress.items)
         else:
-            self.bar.setRange(0, 0)  # no total from the API: a busy bar with counts
+            self.bar.setRange(0, 0)  # no total from the API: a busy bar, counts beside it
         if not (self.worker and self.worker.token.cancelled):
-            self.bar.setFormat(text)
-        self.progressed.emit(progress)
+            self.progress_label.set_full_text(progress_text(progress))
 
     def _on_result(self, results: list[SourceResult]) -> None:
         self._results = results
@@ -124,18 +243,135 @@ class SyncControl(QObject):
         self._show(False)
         self.running_changed.emit(False)
         if results is not None:
-            self.message.emit(summary(results))
-            self.sync_finished.emit(results)
+            self.show_summary(summary(results), detail_lines(results),
+                              failed=any(not r.ok for r in results))
+        self.sync_finished.emit(results or [])  # [] after a failed job: redraw the sidebar
+
+    def show_summary(self, text: str, details: list[str], failed: bool) -> None:
+        """The run's outcome on the left of the status bar: a clean one goes after
+        ``OK_SUMMARY_MS``; one with a failure or a cancel stays until the next sync."""
+        self.summary_label.set_full_text(text)
+        self.summary_label.setToolTip("\n".join(details) or text)
+        self.details = details
+        self.details_button.setVisible(len(details) > 1 or failed)
+        self.summary_box.show()
+        if failed:
+            self._summary_timer.stop()
+        else:
+            self._summary_timer.start()
+
+    def show_details(self) -> QMessageBox:
+        """Every source's line, failures first, in a box that can be read and copied."""
+        parent = self.parent()
+        box = QMessageBox(parent if isinstance(parent, QWidget) else None)
+        box.setObjectName("syncDetailsBox")
+        box.setWindowTitle("Last sync")
+        failed = any(line.startswith("✗") for line in self.details)
+        box.setIcon(QMessageBox.Icon.Warning if failed else QMessageBox.Icon.Information)
+        box.setText(self.summary_label.text())
+        box.setInformativeText("\n".join(self.details))
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
+
+
+def progress_text(progress: Progress) -> str:
+    """"pexip-demo: participant — 1,736 of 2,736 items", or with no total from the API
+    "webex-demo: events — 1,200 items, 3 pages"."""
+    head = f"{progress.source}: {progress.resource} — "
+    if progress.total:
+        return head + f"{progress.items:,} of {max(progress.total, progress.items):,} items"
+    pages = "1 page" if progress.pages == 1 else f"{progress.pages:,} pages"
+    return head + f"{progress.items:,} items, {pages}"
+
+
+def _outcome(result: SourceResult) -> str:
+    if result.ok:
+        return f"{result.items:,} items"
+    if result.cancelled:
+        return (f"cancelled after {result.items:,} items (kept)" if result.items
+                else "cancelled before it started")
+    return result.error or "failed"
 
 
 def summary(results: list[SourceResult]) -> str:
-    """One status-bar line: what was synced, what was cancelled, what failed and why."""
+    """One status-bar line, failures first (the part an elided line must not lose):
+    "1 of 6 sources failed: pexip-down — could not reach …; 5 synced (9,097 items)"."""
+    failed = [r for r in results if not r.ok and not r.cancelled]
+    cancelled = [r for r in results if r.cancelled]
+    ok = [r for r in results if r.ok]
     parts = []
-    for result in results:
-        if result.ok:
-            parts.append(f"{result.source}: {result.items} items")
-        elif result.cancelled:
-            parts.append(f"{result.source}: cancelled after {result.items} items (kept)")
-        else:
-            parts.append(f"{result.source} FAILED: {result.error}")
-    return "Sync finished — " + "; ".join(parts) if parts else "Sync finished."
+    if failed:
+        named = "; ".join(f"{r.source} — {r.error or 'failed'}" for r in failed)
+        count = (f"{len(failed)} of {len(results)} sources failed" if len(results) > 1
+                 else "Sync failed")
+        parts.append(f"{count}: {named}")
+    if cancelled:
+        parts.append("; ".join(f"{r.source} {_outcome(r)}" for r in cancelled))
+    if ok and (failed or cancelled):
+        items = sum(r.items for r in ok)
+        parts.append(f"{len(ok)} synced ({items:,} items)" if len(ok) > 1
+                     else f"{ok[0].source} synced ({ok[0].items:,} items)")
+    elif ok:
+        parts.append("; ".join(f"{r.source}: {_outcome(r)}" for r in ok))
+    head = "Sync cancelled — " if cancelled else ("" if failed else "Sync finished — ")
+    return head + "; ".join(parts) if parts else "Sync finished."
+
+
+def detail_lines(results: list[SourceResult]) -> list[str]:
+    """One line a source for the details box: failed, then cancelled, then synced."""
+    def rank(result: SourceResult) -> int:
+        return 2 if result.ok else (1 if result.cancelled else 0)
+
+    marks = {0: "✗", 1: "■", 2: "✓"}
+    return [f"{marks[rank(r)]} {r.source}: {_outcome(r)}"
+            for r in sorted(results, key=rank)]
+
+
+def refresh_keeping_selection(table: SessionsTable, refresh: Callable[[], None],
+                              follow_selection: Callable[[], None]) -> None:
+    """Re-read the rows while a sync lands pages, and put the selection back on its
+    sessions wherever the new rows pushed them, the current row at the same height on
+    screen. The detail pane is left alone (``follow_selection``, which clears it after a
+    re-query, is held off) unless the current session can no longer be found."""
+    model = table.sessions
+    selection = table.selectionModel()
+    current = table.currentIndex().row() if selection.hasSelection() else -1
+    if current < 0:
+        refresh()
+        return
+    ranges = table.selected_ranges()
+    rows = ([r for first, last in ranges for r in range(first, last + 1)]
+            if sum(last - first + 1 for first, last in ranges) <= KEPT_ROWS else [current])
+    wanted = {model.key_at(row) for row in rows} - {None}
+    current_key = model.key_at(current)
+    height_before = table.rowViewportPosition(current)
+    before = model.rowCount()
+    model.modelReset.disconnect(follow_selection)
+    try:
+        refresh()
+    finally:
+        model.modelReset.connect(follow_selection)
+    found: dict[tuple[str, str], int] = {}
+    low = max(0, min(rows) - 50)
+    high = min(model.rowCount(), max(rows) + max(model.rowCount() - before, 0) + 50,
+               low + SEARCH_ROWS)
+    for row in range(low, high):
+        key = model.key_at(row)
+        if key in wanted:
+            found[key] = row
+            if len(found) == len(wanted):
+                break
+    if current_key not in found:
+        follow_selection()  # gone or out of reach: as after any re-query
+        return
+    new_current = found[current_key]
+    with QSignalBlocker(selection):  # the pane already shows this session
+        table.select_rows([new_current, *sorted(set(found.values()) - {new_current})])
+    shift = table.rowViewportPosition(new_current) - height_before
+    bar = table.verticalScrollBar()
+    if table.verticalScrollMode() == QTableView.ScrollMode.ScrollPerItem:
+        shift = round(shift / max(table.rowHeight(new_current), 1))
+    bar.setValue(bar.value() + shift)
+    table.viewport().update()
