@@ -79,6 +79,27 @@ def test_progress_words_show_beside_the_bar_with_and_without_a_total_and_on_canc
     assert summary.isVisible() and summary.text().startswith("Sync cancelled — chat ")
 
 
+def test_each_source_entry_says_how_it_ended_as_it_finishes(data_dir, make_window, pexip,
+                                                           webex, qtbot):
+    add_pexip(data_dir, "video", pexip.url)
+    registry.add_source(data_dir, SourceConfig("chat", "webex", webex.url), webex.token)
+    window = make_window(data_dir)
+    window.start_sync([])
+    assert entry(window, "video").split("\n")[1].startswith("syncing…")
+    words = window.findChild(QLabel, "syncProgressText")
+    qtbot.waitUntil(lambda: words.text().startswith("chat:"), timeout=30000)
+    # video is done while chat still runs: its entry says so now, with its count.
+    assert entry(window, "video").split("\n")[1].startswith("ok, ")
+    assert "items" in entry(window, "video")
+    assert entry(window, "chat").split("\n")[1].startswith("syncing…")
+    window.sync.cancel()
+    qtbot.waitUntil(lambda: not window.sync.is_running(), timeout=15000)
+    chat = entry(window, "chat").split("\n")[1]
+    # Its items are in the cache: cancelled, with the count kept, never "never synced".
+    assert re.match(r"cancelled, [\d,]+ items kept · webex · ", chat), chat
+    assert "never synced" not in chat
+
+
 def test_a_failure_comes_first_in_a_summary_that_fits_and_stays(data_dir, make_window,
                                                                 pexip, qtbot):
     pexip.latency_s = 0.0
@@ -106,3 +127,22 @@ def test_a_failure_comes_first_in_a_summary_that_fits_and_stays(data_dir, make_w
     assert lines[0].startswith("✗ down: could not reach http://127.0.0.1:9")
     assert re.fullmatch(r"✓ video: [\d,]+ items", lines[1]), lines
     box.close()
+
+
+def test_rows_keep_arriving_during_a_first_sync_and_the_selection_stays(
+        data_dir, make_window, pexip, qtbot):
+    add_pexip(data_dir, "video", pexip.url)
+    window = make_window(data_dir)
+    window.start_sync([])
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=15000)
+    window.select_rows([1])
+    chosen = window.model.key_at(1)
+    heading = window.detail.heading.text()
+    first = window.model.rowCount()
+    qtbot.waitUntil(lambda: window.model.rowCount() > first, timeout=15000)
+    assert window.sync.is_running()  # more rows while the sync still runs
+    current = window.table.currentIndex().row()
+    assert window.model.key_at(current) == chosen
+    assert window.table.selectionModel().isRowSelected(current)
+    assert window.detail.heading.text() == heading
+    window.sync.shutdown()

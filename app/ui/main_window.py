@@ -250,10 +250,17 @@ class MainWindow(QMainWindow):
         self.sync_action.setEnabled(not running)
         self.cancel_action.setEnabled(running)
 
-    def _on_sync_progress(self, _progress) -> None:
-        """On a first sync, show rows as they arrive instead of an empty table."""
-        if self.model.rowCount() == 0:
-            self._refresh_rows()
+    def _on_sync_progress(self, update) -> None:
+        """A source done: its sidebar entry says how it went (not "syncing…" until the
+        whole run ends). A page landed: new rows show, at most once a second, with the
+        selection and the detail pane kept."""
+        if self.sync.source_done(update):
+            self.sidebar.record_result(update)
+            self.sidebar.set_sources(registry.summaries(self.data_dir, self.store),
+                                     self.sync.running_sources)
+        elif self.sync.rows_due() or self.model.rowCount() == 0:
+            self.sync.refresh_rows(self.table, self._refresh_rows,
+                                   self.detail_follow_selection)
 
     def _refresh_rows(self) -> None:
         """Re-read the rows; extra columns a sync brought get their defaults, and the

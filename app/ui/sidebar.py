@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.sync import SourceResult
 from app.ui.formatting import age_text, time_text
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
@@ -54,11 +55,14 @@ class SourceSidebar(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.sync_button)
         self._summaries: list[dict[str, Any]] = []
+        self._running: set[str] = set()
+        self._results: dict[str, SourceResult] = {}  # this window's last result per source
 
     def set_sources(self, summaries: list[dict[str, Any]], running: set[str]) -> None:
         """Redraw the list from ``app.registry.summaries`` rows, keeping the selection."""
         current = self.current_source()
         self._summaries = summaries
+        self._running = set(running)
         self.list.blockSignals(True)
         self.list.clear()
         everything = QListWidgetItem(ALL_SOURCES)
@@ -74,12 +78,17 @@ class SourceSidebar(QWidget):
         """Redraw the sources last set, marking those now syncing."""
         self.set_sources(self._summaries, running)
 
+    def record_result(self, result: SourceResult) -> None:
+        """Remember how a source's sync just ended (its item count is not in the
+        summaries), for its entry to say so as soon as it is redrawn."""
+        self._results[result.source] = result
+
     def _item(self, row: dict[str, Any], running: bool) -> QListWidgetItem:
-        status = "syncing…" if running else row.get("status") or "never synced"
         synced = row.get("last_sync_at")
-        when = f"synced {age_text(synced)}" if synced else "never synced"
-        line = f"{row['kind']} · {when}"
-        if status not in ("ok", "never synced") or running:
+        result = self._results.get(row["name"])
+        line = f"{row['kind']} · {_when(row, result)}"
+        status = "syncing…" if running else _status(row, result)
+        if status:
             line = f"{status} · {line}"  # first, so a narrow sidebar never elides it
         item = QListWidgetItem(f"{row['name']}\n{line}")
         item.setData(NAME_ROLE, row["name"])
@@ -136,6 +145,31 @@ class SourceSidebar(QWidget):
         else:
             menu.addAction("Sync all sources", lambda: self.sync_requested.emit([]))
         menu.popup(self.list.viewport().mapToGlobal(position))
+
+
+def _status(row: dict[str, Any], result: SourceResult | None) -> str:
+    """How the last sync ended, with the item count when this window ran it; "" for a
+    plain ok learnt from the cache (the line stays short)."""
+    status = row.get("status") or "never synced"
+    if result is not None:
+        if result.cancelled and not result.items and status != "cancelled":
+            return "cancelled before it started"
+        ended = "ok" if result.ok else ("cancelled" if result.cancelled else "failed")
+        if ended == status:
+            kept = " kept" if not result.ok else ""
+            return f"{status}, {result.items:,} items{kept}" if result.items or result.ok \
+                else status
+    return "" if status in ("ok", "never synced") else status
+
+
+def _when(row: dict[str, Any], result: SourceResult | None) -> str:
+    """When it last synced completely; a source whose sync was cut short has items in the
+    cache, so it is "not fully synced", never "never synced"."""
+    if row.get("last_sync_at"):
+        return f"synced {age_text(row['last_sync_at'])}"
+    if row.get("status") in ("cancelled", "interrupted") or (result and result.items):
+        return "not fully synced"
+    return "never synced"
 
 
 def _warnings(row: dict[str, Any]) -> list[str]:
