@@ -84,7 +84,10 @@ def test_each_source_entry_says_how_it_ended_as_it_finishes(data_dir, make_windo
     add_pexip(data_dir, "video", pexip.url)
     registry.add_source(data_dir, SourceConfig("chat", "webex", webex.url), webex.token)
     window = make_window(data_dir)
+    button = window.sidebar.sync_button
+    assert button.text() == "Sync all sources" and button.isEnabled()
     window.start_sync([])
+    assert not button.isEnabled()  # not a button that only answers "already running"
     assert entry(window, "video").split("\n")[1].startswith("syncing…")
     words = window.findChild(QLabel, "syncProgressText")
     qtbot.waitUntil(lambda: words.text().startswith("chat:"), timeout=30000)
@@ -92,12 +95,14 @@ def test_each_source_entry_says_how_it_ended_as_it_finishes(data_dir, make_windo
     assert entry(window, "video").split("\n")[1].startswith("ok, ")
     assert "items" in entry(window, "video")
     assert entry(window, "chat").split("\n")[1].startswith("syncing…")
+    assert not button.isEnabled()
     window.sync.cancel()
     qtbot.waitUntil(lambda: not window.sync.is_running(), timeout=15000)
     chat = entry(window, "chat").split("\n")[1]
     # Its items are in the cache: cancelled, with the count kept, never "never synced".
     assert re.match(r"cancelled, [\d,]+ items kept · webex · ", chat), chat
     assert "never synced" not in chat
+    qtbot.waitUntil(button.isEnabled)
 
 
 def test_a_failure_comes_first_in_a_summary_that_fits_and_stays(data_dir, make_window,

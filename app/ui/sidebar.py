@@ -129,7 +129,10 @@ class SourceSidebar(QWidget):
     def _label_button(self) -> None:
         name = self.current_source()
         self.sync_button.setText(f"Sync {name}" if name else "Sync all sources")
-        self.sync_button.setEnabled(bool(self._summaries))
+        # Off while a sync runs: a click could only say "A sync is already running."
+        self.sync_button.setEnabled(bool(self._summaries) and not self._running)
+        self.sync_button.setToolTip("A sync is running: Cancel sync is in the status bar"
+                                    if self._running else "")
 
     def _sync_current(self) -> None:
         name = self.current_source()
@@ -140,10 +143,11 @@ class SourceSidebar(QWidget):
         name = item.data(NAME_ROLE) if item is not None else None
         menu = QMenu(self)
         if name:
-            menu.addAction(f"Sync {name} now", lambda: self.sync_requested.emit([name]))
+            sync = menu.addAction(f"Sync {name} now", lambda: self.sync_requested.emit([name]))
             menu.addAction("Edit…", lambda: self.edit_requested.emit(name))
         else:
-            menu.addAction("Sync all sources", lambda: self.sync_requested.emit([]))
+            sync = menu.addAction("Sync all sources", lambda: self.sync_requested.emit([]))
+        sync.setEnabled(not self._running)
         menu.popup(self.list.viewport().mapToGlobal(position))
 
 
