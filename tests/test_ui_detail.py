@@ -13,6 +13,7 @@ from app.model import Artifact, Event, Session
 from app.settings import Settings
 from app.store import Store
 from app.timeutil import format_utc
+from tests.test_ui_download import appliance  # noqa: F401 (a fixture: the simulator)
 
 START = datetime(2026, 11, 4, 10, 1, tzinfo=UTC)
 NAMES = ("Kavya Rao", "Liam O'Brien", "Elif Yılmaz", "Quinn Taylor", "Farah Haddad",
@@ -214,3 +215,88 @@ def test_a_vendor_duration_beside_a_known_one_is_still_told_apart(pane, store):
     pane.show_session("beyondtrust-demo", "bt2")
     rows = form_rows(pane)
     assert rows["Duration"] == "6 min 02 s" and rows["Duration (as sent)"] == "00:06:02"
+
+
+def artifact_rows(pane) -> list[str]:
+    view = pane.artifacts.view
+    return [view.topLevelItem(i).text(1) for i in range(view.topLevelItemCount())]
+
+
+def test_the_first_artifact_is_ready_to_download(pane, store):
+    from PySide6.QtWidgets import QPushButton
+
+    write(store, Session(session_id="m1", type="meeting", title="Escalation review",
+                         start=format_utc(START)),
+          artifacts=[Artifact("m1", f"a{i}", "transcript", f"Transcript ({ext})",
+                              url=f"https://api.example.com/t/{i}")
+                     for i, ext in enumerate(("txt", "vtt"))], kind="webex")
+    pane.show_session("webex-demo", "m1")
+    pane.tabs.setCurrentIndex(2)
+    button = pane.findChild(QPushButton, "downloadArtifact")
+    assert pane.artifacts.view.currentItem().text(1) == "Transcript (txt)"
+    assert button.isVisible() and button.isEnabled() and button.text() == "Download"
+
+
+def test_a_length_in_seconds_reads_as_a_duration_only_on_screen(pane, store):
+    from app.store import queries
+
+    label = "Recording 346.1 s"  # as the Restcomm parser stores it
+    write(store, Session(session_id="CA1", type="call", title="+13035550100",
+                         start=format_utc(START)),
+          artifacts=[Artifact("CA1", "RE1", "recording", label,
+                              url="https://rc.example.com/RE1.wav")], kind="restcomm")
+    pane.show_session("restcomm-demo", "CA1")
+    assert artifact_rows(pane) == ["Recording (5 min 46 s)"]
+    assert [a["label"] for a in queries.list_artifacts(store.db.conn, "restcomm-demo",
+                                                       "CA1")] == [label]
+
+
+def test_artifact_labels_are_not_cut_while_the_columns_have_room(pane, store, qtbot):
+    long = "Recording Escalation review: Litwareinc (MP4, 48:25)"
+    write(store, Session(session_id="m2", type="meeting", title="Escalation review",
+                         start=format_utc(START)),
+          artifacts=[Artifact("m2", "r", "recording", long, url="https://api.example.com/r",
+                              view_url="https://example.webex.com/r")], kind="webex")
+    pane.show_session("webex-demo", "m2")
+    pane.tabs.setCurrentIndex(2)
+    view = pane.artifacts.view
+    qtbot.waitUntil(view.isVisible)
+    assert artifact_rows(pane) == [long]
+    assert view.columnWidth(1) >= view.sizeHintForColumn(1)  # the whole label shows
+    right = view.header().sectionPosition(3) + view.columnWidth(3)
+    assert right <= view.viewport().width() + 1  # "Downloaded to" is on screen, not past it
+    assert view.columnWidth(3) >= view.viewport().width() // 3  # with room for a path
+
+
+@pytest.mark.usefixtures("appliance")
+def test_the_saved_message_is_still_there_after_looking_at_another_session(data_dir, qtbot):
+    from PySide6.QtWidgets import QLabel, QPushButton, QTreeWidget
+
+    from tests.test_ui_download import recorded_session
+    from tests.test_ui_support import window_factory
+
+    builder = window_factory(qtbot)
+    window = next(builder)(data_dir)
+    try:
+        session_id = recorded_session(data_dir)
+        row = next(r for r in range(window.model.rowCount())
+                   if window.model.key_at(r) == ("bt", session_id))
+        window.select_rows([row])
+        window.detail.tabs.setCurrentIndex(2)
+        view = window.findChild(QTreeWidget, "artifactsView")
+        qtbot.waitUntil(lambda: view.topLevelItemCount() > 0)
+        view.setCurrentItem(view.topLevelItem(0))
+        window.findChild(QPushButton, "downloadArtifact").click()
+        status = window.findChild(QLabel, "downloadStatus")
+        qtbot.waitUntil(lambda: status.text().startswith("Saved"), timeout=15000)
+        saved = status.text()
+        path = view.topLevelItem(0).text(3)
+        assert path and path in saved
+        window.select_rows([row + 1 if row + 1 < window.model.rowCount() else row - 1])
+        qtbot.waitUntil(lambda: window.detail.session["session_id"] != session_id)
+        assert status.text() != saved
+        window.select_rows([row])
+        qtbot.waitUntil(lambda: window.detail.session["session_id"] == session_id)
+        assert status.isVisible() and status.text() == saved
+    finally:
+        next(builder, None)

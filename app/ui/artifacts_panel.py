@@ -10,12 +10,13 @@ message under the list.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QFont
+from PySide6.QtGui import QAction, QDesktopServices, QFont, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.store import Store, queries
 from app.ui.download_job import download_job
-from app.ui.formatting import size_text
+from app.ui.formatting import duration_text, size_text
 from app.ui.workers import Worker
 
 ARTIFACT_COLUMNS = ("Kind", "Label", "Open", "Downloaded to")
@@ -38,8 +39,23 @@ ARTIFACT_ROLE = Qt.ItemDataRole.UserRole
 ERROR_STYLE = "color: #b3261e;"
 
 
+SECONDS_LABEL = re.compile(r"^(?P<head>.*\S)\s+(?P<seconds>\d+(?:\.\d+)?)\s*s$")
+COLUMN_GAP = 18  # blank after each fitted column, so neighbours do not run together
+LABEL_SHARE = 0.45  # the most of the list's width the label column takes before eliding
+
 NO_ARTIFACTS = ("The source listed no recording, transcript or chat log for this "
                 "session.")
+
+
+def label_text(artifact: dict[str, Any]) -> str:
+    """An artifact's label as the tab shows it: a length in raw seconds reads as a duration
+    ("Recording 346.1 s" → "Recording (5 min 46 s)"). Display only: the cache keeps the
+    label as the source's parser built it (searches and exports use that)."""
+    label = artifact.get("label") or ""
+    match = SECONDS_LABEL.match(label)
+    if match is None:
+        return label
+    return f"{match['head']} ({duration_text(float(match['seconds']))})"
 
 
 class ArtifactsPanel(QWidget):
@@ -55,6 +71,9 @@ class ArtifactsPanel(QWidget):
         self._store = store
         self._key: tuple[str, str] | None = None  # the (source, session_id) shown
         self._worker: Worker | None = None
+        # The last download message of each session, so "Saved … to /path" is still there
+        # after looking at another session and coming back (before, it was gone).
+        self._said: dict[tuple[str, str], tuple[str, bool]] = {}
         self.view = self._build_view()
         self._build_actions()
         layout = QVBoxLayout(self)
@@ -70,9 +89,7 @@ class ArtifactsPanel(QWidget):
         view = QTreeWidget(self, objectName="artifactsView")
         view.setHeaderLabels(ARTIFACT_COLUMNS)
         view.setRootIsDecorated(False)
-        view.setColumnWidth(0, 130)
-        view.setColumnWidth(1, 260)
-        view.setColumnWidth(2, 140)
+        view.header().setStretchLastSection(True)  # "Downloaded to" takes the rest
         view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a path's file name stays in view
         view.itemActivated.connect(self._open_in_browser)
         view.itemClicked.connect(lambda item, column: column == 2
@@ -137,7 +154,7 @@ class ArtifactsPanel(QWidget):
         same = self._key == (source, session_id)
         current = self.selected_artifact() if same else None
         if not same and self._worker is None:
-            self._say("")
+            self._say(*self._said.get((source, session_id), ("", False)))
         self._key = (source, session_id)
         self.view.clear()
         link_font = QFont(self.view.font())
@@ -147,14 +164,39 @@ class ArtifactsPanel(QWidget):
             self.view.addTopLevelItem(item)
             if current and artifact["artifact_id"] == current["artifact_id"]:
                 self.view.setCurrentItem(item)
+        if self.view.currentItem() is None and self.view.topLevelItemCount():
+            # The first artifact is the current one, so Download is ready to click; before,
+            # it stayed greyed until a row was clicked, and nothing said so.
+            self.view.setCurrentItem(self.view.topLevelItem(0))
         if not artifacts and self._worker is None:  # an empty list alone looks broken
             self._say(NO_ARTIFACTS)
+        self._fit_columns()
         self._update_buttons()
+
+    def _fit_columns(self) -> None:
+        """Kind, label and link as wide as their text (the label up to ``LABEL_SHARE`` of
+        the list), the path in the rest. Before, fixed widths elided a label in the middle
+        beside an empty column."""
+        for column in range(self.view.columnCount() - 1):
+            self.view.resizeColumnToContents(column)
+            self.view.setColumnWidth(column, self.view.columnWidth(column) + COLUMN_GAP)
+        most = int(self.view.viewport().width() * LABEL_SHARE)
+        if self.view.columnWidth(1) > most > 0:
+            self.view.setColumnWidth(1, most)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Filled while its tab was hidden, the list measured a stale width: fit again."""
+        super().showEvent(event)
+        self._fit_columns()
 
     def _item(self, artifact: dict[str, Any], link_font: QFont) -> QTreeWidgetItem:
         view_url = artifact.get("view_url")
         path = artifact.get("downloaded_path") or ""
-        item = QTreeWidgetItem([artifact["kind"], artifact.get("label") or "",
+        item = QTreeWidgetItem([artifact["kind"], label_text(artifact),
                                 "Open in browser" if view_url else "—", path])
         item.setData(0, ARTIFACT_ROLE, artifact)
         item.setToolTip(1, artifact.get("url") or "")
@@ -245,14 +287,15 @@ class ArtifactsPanel(QWidget):
             return None
         source, session_id = self._key
         key = (source, session_id, artifact["artifact_id"])
-        label = artifact.get("label") or artifact["kind"]
+        label = label_text(artifact) or artifact["kind"]
         worker = Worker(download_job(self._data_dir, source, session_id, artifact),
                         "download", self)
         worker.progress.connect(lambda done_total: self._on_progress(label, *done_total))
         worker.result.connect(lambda result: self._on_downloaded(key, label, result))
         worker.error.connect(lambda text: self._say(f"Could not download {label}: {text}",
-                                                    error=True))
-        worker.cancelled.connect(lambda: self._say(f"Download of {label} cancelled."))
+                                                    error=True, key=key[:2]))
+        worker.cancelled.connect(lambda: self._say(f"Download of {label} cancelled.",
+                                                   key=key[:2]))
         worker.finished.connect(self._on_finished)
         self._worker = worker
         self._say(f"Downloading {label}…")
@@ -283,9 +326,10 @@ class ArtifactsPanel(QWidget):
             self._store.set_downloaded(*key, result["path"])
         except sqlite3.Error as error:
             self._say(f"{label} was saved to {result['path']}, but the cache could not "
-                      f"record it: {error}", error=True)
+                      f"record it: {error}", error=True, key=key[:2])
             return
-        self._say(f"Saved {label} ({size_text(result['size'])}) to {result['path']}")
+        self._say(f"Saved {label} ({size_text(result['size'])}) to {result['path']}",
+                  key=key[:2])
         if self._key == key[:2]:
             self.reload()
 
@@ -295,7 +339,11 @@ class ArtifactsPanel(QWidget):
         self.cancel_button.hide()
         self._update_buttons()
 
-    def _say(self, text: str, *, error: bool = False) -> None:
+    def _say(self, text: str, error: bool = False, *,
+             key: tuple[str, str] | None = None) -> None:
+        """Show ``text`` under the list; ``key`` (a session) remembers it for that session."""
+        if key is not None:
+            self._said[key] = (text, error)
         self.status.setStyleSheet(ERROR_STYLE if error else "")
         self.status.setText(text)
         self.status.setVisible(bool(text))
