@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.model import Session
+from app.model import Event, Session
 from app.store import BadQuery, SessionFilter, Store, queries
 
 NO_WORD = "type a word to search for"
@@ -130,7 +130,8 @@ def test_no_typed_text_ever_reaches_the_user_as_an_fts_error(cache):
     """Random strings of words, operators and punctuation: each lists sessions or raises
     BadQuery with one of its two hints, never the catch-all "cannot search for that"."""
     pieces = ['"', "-", "*", "(", ")", ":", "^", "+", "OR", "AND", "NOT", "NEAR", "{", "}",
-              ",", "excel", "reid", "e-mail", "x@y", "'", "-teams", " ", " ", " "]
+              ",", "excel", "reid", "e-mail", "x@y", "'", "-teams", " ", " ", " ",
+              "303", "555-0100", "+1", "(303)", "5550100"]
     rng = random.Random(7)
     store = Store(cache / "cache.db")
     try:
@@ -143,3 +144,40 @@ def test_no_typed_text_ever_reaches_the_user_as_an_fts_error(cache):
                 assert str(error) in (NO_WORD, ONLY_EXCLUDED), text
     finally:
         store.close()
+
+
+@pytest.fixture
+def calls(data_dir: Path) -> Path:
+    """Calls whose numbers are stored in E.164, as Restcomm, Graph and Webex send them: in
+    the people and the extra fields, or only in an event's data."""
+    store = Store(data_dir / "cache.db")
+    store.write_page("rc", "restcomm", "calls", None, sessions=[
+        Session("CA1", "call", "MURPHY ISABEL → +13035550100", "2026-11-01T10:00:00Z",
+                participants=["MURPHY ISABEL", "+18015550180", "+13035550100"],
+                extra={"from": "+18015550180", "to": "+13035550100"}),
+        Session("CA2", "call", "Other caller", "2026-11-02T10:00:00Z",
+                participants=["+14155550199", "+13035550142"]),
+    ])
+    store.write_page("wx", "webex", "calls", None, sessions=[
+        Session("W1", "call", "Webex call", "2026-11-03T10:00:00Z")],
+        events=[Event("W1", "e1", "2026-11-03T10:00:00Z", "calls", "call",
+                      data={"remoteNumber": "+13035550100", "duration": 61})])
+    store.close()
+    return data_dir
+
+
+@pytest.mark.parametrize("text", [
+    "+13035550100", "13035550100", "3035550100", "303-555-0100", "(303) 555-0100",
+    "+1 303 555 0100", "1-303-555-0100", "303.555.0100", "5550100", "555-0100",
+    '"+1 303 555 0100"'])
+def test_a_phone_number_is_found_in_the_forms_people_write_it(cli, calls, text):
+    assert found(cli, text) == ["MURPHY ISABEL → +13035550100", "Webex call"]
+
+
+def test_an_unrelated_phone_number_finds_nothing_and_numbers_still_combine(cli, calls):
+    assert found(cli, "303-555-0199") == found(cli, "+1 720 555 0100") == []
+    assert found(cli, "(415) 555-0199") == ["Other caller"]
+    assert found(cli, "801-555-0180 303-555-0100") == ["MURPHY ISABEL → +13035550100"]
+    assert found(cli, "303-555-0100 -webex") == ["MURPHY ISABEL → +13035550100"]
+    assert found(cli, "5550180 OR 5550142") == ["MURPHY ISABEL → +13035550100",
+                                                "Other caller"]

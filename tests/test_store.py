@@ -182,3 +182,33 @@ def old_cache(path: Path) -> None:
                          "data": json.dumps(event.data)})
     db.conn.commit()
     db.close()
+
+
+def test_a_cache_from_before_migration_8_finds_a_phone_number_however_it_is_typed(
+        tmp_path: Path):
+    path = tmp_path / "cache.db"
+    db = Database(sqlite3.connect(path))
+    MIGRATIONS.apply(db, stop_before="m008_search_text_has_phone_number_tails")
+    for session_id, text in (("CA1", "MURPHY ISABEL CA1 +18015550180 +13035550100 call"),
+                             ("CA2", "Other CA2 +14155550199"), ("P1", "meet.alice P1")):
+        db["sessions"].insert({"source": "rc", "session_id": session_id, "kind": "restcomm",
+                               "type": "call", "start_time": "2026-11-02T10:00:00Z",
+                               "search_text": text})
+    db.conn.commit()
+    db.close()
+    store = Store(path)  # applies m008
+    conn = store.db.conn
+
+    def ids(text: str) -> list[str]:
+        return [r["session_id"] for r in queries.list_sessions(conn, SessionFilter(search=text))]
+
+    for text in ("3035550100", "303-555-0100", "(303) 555-0100", "+1 303 555 0100",
+                 "1-303-555-0100", "5550100", "+13035550100"):
+        assert ids(text) == ["CA1"], text
+    assert ids("303-555-0199") == [] and ids("meet.alice") == ["P1"]
+    conn.execute("INSERT INTO sessions_fts (sessions_fts) VALUES ('integrity-check')")
+    # The update trigger is back: a re-synced call's new number is found, the old one not.
+    store.write_page("rc", "restcomm", "calls", None, sessions=[Session(
+        "CA2", "call", "Other", "2026-11-02T10:00:00Z", participants=["+17205550123"])])
+    assert ids("720-555-0123") == ["CA2"] and ids("415-555-0199") == []
+    store.close()

@@ -19,7 +19,12 @@ from sqlite_utils import Database
 from app import jsontext
 from app.model import Artifact, Event, Session
 from app.store.raw import RawTables, raw_table_name
-from app.store.schema import SAME_SESSION, SEARCH_TEXT_SQL, apply_migrations
+from app.store.schema import (
+    SAME_SESSION,
+    SEARCH_TEXT_SQL,
+    apply_migrations,
+    register_functions,
+)
 from app.store.sql import upsert
 from app.timeutil import format_utc, utc_now
 
@@ -68,6 +73,7 @@ class Store:
         # Checkpoint the WAL every ~64 MB rather than every 4 MB: a sync's pages rewrite the
         # same index pages over and over, and each checkpoint copied them all again.
         self.db.execute("PRAGMA wal_autocheckpoint = 16000")
+        register_functions(conn)  # REFRESH_SQL's search text calls phone_words
         apply_migrations(self.db, self.path)
 
     def close(self) -> None:
