@@ -81,3 +81,61 @@ def test_utc_toggle_changes_the_header_and_keeps_the_digits(model):
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Start (UTC)"
     session = model.session_at(0)
     assert model.data(model.index(0, 0)) == session["start"][:19].replace("T", " ")
+
+
+@pytest.fixture
+def mixed(data_dir, qapp):
+    """Sessions with titles in either case and blank durations, directions, statuses and
+    ends (calls in progress, unknown values), as the demo sources give them."""
+    from app.model import Session
+
+    rows = [("1", "Zoom sync", 300.0, "inbound", "ended", "2026-11-01T10:05:00Z"),
+            ("2", "meet.ravi", None, None, None, None),
+            ("3", "Alpha review", 60.0, "outbound", "failed", "2026-11-03T10:01:00Z"),
+            ("4", "beta call", None, "", "", None),
+            ("5", "Mike's call", 1200.0, "inbound", "completed", "2026-11-05T10:20:00Z")]
+    store = Store(Settings(data_dir).cache_path)
+    store.write_page("rc", "restcomm", "calls", None, sessions=[
+        Session(i, "call", title, f"2026-11-0{i}T10:00:00Z", end=end, duration_s=duration,
+                direction=direction, status=status, extra={"company": f"Co {i}"})
+        for i, title, duration, direction, status, end in rows])
+    store.close()
+    store = Store(Settings(data_dir).cache_path)
+    yield SessionsModel(store.db.conn)
+    store.close()
+
+
+def column_texts(model, key: str) -> list[str]:
+    column = model.column_index(key)
+    return [model.data(model.index(row, column)) for row in range(model.rowCount())]
+
+
+def test_text_columns_sort_without_regard_to_case(mixed):
+    mixed.sort(mixed.column_index("title"), Qt.SortOrder.AscendingOrder)
+    assert column_texts(mixed, "title") == ["Alpha review", "beta call", "meet.ravi",
+                                            "Mike's call", "Zoom sync"]
+    mixed.sort(mixed.column_index("title"), Qt.SortOrder.DescendingOrder)
+    assert column_texts(mixed, "title")[:2] == ["Zoom sync", "Mike's call"]
+
+
+@pytest.mark.parametrize("key", ["duration_s", "direction", "status", "end"])
+def test_blank_cells_sort_last_in_both_directions(mixed, key):
+    for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+        mixed.sort(mixed.column_index(key), order)
+        texts = column_texts(mixed, key)
+        assert all(texts[:3]) and not any(texts[3:]), (key, order, texts)
+    ascending = Qt.SortOrder.AscendingOrder
+    mixed.sort(mixed.column_index("duration_s"), ascending)
+    assert [s["duration_s"] for s in mixed.sessions_between(0, 2)] == [60, 300, 1200]
+
+
+def test_clicking_a_column_that_cannot_sort_says_why(mixed, qtbot):
+    mixed.sort(mixed.column_index("title"), Qt.SortOrder.AscendingOrder)
+    company = mixed.column_index("extra.company")
+    assert company >= 0
+    with qtbot.waitSignal(mixed.sort_refused) as refused:
+        mixed.sort(company, Qt.SortOrder.AscendingOrder)
+    title = mixed.headerData(company, Qt.Orientation.Horizontal)
+    assert refused.args == [f"{title} cannot be sorted (only some sources send it); "
+                            "the table stays sorted by Title."]
+    assert mixed.sort_key == ("title", False)

@@ -186,13 +186,30 @@ def _where(flt: SessionFilter) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+#: Text columns sort as people read them: "meet.ravi" among the m's, not after "Zoom".
+TEXT_SORTS = {"title", "source", "type", "kind", "status", "direction", "session_id",
+              "participants"}
+#: What a blank cell is in each column that can have one: it sorts last in both directions,
+#: so ascending Duration starts with the shortest call, not pages of calls in progress.
+#: (start, the id and the flags are never blank; start's order must stay the index's.)
+BLANK = {
+    "end": "coalesce(end_time, '') = ''", "duration_s": "duration_s IS NULL",
+    "participants": "coalesce(participants, '[]') IN ('', '[]')",
+    **{name: f"coalesce({name}, '') = ''" for name in ("title", "type", "kind", "status",
+                                                        "direction")},
+}
+
+
 def _order(sort: str, descending: bool) -> str:
     column = SORT_COLUMNS.get(sort)
     if column is None:
         raise ValueError(f"cannot sort by {sort!r}")
     direction = "DESC" if descending else "ASC"
+    collate = " COLLATE NOCASE" if sort in TEXT_SORTS else ""
+    blank = f"{BLANK[sort]}, " if sort in BLANK else ""
     # The key makes the order total, so paging by offset never repeats or skips a row.
-    return f" ORDER BY {column} {direction}, source {direction}, session_id {direction}"
+    return (f" ORDER BY {blank}{column}{collate} {direction}, source {direction}, "
+            f"session_id {direction}")
 
 
 def session_row(row: tuple) -> dict[str, Any]:

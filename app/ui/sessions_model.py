@@ -44,6 +44,8 @@ class SessionsModel(QAbstractTableModel):
 
     count_changed = Signal(int)
     sort_changed = Signal(int, Qt.SortOrder)
+    #: Why a header click left the order as it was, for the status bar (an extra column).
+    sort_refused = Signal(str)
 
     def __init__(self, conn: sqlite3.Connection, flt: SessionFilter | None = None, *,
                  sort: str = "start", descending: bool = True, parent=None) -> None:
@@ -170,7 +172,13 @@ class SessionsModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort in SQL. A column SQL cannot sort keeps the current order (and says so)."""
+        """Sort in SQL. A column SQL cannot sort (a vendor's extra field, kept as JSON)
+        keeps the current order and says why in ``sort_refused``: before, the header's
+        arrow jumped back without a word."""
+        if 0 <= column < len(self.columns) and not self.columns[column].sort:
+            now = next((c.title for c in self.columns if c.sort == self._sort), self._sort)
+            self.sort_refused.emit(f"{self.columns[column].title} cannot be sorted (only "
+                                   f"some sources send it); the table stays sorted by {now}.")
         if 0 <= column < len(self.columns) and self.columns[column].sort:
             self.beginResetModel()
             self._sort = self.columns[column].sort or "start"
