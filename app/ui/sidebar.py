@@ -160,9 +160,9 @@ def _status(row: dict[str, Any], result: SourceResult | None) -> str:
             return "cancelled before it started"
         ended = "ok" if result.ok else ("cancelled" if result.cancelled else "failed")
         if ended == status:
-            kept = " kept" if not result.ok else ""
-            return f"{status}, {result.items:,} items{kept}" if result.items or result.ok \
-                else status
+            if result.ok:  # an incremental sync may fetch nothing: not "0 items" cached
+                return f"ok, {result.items:,} items" if result.items else "ok, nothing new"
+            return f"{status}, {result.items:,} items kept" if result.items else status
     return "" if status in ("ok", "never synced") else status
 
 

@@ -110,8 +110,9 @@ class SyncControl(QObject):
         self.details_button.clicked.connect(self.show_details)
         row = QHBoxLayout(self.summary_box)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.summary_label, 1)
-        row.addWidget(self.details_button)
+        row.addWidget(self.summary_label)  # shrinks (elides) when the bar is short
+        row.addWidget(self.details_button)  # right after the words, not at the far end
+        row.addStretch(1)
         self.summary_box.hide()
         self.details: list[str] = []
         self._summary_timer = QTimer(self, singleShot=True, interval=OK_SUMMARY_MS)
