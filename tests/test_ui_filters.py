@@ -4,7 +4,7 @@ everything the user sees, a search that cannot run says so, and the date range b
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QDate, QDateTime, QRect, Qt, QTime, QTimeZone
 from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 
 from app import registry
@@ -136,3 +136,57 @@ def test_closing_with_a_search_that_cannot_run_keeps_the_other_filters(data_dir,
     assert rows_label(again) == 0
     bar.search_box.clear()
     qtbot.waitUntil(lambda: rows_label(again) == 10)
+
+
+def test_tab_leaves_a_date_showing_any_and_up_starts_from_today(data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    bar = window.filter_bar
+    bar.date_from.setFocus()
+    qtbot.waitUntil(bar.date_from.hasFocus)
+    qtbot.keyClick(bar.date_from, Qt.Key.Key_Tab)
+    assert not bar.date_from.hasFocus(), "Tab stays in an 'any' date edit"
+    qtbot.keyClick(bar.date_to, Qt.Key.Key_Up)
+    today = QDate.currentDate()
+    assert bar.date_to.dateTime().date() == today.addDays(1)  # To excludes: today is in
+    qtbot.keyClick(bar.date_to, Qt.Key.Key_Up)  # then steps by days, not years
+    assert bar.date_to.dateTime().date() == today.addDays(2)
+    assert bar.date_to.text().startswith(today.addDays(2).toString("yyyy-MM-dd"))
+
+
+def test_each_date_bound_goes_back_to_any_on_its_own(data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    bar = window.filter_bar
+    utc = QTimeZone.utc()
+    bar.date_from.setDateTime(QDateTime(QDate(2025, 5, 1), QTime(8, 0), utc))
+    bar.date_to.setDateTime(QDateTime(QDate(2025, 5, 1), QTime(18, 0), utc))
+    qtbot.waitUntil(lambda: rows_label(window) == 10)
+    # By keyboard: select the whole date, Delete.
+    bar.date_to.setFocus()
+    qtbot.keyClick(bar.date_to, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(bar.date_to, Qt.Key.Key_Delete)
+    assert bar.date_to.text() == "any"
+    qtbot.waitUntil(lambda: rows_label(window) == COUNT)
+    assert bar.date_from.text().startswith("2025-05-01")  # the other bound stays
+    # By mouse: the ✕ beside the date.
+    clear = bar.findChild(QToolButton, "dateFromClear")
+    assert clear.isVisible() and clear.isEnabled()
+    clear.click()
+    assert bar.date_from.text() == "any" and not clear.isEnabled()
+    qtbot.waitUntil(lambda: not bar.is_active())
+
+
+def test_a_range_the_wrong_way_round_says_so(data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    bar = window.filter_bar
+    utc = QTimeZone.utc()
+    bar.date_from.setDateTime(QDateTime(QDate(2025, 5, 3), QTime(0, 0), utc))
+    bar.date_to.setDateTime(QDateTime(QDate(2025, 5, 2), QTime(0, 0), utc))
+    qtbot.waitUntil(lambda: rows_label(window) == 0)
+    qtbot.waitUntil(bar.hint.isVisible)
+    assert "From" in bar.hint.full_text() and "To" in bar.hint.full_text()
+    bar.date_to.setDateTime(QDateTime(QDate(2025, 5, 4), QTime(0, 0), utc))
+    qtbot.waitUntil(lambda: rows_label(window) == 24)
+    assert not bar.hint.isVisible()

@@ -2,7 +2,7 @@
 
 It only builds a ``SessionFilter``; the main window applies it to the model. Typing waits
 for a short pause (``DEBOUNCE_MS``) so a fast typist causes one query, not one per key.
-A date edit sitting at its minimum shows "any" and means "no bound".
+A date edit showing "any" means "no bound" (``app.ui.date_edit``).
 
 The bar must fit a 1024-px screen beside the sidebar: when it is narrower than one row
 needs (``_one_row_width``) the date range moves to a second row, and the search hint is an
@@ -16,22 +16,15 @@ from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import (
-    QDate,
-    QDateTime,
-    QEvent,
-    QObject,
     QSize,
     Qt,
-    QTime,
     QTimer,
     QTimeZone,
     Signal,
 )
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
-    QCalendarWidget,
     QComboBox,
-    QDateTimeEdit,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -42,12 +35,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.store.queries import SessionFilter
+from app.ui.date_edit import DateBoundEdit
 
 DEBOUNCE_MS = 250
 SEARCH_MIN_WIDTH = 160  # the placeholder is cut, the typed words still show
 SEARCH_ROOMY_WIDTH = 260  # below this the dates go to a second row
 COMBO_CHARS = 16  # "beyondtrust-demo"; longer names are elided, the list shows them whole
-UNSET = QDateTime(QDate(2000, 1, 1), QTime(0, 0), QTimeZone.utc())
 ALL = None
 
 
@@ -62,15 +55,14 @@ class FilterBar(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self.apply_now)
         self._quiet = False  # see _quietly
-        self._calendar_opener = _OpenOnToday(self)
         self.search_box = self._search_box()
         self.hint = _ElidedLabel(self, "searchHint")
         self.hint.setStyleSheet("color: #b3261e;")
         self.hint.hide()
         self.source_box = self._combo("sourceFilter", "All sources")
         self.type_box = self._combo("typeFilter", "All types")
-        self.date_from = self._date_edit("dateFrom", "Sessions that started at or after")
-        self.date_to = self._date_edit("dateTo", "Sessions that started before")
+        self.date_from = self._date_edit("dateFrom", "Sessions that started at or after", 0)
+        self.date_to = self._date_edit("dateTo", "Sessions that started before", 1)
         self.clear_button = QPushButton("Clear filters", self, objectName="clearFilters")
         self.clear_button.clicked.connect(self.clear)
         self._layout()
@@ -98,16 +90,9 @@ class FilterBar(QWidget):
         box.currentIndexChanged.connect(lambda _i: self.apply_now())
         return box
 
-    def _date_edit(self, name: str, tip: str) -> QDateTimeEdit:
-        edit = QDateTimeEdit(self, objectName=name)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd HH:mm")
-        edit.setMinimumDateTime(UNSET)
-        edit.setSpecialValueText("any")
-        edit.setDateTime(UNSET)
-        edit.setToolTip(f"{tip} (local time; \"any\" = no limit)")
+    def _date_edit(self, name: str, tip: str, days_after_today: int) -> DateBoundEdit:
+        edit = DateBoundEdit(name, tip, days_after_today, self)
         edit.dateTimeChanged.connect(lambda _v: self._timer.start())
-        edit.calendarWidget().installEventFilter(self._calendar_opener)
         return edit
 
     def _layout(self) -> None:
@@ -124,7 +109,7 @@ class FilterBar(QWidget):
         self._arrange(one_row=True)
 
     def _group(self, pairs: tuple[tuple[str, QWidget], ...]) -> QWidget:
-        """Captions with their inputs, kept together when the bar wraps."""
+        """Captions with their inputs (and a date's ✕), kept together when the bar wraps."""
         group = QWidget(self)
         row = QHBoxLayout(group)
         row.setContentsMargins(0, 0, 0, 0)
@@ -133,6 +118,9 @@ class FilterBar(QWidget):
             caption.setBuddy(widget)
             row.addWidget(caption)
             row.addWidget(widget)
+            if isinstance(widget, DateBoundEdit):
+                row.addSpacing(-4)
+                row.addWidget(widget.make_clear_button(group))
         return group
 
     def _arrange(self, one_row: bool) -> None:
@@ -208,6 +196,13 @@ class FilterBar(QWidget):
     def is_active(self) -> bool:
         return not self.current_filter().is_empty()
 
+    def date_hint(self) -> str | None:
+        """Why the date range matches nothing, when it is the wrong way round."""
+        start, end = self.date_from.iso(), self.date_to.iso()
+        if start and end and start >= end:
+            return "“From” is not before “To”: no session can match (swap them?)"
+        return None
+
     def show_hint(self, text: str | None) -> None:
         """A line under the search box; elided to the bar's width (full text in its
         tooltip), so it never widens the window."""
@@ -227,8 +222,8 @@ class FilterBar(QWidget):
             self.search_box.clear()
             self.source_box.setCurrentIndex(0)
             self.type_box.setCurrentIndex(0)
-            self.date_from.setDateTime(UNSET)
-            self.date_to.setDateTime(UNSET)
+            self.date_from.set_any()
+            self.date_to.set_any()
         self.show_hint(None)
         self.apply_now()
 
@@ -246,8 +241,8 @@ class FilterBar(QWidget):
     def state(self) -> dict[str, Any]:
         """What the window remembers; ``filter_from_state`` reads it back."""
         return {"search": self.search_box.text(), "source": self.source_box.currentData(),
-                "type": self.type_box.currentData(), "from": _iso(self.date_from),
-                "to": _iso(self.date_to)}
+                "type": self.type_box.currentData(), "from": self.date_from.iso(),
+                "to": self.date_to.iso()}
 
     def restore(self, state: dict[str, Any]) -> None:
         """Put back the last session's filters (without emitting: the caller applies)."""
@@ -260,7 +255,7 @@ class FilterBar(QWidget):
                 box.setCurrentIndex(max(0, box.findData(value)) if value else 0)
             for edit, value in ((self.date_from, state.get("from")),
                                 (self.date_to, state.get("to"))):
-                edit.setDateTime(_qdatetime(value))
+                edit.set_iso(value)
 
 
 def filter_from_state(state: dict[str, Any]) -> SessionFilter:
@@ -294,35 +289,3 @@ class _ElidedLabel(QLabel):
     def _elide(self) -> None:
         self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
                                                    max(self.width(), 0)))
-
-
-class _OpenOnToday(QObject):
-    """An unset date edit's calendar opens on this month, not on January 2000 (the
-    "any" sentinel); nothing is chosen until the user clicks a day."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Show and isinstance(watched, QCalendarWidget):
-            edit = watched.parent()
-            while edit is not None and not isinstance(edit, QDateTimeEdit):
-                edit = edit.parent()
-            if edit is not None and edit.dateTime() <= UNSET:
-                today = QDate.currentDate()
-                watched.setCurrentPage(today.year(), today.month())
-        return False
-
-
-def _iso(edit: QDateTimeEdit) -> str | None:
-    value = edit.dateTime()
-    if value <= UNSET:
-        return None
-    return value.toUTC().toString("yyyy-MM-ddTHH:mm:ss.zzz") + "000Z"
-
-
-def _qdatetime(value: str | None) -> QDateTime:
-    if not value:
-        return UNSET
-    parsed = QDateTime.fromString(value[:19], "yyyy-MM-ddTHH:mm:ss")
-    if not parsed.isValid():
-        return UNSET
-    parsed.setTimeZone(QTimeZone.utc())
-    return parsed

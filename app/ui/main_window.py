@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
             self.model.set_unreadable(flt, str(error))
             self.filter_bar.show_hint(str(error))
             return
-        self.filter_bar.show_hint(None)
+        self.filter_bar.show_hint(self.filter_bar.date_hint())
 
     def _update_counts(self, count: int) -> None:
         noun, verb = ("session", "matches") if count == 1 else ("sessions", "match")
