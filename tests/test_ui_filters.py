@@ -190,3 +190,30 @@ def test_a_range_the_wrong_way_round_says_so(data_dir, make_window, qtbot):
     bar.date_to.setDateTime(QDateTime(QDate(2025, 5, 4), QTime(0, 0), utc))
     qtbot.waitUntil(lambda: rows_label(window) == 24)
     assert not bar.hint.isVisible()
+
+
+def test_filters_that_match_nothing_say_so_in_the_table_area(data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    fill_cache(data_dir, 10, source="support", kind="beyondtrust")
+    window = make_window(data_dir)
+    assert window.row_count_label.text() == f"{COUNT + 10:,} sessions" == "130 sessions"
+    bar = window.filter_bar
+    bar.search_box.setText("nosuchword")
+    bar.apply_now()
+    assert window.table_stack.currentWidget() is window.no_matches
+    assert window.no_matches.head.text() == "<b>No sessions match the filters</b>"
+    assert window.no_matches.head.isVisible()
+    assert window.no_matches.button.isVisible()
+    window.no_matches.button.click()
+    qtbot.waitUntil(lambda: rows_label(window) == COUNT + 10)
+    assert window.table_stack.currentWidget() is window.table
+    assert bar.search_box.text() == ""
+    bar.search_box.setText("@")  # cannot run: the reason is in the table area too
+    bar.apply_now()
+    assert "type a word to search for" in window.no_matches.text.text()
+
+
+def test_counts_have_thousands_separators(data_dir, make_window):
+    fill_cache(data_dir, 1200)
+    window = make_window(data_dir)
+    assert window.row_count_label.text() == "1,200 sessions"

@@ -1,4 +1,5 @@
-"""What a first run shows instead of an empty table: where history comes from."""
+"""What the table area shows instead of an empty grid: on a first run, where history comes
+from; when the filters match nothing, that they do, and a way out."""
 
 from __future__ import annotations
 
@@ -32,3 +33,31 @@ class EmptyState(QWidget):
         layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
+
+
+class NoMatches(QWidget):
+    """What the table area shows when the cache has sessions but the filters match none:
+    a blank grid reads as "still loading" or "broken"."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("noMatches")
+        self.head = QLabel("<b>No sessions match the filters</b>", self)
+        self.text = QLabel(self, objectName="noMatchesText")
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setMinimumWidth(320)
+        self.text.setMaximumWidth(560)
+        self.button = QPushButton("Clear filters", self, objectName="noMatchesClear")
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.head, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+        self.set_reason(None)
+
+    def set_reason(self, reason: str | None) -> None:
+        """``reason``: why nothing can match (a search that cannot run, a reversed range)."""
+        self.text.setText(reason or "")
+        self.text.setVisible(bool(reason))

@@ -138,8 +138,8 @@ class FilterBar(QWidget):
             self._top.addWidget(self._dates)
         self._top.addWidget(self.clear_button)
         self._bottom.addWidget(self.hint, 1)
-        if not one_row:
-            self._bottom.addWidget(self._dates)
+        if not one_row:  # at the right, under the choices it belongs with
+            self._bottom.addWidget(self._dates, 0, Qt.AlignmentFlag.AlignRight)
         self.updateGeometry()
 
     def _one_row_width(self) -> int:

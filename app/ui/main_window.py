@@ -30,7 +30,7 @@ from app.store import Store
 from app.store.queries import BadQuery, SessionFilter, cache_age, count_sessions, fast_distinct
 from app.ui import window_actions, window_state
 from app.ui.detail_pane import DetailPane
-from app.ui.empty_state import EmptyState
+from app.ui.empty_state import EmptyState, NoMatches
 from app.ui.export_dialog import ExportDialog, export_job
 from app.ui.filter_bar import FilterBar, filter_from_state
 from app.ui.formatting import age_text
@@ -101,6 +101,8 @@ class MainWindow(QMainWindow):
         self.table_stack = QStackedWidget(self, objectName="tableStack")
         self.table_stack.addWidget(self.table)
         self.table_stack.addWidget(self.empty_state)
+        self.no_matches = NoMatches(self)
+        self.table_stack.addWidget(self.no_matches)
         self.detail = DetailPane(self.conn, self, data_dir=self.data_dir, store=self.store)
         self.detail_split = QSplitter(Qt.Orientation.Vertical, self, objectName="detailSplit")
         self.detail_split.addWidget(self.table_stack)
@@ -137,6 +139,7 @@ class MainWindow(QMainWindow):
         self.filter_bar.source_box.currentIndexChanged.connect(
             lambda _i: self.sidebar.select_source(self.filter_bar.source_box.currentData()))
         self.sidebar.source_selected.connect(self.filter_bar.set_source)
+        self.no_matches.button.clicked.connect(self.filter_bar.clear)
         self.sidebar.sync_requested.connect(lambda names: self.start_sync(names))
         self.sidebar.edit_requested.connect(self.open_sources)
         self.model.count_changed.connect(self._update_counts)
@@ -165,15 +168,23 @@ class MainWindow(QMainWindow):
         self.filter_bar.show_hint(self.filter_bar.date_hint())
 
     def _update_counts(self, count: int) -> None:
+        """The status bar's count (with thousands separators), and what the table area
+        shows: the rows, the first-run explanation, or why no row matches."""
         noun, verb = ("session", "matches") if count == 1 else ("sessions", "match")
         filtered = self.filter_bar.is_active()
-        self.row_count_label.setText(f"{count} {noun}" + (f" {verb} the filters" if filtered
-                                                          else ""))
+        self.row_count_label.setText(f"{count:,} {noun}" + (f" {verb} the filters" if filtered
+                                                            else ""))
         if not filtered:
             self._cache_total = count
         elif self._cache_total is None:  # once, not per keystroke: 30 ms on a million rows
             self._cache_total = count_sessions(self.conn, SessionFilter())
-        self.table_stack.setCurrentIndex(1 if self._cache_total == 0 else 0)
+        if self._cache_total == 0:
+            self.table_stack.setCurrentWidget(self.empty_state)
+        elif count == 0 and filtered:
+            self.no_matches.set_reason(self.model.unreadable or self.filter_bar.date_hint())
+            self.table_stack.setCurrentWidget(self.no_matches)
+        else:
+            self.table_stack.setCurrentWidget(self.table)
         self.export_action.setEnabled(count > 0)
 
     def _update_cache_age(self) -> None:
