@@ -1,4 +1,5 @@
-"""Ctrl+C copies what is selected where the focus is: rows in the table, text elsewhere."""
+"""Ctrl+C copies what is selected where the focus is: rows in the table, text elsewhere;
+and the table says why a column does not sort."""
 
 from __future__ import annotations
 
@@ -29,3 +30,14 @@ def test_ctrl_c_in_the_raw_record_copies_its_text_not_the_rows(data_dir, make_wi
     qtbot.keyClick(raw, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert QGuiApplication.clipboard().text() == raw.toPlainText()
     assert "Copied" not in window.statusBar().currentMessage()
+
+
+def test_clicking_a_column_that_cannot_sort_says_why_in_the_status_bar(data_dir, make_window,
+                                                                      qtbot):
+    fill_cache(data_dir, 20)
+    window = make_window(data_dir)
+    # the filled cache's extra fields (kept as JSON) make columns SQL cannot sort
+    unsortable = next(i for i, c in enumerate(window.model.columns) if not c.sort)
+    window.table.horizontalHeader().setSectionHidden(unsortable, False)
+    window.model.sort(unsortable)
+    assert "cannot be sorted" in window.statusBar().currentMessage()

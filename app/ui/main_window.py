@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         self.sidebar.sync_requested.connect(lambda names: self.start_sync(names))
         self.sidebar.edit_requested.connect(self.open_sources)
         self.model.count_changed.connect(self._update_counts)
+        self.model.sort_refused.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self.model.modelReset.connect(self.detail_follow_selection)
         self.table.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self.show_detail(current.row()))
