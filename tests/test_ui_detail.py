@@ -270,27 +270,22 @@ def test_artifact_labels_are_not_cut_while_the_columns_have_room(pane, store, qt
 
 @pytest.mark.usefixtures("appliance")
 def test_the_saved_message_is_still_there_after_looking_at_another_session(data_dir, qtbot):
-    from PySide6.QtWidgets import QLabel, QPushButton, QTreeWidget
+    from PySide6.QtWidgets import QLabel, QPushButton
 
-    from tests.test_ui_download import recorded_session
+    from tests.test_ui_download import open_recording, recorded_session
     from tests.test_ui_support import window_factory
 
     builder = window_factory(qtbot)
     window = next(builder)(data_dir)
     try:
         session_id = recorded_session(data_dir)
-        row = next(r for r in range(window.model.rowCount())
-                   if window.model.key_at(r) == ("bt", session_id))
-        window.select_rows([row])
-        window.detail.tabs.setCurrentIndex(2)
-        view = window.findChild(QTreeWidget, "artifactsView")
-        qtbot.waitUntil(lambda: view.topLevelItemCount() > 0)
-        view.setCurrentItem(view.topLevelItem(0))
+        view = open_recording(window, session_id, qtbot)
+        row = window.table.currentIndex().row()
         window.findChild(QPushButton, "downloadArtifact").click()
         status = window.findChild(QLabel, "downloadStatus")
         qtbot.waitUntil(lambda: status.text().startswith("Saved"), timeout=15000)
         saved = status.text()
-        path = view.topLevelItem(0).text(3)
+        path = view.currentItem().text(3)
         assert path and path in saved
         window.select_rows([row + 1 if row + 1 < window.model.rowCount() else row - 1])
         qtbot.waitUntil(lambda: window.detail.session["session_id"] != session_id)
