@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from app.store.queries import SessionFilter
 from app.ui.date_edit import DateBoundEdit
+from app.ui.elided_label import ElidedLabel
 
 DEBOUNCE_MS = 250
 SEARCH_MIN_WIDTH = 160  # the placeholder is cut, the typed words still show
@@ -56,7 +56,7 @@ class FilterBar(QWidget):
         self._timer.timeout.connect(self.apply_now)
         self._quiet = False  # see _quietly
         self.search_box = self._search_box()
-        self.hint = _ElidedLabel(self, "searchHint")
+        self.hint = ElidedLabel(self, "searchHint", fill=True)
         self.hint.setStyleSheet("color: #b3261e;")
         self.hint.hide()
         self.source_box = self._combo("sourceFilter", "All sources")
@@ -264,28 +264,3 @@ def filter_from_state(state: dict[str, Any]) -> SessionFilter:
     return SessionFilter(source=state.get("source"), type=state.get("type"),
                          search=(state.get("search") or "").strip() or None,
                          start_from=state.get("from"), start_to=state.get("to"))
-
-
-class _ElidedLabel(QLabel):
-    """A one-line label that takes the width it is given and elides what does not fit."""
-
-    def __init__(self, parent: QWidget, name: str) -> None:
-        super().__init__(parent, objectName=name)
-        self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-
-    def full_text(self) -> str:
-        return self._full
-
-    def set_full_text(self, text: str) -> None:
-        self._full = text
-        self.setToolTip(text)
-        self._elide()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
-                                                   max(self.width(), 0)))

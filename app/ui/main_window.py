@@ -28,6 +28,7 @@ from app.export import tsv_text
 from app.settings import Settings
 from app.store import Store
 from app.store.queries import BadQuery, SessionFilter, cache_age, count_sessions, fast_distinct
+from app.sync import SourceResult
 from app.ui import window_actions, window_state
 from app.ui.detail_pane import DetailPane
 from app.ui.empty_state import EmptyState, NoMatches
@@ -35,7 +36,7 @@ from app.ui.export_dialog import ExportDialog, export_job
 from app.ui.filter_bar import FilterBar, filter_from_state
 from app.ui.formatting import age_text
 from app.ui.sessions_model import SessionsModel
-from app.ui.sessions_table import SessionsTable
+from app.ui.sessions_table import SessionsTable, refresh_keeping_selection
 from app.ui.sidebar import SourceSidebar
 from app.ui.sources_dialog import SourcesDialog
 from app.ui.sync_control import SyncControl
@@ -266,13 +267,13 @@ class MainWindow(QMainWindow):
         """A source done: its sidebar entry says how it went (not "syncing…" until the
         whole run ends). A page landed: new rows show, at most once a second, with the
         selection and the detail pane kept."""
-        if self.sync.source_done(update):
+        if isinstance(update, SourceResult):
             self.sidebar.record_result(update)
             self.sidebar.set_sources(registry.summaries(self.data_dir, self.store),
                                      self.sync.running_sources)
         elif self.sync.rows_due() or self.model.rowCount() == 0:
-            self.sync.refresh_rows(self.table, self._refresh_rows,
-                                   self.detail_follow_selection)
+            refresh_keeping_selection(self.table, self._refresh_rows,
+                                      self.detail_follow_selection)
 
     def _refresh_rows(self) -> None:
         """Re-read the rows; extra columns a sync brought get their defaults, and the

@@ -6,13 +6,19 @@ rows is one range, and an export or a copy reads those ranges back from SQL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt
 from PySide6.QtWidgets import QMenu, QTableView, QWidget
 
 from app.ui import window_state
 from app.ui.sessions_model import SessionsModel
+
+#: A selection this large is not put back row by row after a re-read (the current row is).
+KEPT_ROWS = 200
+#: How far past the old rows a kept session is looked for (new rows push it down).
+SEARCH_ROWS = 20_000
 
 
 class SessionsTable(QTableView):
@@ -116,3 +122,51 @@ class SessionsTable(QTableView):
     def selected_sessions(self) -> list[dict[str, Any]]:
         return [s for first, last in self.selected_ranges()
                 for s in self.sessions.sessions_between(first, last)]
+
+
+def refresh_keeping_selection(table: SessionsTable, refresh: Callable[[], None],
+                              follow_selection: Callable[[], None]) -> None:
+    """Re-read the rows while a sync lands pages, and put the selection back on its
+    sessions wherever the new rows pushed them, the current row at the same height on
+    screen. The detail pane is left alone (``follow_selection``, which clears it after a
+    re-query, is held off) unless the current session can no longer be found."""
+    model = table.sessions
+    selection = table.selectionModel()
+    current = table.currentIndex().row() if selection.hasSelection() else -1
+    if current < 0:
+        refresh()
+        return
+    ranges = table.selected_ranges()
+    rows = ([r for first, last in ranges for r in range(first, last + 1)]
+            if sum(last - first + 1 for first, last in ranges) <= KEPT_ROWS else [current])
+    wanted = {model.key_at(row) for row in rows} - {None}
+    current_key = model.key_at(current)
+    height_before = table.rowViewportPosition(current)
+    before = model.rowCount()
+    model.modelReset.disconnect(follow_selection)
+    try:
+        refresh()
+    finally:
+        model.modelReset.connect(follow_selection)
+    found: dict[tuple[str, str], int] = {}
+    low = max(0, min(rows) - 50)
+    high = min(model.rowCount(), max(rows) + max(model.rowCount() - before, 0) + 50,
+               low + SEARCH_ROWS)
+    for row in range(low, high):
+        key = model.key_at(row)
+        if key in wanted:
+            found[key] = row
+            if len(found) == len(wanted):
+                break
+    if current_key not in found:
+        follow_selection()  # gone or out of reach: as after any re-query
+        return
+    new_current = found[current_key]
+    with QSignalBlocker(selection):  # the pane already shows this session
+        table.select_rows([new_current, *sorted(set(found.values()) - {new_current})])
+    shift = table.rowViewportPosition(new_current) - height_before
+    bar = table.verticalScrollBar()
+    if table.verticalScrollMode() == QTableView.ScrollMode.ScrollPerItem:
+        shift = round(shift / max(table.rowHeight(new_current), 1))
+    bar.setValue(bar.value() + shift)
+    table.viewport().update()

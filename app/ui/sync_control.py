@@ -13,19 +13,15 @@ and a status-bar message is one unelided line that runs under the permanent widg
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSignalBlocker, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QMessageBox,
     QProgressBar,
     QPushButton,
     QStatusBar,
-    QTableView,
     QWidget,
 )
 
@@ -33,7 +29,7 @@ from app import registry
 from app.credentials import KeyringUnavailable
 from app.settings import Settings
 from app.sync import Progress, SourceResult, sync_sources
-from app.ui.sessions_table import SessionsTable
+from app.ui.elided_label import ElidedLabel
 from app.ui.workers import Worker
 
 CANCELLING = "Cancelling… (the page in flight is finished and kept)"
@@ -41,38 +37,6 @@ CANCELLING = "Cancelling… (the page in flight is finished and kept)"
 OK_SUMMARY_MS = 30_000
 #: While pages land, the table is re-read at most this often (a re-read is a model reset).
 ROWS_EVERY_S = 1.0
-#: A selection this large is not put back row by row after a re-read (the current row is).
-KEPT_ROWS = 200
-#: How far past the old rows a kept session is looked for (new rows push it down).
-SEARCH_ROWS = 20_000
-
-
-class ElidedLabel(QLabel):
-    """One line that elides at its right end instead of pushing its neighbours away; the
-    whole text is the tooltip."""
-
-    def __init__(self, parent: QWidget, object_name: str, widest: int = 10_000) -> None:
-        super().__init__(parent, objectName=object_name)
-        self._widest = widest
-
-    def set_full_text(self, text: str) -> None:
-        self.setText(text)
-        self.setToolTip(text)
-        self.updateGeometry()
-
-    def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        return QSize(min(hint.width(), self._widest), hint.height())
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(60, super().minimumSizeHint().height())
-
-    def paintEvent(self, _event) -> None:
-        painter = QPainter(self)
-        rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
-                                             rect.width())
-        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
 
 class SyncControl(QObject):
@@ -127,11 +91,6 @@ class SyncControl(QObject):
         status_bar.insertPermanentWidget(first + 1, self.progress_label)  # before the bar
         self.message.connect(lambda text: status_bar.showMessage(text, 10_000))
 
-    @staticmethod
-    def source_done(update: object) -> bool:
-        """Whether a ``progressed`` value is a source's final result (not a page)."""
-        return isinstance(update, SourceResult)
-
     def rows_due(self) -> bool:
         """True at most once every ``ROWS_EVERY_S``: time for the table to show new rows."""
         now = time.monotonic()
@@ -139,12 +98,6 @@ class SyncControl(QObject):
             return False
         self._rows_read_at = now
         return True
-
-    @staticmethod
-    def refresh_rows(table: SessionsTable, refresh: Callable[[], None],
-                     follow_selection: Callable[[], None]) -> None:
-        """See ``refresh_keeping_selection`` (here so the window needs no other import)."""
-        refresh_keeping_selection(table, refresh, follow_selection)
 
     def is_running(self) -> bool:
         return self.worker is not None and self.worker.is_running()
@@ -328,51 +281,3 @@ def detail_lines(results: list[SourceResult]) -> list[str]:
     marks = {0: "✗", 1: "■", 2: "✓"}
     return [f"{marks[rank(r)]} {r.source}: {_outcome(r)}"
             for r in sorted(results, key=rank)]
-
-
-def refresh_keeping_selection(table: SessionsTable, refresh: Callable[[], None],
-                              follow_selection: Callable[[], None]) -> None:
-    """Re-read the rows while a sync lands pages, and put the selection back on its
-    sessions wherever the new rows pushed them, the current row at the same height on
-    screen. The detail pane is left alone (``follow_selection``, which clears it after a
-    re-query, is held off) unless the current session can no longer be found."""
-    model = table.sessions
-    selection = table.selectionModel()
-    current = table.currentIndex().row() if selection.hasSelection() else -1
-    if current < 0:
-        refresh()
-        return
-    ranges = table.selected_ranges()
-    rows = ([r for first, last in ranges for r in range(first, last + 1)]
-            if sum(last - first + 1 for first, last in ranges) <= KEPT_ROWS else [current])
-    wanted = {model.key_at(row) for row in rows} - {None}
-    current_key = model.key_at(current)
-    height_before = table.rowViewportPosition(current)
-    before = model.rowCount()
-    model.modelReset.disconnect(follow_selection)
-    try:
-        refresh()
-    finally:
-        model.modelReset.connect(follow_selection)
-    found: dict[tuple[str, str], int] = {}
-    low = max(0, min(rows) - 50)
-    high = min(model.rowCount(), max(rows) + max(model.rowCount() - before, 0) + 50,
-               low + SEARCH_ROWS)
-    for row in range(low, high):
-        key = model.key_at(row)
-        if key in wanted:
-            found[key] = row
-            if len(found) == len(wanted):
-                break
-    if current_key not in found:
-        follow_selection()  # gone or out of reach: as after any re-query
-        return
-    new_current = found[current_key]
-    with QSignalBlocker(selection):  # the pane already shows this session
-        table.select_rows([new_current, *sorted(set(found.values()) - {new_current})])
-    shift = table.rowViewportPosition(new_current) - height_before
-    bar = table.verticalScrollBar()
-    if table.verticalScrollMode() == QTableView.ScrollMode.ScrollPerItem:
-        shift = round(shift / max(table.rowHeight(new_current), 1))
-    bar.setValue(bar.value() + shift)
-    table.viewport().update()
