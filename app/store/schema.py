@@ -194,7 +194,7 @@ _SEVEN = b"0000000"
 _IN_WORD = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 #: The tails indexed for each number: the national number (10 digits in the NANP, most of
 #: Europe's too) and the local one (7), what people type when they leave out the country
-#: or the area code. ``queries.fts_query`` turns a typed number into one of these.
+#: or the area code. ``search_syntax.fts_query`` turns a typed number into one of these.
 PHONE_TAILS = (10, 7)
 
 
