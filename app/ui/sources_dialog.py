@@ -1,9 +1,10 @@
-"""Add, edit, test and remove sources, with the fields each kind asks for.
+"""The Sources dialog: the list of sources beside the form of the one being edited.
 
-The fields come from each kind's ``Source`` class (``options``, ``optional_options``,
-``secret_label``, ``default_url``), so a new kind needs no change here. The secret field
-writes straight to the OS keyring through ``app.registry`` and is never filled back in:
-the dialog only says whether a secret is "stored" or "missing".
+It ties the parts together and owns what touches the settings and the keyring: saving,
+removing, asking before unsaved changes are lost, and saying whether a secret is stored.
+The form itself is ``source_form.SourceForm``; Test connection runs through
+``connection_check.ConnectionCheck``. The secret goes straight to the OS keyring through
+``app.registry`` and is never filled back in: the dialog only says "stored" or "missing".
 """
 
 from __future__ import annotations
@@ -12,16 +13,11 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QMessageBox,
     QPushButton,
@@ -31,38 +27,9 @@ from PySide6.QtWidgets import (
 
 from app import registry
 from app.credentials import KeyringUnavailable
-from app.model import KINDS, SourceConfig
 from app.settings import Settings
-from app.sources import create_source, source_class
-from app.ui.workers import Worker
-
-OPTIONS_ROW = 3  # kind options go right after Kind, Name and URL
-ACRONYMS = {"id": "ID", "url": "URL", "sid": "SID", "api": "API", "ca": "CA"}
-
-
-def option_label(name: str) -> str:
-    words = [ACRONYMS.get(w, w) for w in name.split("_")]
-    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
-
-
-def form_message(error: Exception) -> str:
-    """An error in the form's words: "Page size must be …", not the command line's
-    "--page-size must be …"."""
-    if isinstance(error, registry.OptionError):
-        return f"{option_label(error.option)} {error.problem}."
-    text = str(error)
-    return text[:1].upper() + text[1:]
-
-
-def available_kinds() -> dict[str, type | None]:
-    """Each kind's Source class, or None when its module is not installed."""
-    found: dict[str, type | None] = {}
-    for kind in KINDS:
-        try:
-            found[kind] = source_class(kind)
-        except ImportError:
-            found[kind] = None
-    return found
+from app.ui.connection_check import ConnectionCheck
+from app.ui.source_form import SourceForm, form_message
 
 
 class SourcesDialog(QDialog):
@@ -74,10 +41,7 @@ class SourcesDialog(QDialog):
         self.setWindowTitle("Sources")
         self.resize(820, 480)
         self.data_dir = Path(data_dir)
-        self.kinds = available_kinds()
-        self._option_edits: dict[str, QLineEdit] = {}
         self._editing: str | None = None
-        self._test_worker: Worker | None = None
         self._clean: tuple = ()  # the form as loaded: what "unsaved changes" compare to
         self._build()
         self.refresh_list()
@@ -97,9 +61,18 @@ class SourcesDialog(QDialog):
         list_buttons = QHBoxLayout()
         list_buttons.addWidget(self.new_button)
         list_buttons.addWidget(self.remove_button)
+        self.source_form = SourceForm(self)
+        # The form's fields, reachable from the dialog as callers and tests know them.
+        self.kind_box = self.source_form.kind_box
+        self.name_edit = self.source_form.name_edit
+        self.url_edit = self.source_form.url_edit
+        self.secret_edit = self.source_form.secret_edit
+        self._option_edits = self.source_form.option_edits
+        self.message = QLabel(self, objectName="sourceMessage")
+        self.message.setWordWrap(True)
         right = QVBoxLayout()
-        right.addLayout(self._form(), 1)
-        right.addWidget(self._message_label())
+        right.addWidget(self.source_form, 1)
+        right.addWidget(self.message)
         grid = QGridLayout(self)
         grid.addWidget(self.list, 0, 0)
         grid.addLayout(right, 0, 2)
@@ -110,46 +83,6 @@ class SourcesDialog(QDialog):
         grid.setColumnStretch(2, 5)
         grid.setRowStretch(0, 1)
 
-    def _form(self) -> QFormLayout:
-        self.form = QFormLayout()
-        self.kind_box = QComboBox(self, objectName="kindBox")
-        for kind, cls in self.kinds.items():
-            self.kind_box.addItem(kind if cls else f"{kind} (not installed)", kind)
-            if cls is None:
-                self.kind_box.model().item(self.kind_box.count() - 1).setEnabled(False)
-        self.kind_box.currentIndexChanged.connect(lambda _i: self._kind_fields())
-        self.name_edit = QLineEdit(self, objectName="nameEdit")
-        self.name_edit.setPlaceholderText("a short name, e.g. pexip-london")
-        self.url_edit = QLineEdit(self, objectName="urlEdit")
-        self.secret_edit = QLineEdit(self, objectName="secretEdit")
-        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret_status = QLabel(self, objectName="secretStatus")
-        secret_row = QHBoxLayout()
-        secret_row.addWidget(self.secret_edit, 1)
-        secret_row.addWidget(self.secret_status)
-        self.ca_edit = QLineEdit(self, objectName="caBundleEdit")
-        self.ca_edit.setPlaceholderText("system trust store")
-        browse = QPushButton("Browse…", self)
-        browse.clicked.connect(self._browse_ca)
-        ca_row = QHBoxLayout()
-        ca_row.addWidget(self.ca_edit, 1)
-        ca_row.addWidget(browse)
-        self.insecure_check = QCheckBox("Do not verify TLS certificates (insecure)", self,
-                                        objectName="insecureCheck")
-        self.secret_caption = QLabel("Secret:", self)
-        self.form.addRow("Kind:", self.kind_box)
-        self.form.addRow("Name:", self.name_edit)
-        self.form.addRow("URL:", self.url_edit)
-        self.form.addRow(self.secret_caption, secret_row)
-        self.form.addRow("CA bundle:", ca_row)
-        self.form.addRow("", self.insecure_check)
-        return self.form
-
-    def _message_label(self) -> QLabel:
-        self.message = QLabel(self, objectName="sourceMessage")
-        self.message.setWordWrap(True)
-        return self.message
-
     def _buttons(self) -> QHBoxLayout:
         """Test connection on the left; Save and Close in a standard button box on the
         right (Save keeps the dialog open, so it only saves; Close is the reject role and
@@ -157,6 +90,7 @@ class SourcesDialog(QDialog):
         would land between Save and Close on Windows and KDE."""
         self.test_button = QPushButton("Test connection", self, objectName="testSource")
         self.test_button.clicked.connect(self.test_current)
+        self.connection_check = ConnectionCheck(self.test_button, self.say, self)
         self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                            | QDialogButtonBox.StandardButton.Close, self)
         self.save_button = self.button_box.button(QDialogButtonBox.StandardButton.Save)
@@ -169,31 +103,6 @@ class SourcesDialog(QDialog):
         row.addStretch(1)
         row.addWidget(self.button_box)
         return row
-
-    def _kind_fields(self, values: dict[str, str] | None = None) -> None:
-        """Rebuild the option fields for the chosen kind (rows right under the URL)."""
-        for edit in self._option_edits.values():
-            self.form.removeRow(edit)
-        self._option_edits.clear()
-        cls = self.kinds.get(self.kind_box.currentData())
-        if cls is None:
-            return
-        values = values or {}
-        for name in cls.options:
-            self._add_option(name, values.get(name, ""), required=True)
-        for name, default in cls.optional_options.items():
-            self._add_option(name, values.get(name, ""), required=False, default=default)
-        self.url_edit.setPlaceholderText(cls.default_url or "https://…")
-        self.secret_caption.setText(f"{option_label(cls.secret_label)}:")
-
-    def _add_option(self, name: str, value: str, *, required: bool,
-                    default: str | None = None) -> None:
-        edit = QLineEdit(value or "", self, objectName=f"option_{name}")
-        if not required:
-            edit.setPlaceholderText(f"optional (default: {default})" if default else "optional")
-        row = OPTIONS_ROW + len(self._option_edits)
-        self._option_edits[name] = edit
-        self.form.insertRow(row, f"{option_label(name)}:", edit)
 
     # -- list and form ---------------------------------------------------------------------------
 
@@ -214,19 +123,10 @@ class SourcesDialog(QDialog):
             return
         self._editing = None
         self.list.clearSelection()
-        self.kind_box.setEnabled(True)
-        self.name_edit.setEnabled(True)
-        first = next((i for i in range(self.kind_box.count())
-                      if self.kinds.get(self.kind_box.itemData(i))), 0)
-        self.kind_box.setCurrentIndex(first)
-        for edit in (self.name_edit, self.url_edit, self.secret_edit, self.ca_edit):
-            edit.clear()
-        self.insecure_check.setChecked(False)
-        self._kind_fields()
-        self._show_secret_status(None)
+        self.source_form.clear()
         self.remove_button.setEnabled(False)
         self.say("")
-        self._clean = self._form_state()
+        self._clean = self.source_form.state()
 
     def edit_source(self, name: str) -> None:
         matches = self.list.findItems(name, Qt.MatchFlag.MatchExactly)
@@ -235,36 +135,22 @@ class SourcesDialog(QDialog):
 
     def _on_pick(self, name: str) -> None:
         config = Settings(self.data_dir).source(name) if name else None
-        if config is None or name == self._editing and self._clean == self._form_state():
+        if config is None or name == self._editing and self._clean == self.source_form.state():
             return
         if not self._may_leave_form():
             self._select_in_list(self._editing)  # stay on the form being edited
             return
         self._editing = name
-        self.kind_box.setCurrentIndex(max(0, self.kind_box.findData(config.kind)))
-        self.kind_box.setEnabled(False)
-        self.name_edit.setText(config.name)
-        self.name_edit.setEnabled(False)  # the cache keys history by name: no renames
-        self.url_edit.setText(config.url)
-        self._kind_fields(config.options)
-        self.secret_edit.clear()
-        self.ca_edit.setText(config.ca_bundle or "")
-        self.insecure_check.setChecked(config.insecure)
-        self._show_secret_status(name)
+        self.source_form.load(config, secret_stored=self._secret_stored(name))
         self.remove_button.setEnabled(True)
         self.say("")
-        self._clean = self._form_state()
+        self._clean = self.source_form.state()
         self._select_in_list(name)  # after a save on the way here, the list shows that one
-
-    def _form_state(self) -> tuple:
-        config = self.config_from_form()
-        return (config.kind, config.name, config.url, sorted(config.options.items()),
-                config.ca_bundle, config.insecure, self.secret_edit.text())
 
     def _may_leave_form(self) -> bool:
         """Before the form is replaced: True when nothing typed would be lost, or the user
         chose to save it (successfully) or to discard it."""
-        if not self._clean or self._form_state() == self._clean:
+        if not self._clean or self.source_form.state() == self._clean:
             return True
         what = self._editing or self.name_edit.text().strip() or "the new source"
         box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
@@ -288,25 +174,14 @@ class SourcesDialog(QDialog):
             self.list.setCurrentItem(None)
         self.list.blockSignals(False)
 
-    def _show_secret_status(self, name: str | None) -> None:
-        stored = False
-        if name:
-            try:
-                stored = registry.has_secret(self.data_dir, name)
-            except KeyringUnavailable as error:
-                self.say(str(error), error=True)
-        self.secret_status.setText("✓ stored in the OS keyring" if stored else "✗ missing")
-        self.secret_status.setStyleSheet("color: #1b5e20;" if stored else "color: #b3261e;")
-        self.secret_edit.setPlaceholderText(
-            "leave empty to keep the stored one" if stored else "required")
-
-    def config_from_form(self) -> SourceConfig:
-        options = {name: edit.text().strip() for name, edit in self._option_edits.items()
-                   if edit.text().strip()}
-        return SourceConfig(name=self.name_edit.text().strip(),
-                            kind=self.kind_box.currentData(), url=self.url_edit.text().strip(),
-                            options=options, ca_bundle=self.ca_edit.text().strip() or None,
-                            insecure=self.insecure_check.isChecked())
+    def _secret_stored(self, name: str) -> bool:
+        """Whether the keyring holds the source's secret; a locked or absent keyring says
+        why and counts as missing."""
+        try:
+            return registry.has_secret(self.data_dir, name)
+        except KeyringUnavailable as error:
+            self.say(str(error), error=True)
+            return False
 
     def say(self, text: str, *, error: bool = False) -> None:
         self.message.setStyleSheet("color: #b3261e;" if error else "color: #1b5e20;")
@@ -315,7 +190,7 @@ class SourcesDialog(QDialog):
     # -- actions -------------------------------------------------------------------------------
 
     def save(self) -> bool:
-        config = self.config_from_form()
+        config = self.source_form.config()
         secret = self.secret_edit.text() or None
         try:
             registry.add_source(self.data_dir, config, secret)
@@ -334,8 +209,8 @@ class SourcesDialog(QDialog):
 
     def test_current(self) -> None:
         """One cheap request with the form's values (typed or stored secret), off the GUI
-        thread so a slow server never freezes the dialog."""
-        config = self.config_from_form()
+        thread (``ConnectionCheck``) so a slow server never freezes the dialog."""
+        config = self.source_form.config()
         try:
             config = registry.validate(config)
             secret = self.secret_edit.text() or (
@@ -346,14 +221,7 @@ class SourcesDialog(QDialog):
         if not secret:
             self.say("Type the secret first (none is stored for this source).", error=True)
             return
-        self.say(f"Testing {config.url} …")
-        self.test_button.setEnabled(False)
-        worker = Worker(lambda _progress, cancel: create_source(config, secret, cancel).test(),
-                        "source-test", self)
-        worker.result.connect(lambda text: self.say(f"✓ {text}"))
-        worker.error.connect(lambda text: self.say(f"✗ {text}", error=True))
-        worker.finished.connect(lambda: self.test_button.setEnabled(True))
-        self._test_worker = worker.start()
+        self.connection_check.start(config, secret)
 
     def confirm_remove(self) -> None:
         name = self._editing
@@ -383,14 +251,6 @@ class SourcesDialog(QDialog):
         self.say(f"Removed {name}." + (" Its cached history was deleted." if purge else ""))
         self.sources_changed.emit()
 
-    def _browse_ca(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "CA bundle", "", "PEM files (*.pem *.crt);;"
-                                              "All files (*)")
-        if path:
-            self.ca_edit.setText(path)
-
     def done(self, result: int) -> None:
-        if self._test_worker is not None:
-            self._test_worker.cancel()
-            self._test_worker.join(15000)
+        self.connection_check.stop()
         super().done(result)
