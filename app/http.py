@@ -4,6 +4,8 @@ Every vendor call goes through ``HttpClient`` so that timeouts, retries, TLS pol
 redaction are decided once. Retries cover what a busy vendor does to a polite client: 429 and
 503 with ``Retry-After`` (seconds, fractional seconds as Graph sends, or an HTTP date), other
 5xx, and dropped connections; everything else fails at once with a one-line ``SourceError``.
+How patient a client is comes from its ``RetryPolicy``: a sync waits for a server that is
+restarting, a connection test answers at once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -36,6 +39,30 @@ MAX_RETRY_AFTER_S = 120.0
 #: them for a flaky link (or a test that wants failures fast).
 RETRIES = int(os.environ.get("HISTVIEW_HTTP_RETRIES", "4"))
 BACKOFF_S = float(os.environ.get("HISTVIEW_HTTP_BACKOFF", "0.5"))
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When a failed request is sent again.
+
+    ``retries`` tries follow the first for answers that ask for it (429, 5xx), waiting
+    ``backoff`` seconds doubled each time unless the server says how long. ``reconnect``
+    says whether a host that cannot be reached (refused, unknown, timed out) or a
+    connection dropped mid-answer gets the same tries: worth it for a sync, which rides out a
+    server restarting, but not while a person waits for Test connection, where it took
+    0.5 + 1 + 2 + 4 = 7.5 s to say "Connection refused".
+    """
+
+    retries: int = RETRIES
+    backoff: float = BACKOFF_S
+    reconnect: bool = True
+
+
+#: Work nobody watches second by second: a sync, a download.
+PATIENT = RetryPolicy()
+#: A person waits for the answer: an unreachable host is said at once (a busy server's
+#: 429/5xx are still waited for, as it asks).
+INTERACTIVE = RetryPolicy(reconnect=False)
 
 
 class SourceError(Exception):
@@ -131,6 +158,10 @@ class HttpClient:
     ``error_message`` lets a vendor turn its error body (Graph's ``error.message``,
     BeyondTrust's ``<error>``) into the message; it receives the response and returns text
     or None to fall back to the status line.
+
+    ``retry`` is a ``RetryPolicy``, or a function returning one that is asked at each
+    request: a source builds its clients once, and its ``test`` makes them answer at once
+    while it runs (``app.sources.base.Source``).
     """
 
     def __init__(
@@ -141,8 +172,7 @@ class HttpClient:
         redactor: Redactor | None = None,
         verify: bool | str = True,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-        retries: int = RETRIES,
-        backoff: float = BACKOFF_S,
+        retry: RetryPolicy | Callable[[], RetryPolicy] = PATIENT,
         headers: dict[str, str] | None = None,
         auth: Any = None,
         error_message: Callable[[requests.Response], str | None] | None = None,
@@ -153,8 +183,7 @@ class HttpClient:
         self.redact = redactor or Redactor()
         self.verify = verify
         self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
+        self._retry = retry
         self.headers = dict(headers or {})
         self.auth = auth
         self.error_message = error_message
@@ -174,6 +203,9 @@ class HttpClient:
                 session.auth = self.auth
             self._local.session = session
         return session
+
+    def retry_policy(self) -> RetryPolicy:
+        return self._retry if isinstance(self._retry, RetryPolicy) else self._retry()
 
     def url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
@@ -208,12 +240,13 @@ class HttpClient:
         kwargs.setdefault("timeout", self.timeout)
         # Per request: requests lets REQUESTS_CA_BUNDLE override a session's verify.
         kwargs.setdefault("verify", self.verify)
-        for attempt in range(self.retries + 1):
-            response = self._send(method, url, attempt, kwargs)
+        policy = self.retry_policy()
+        for attempt in range(policy.retries + 1):
+            response = self._send(method, url, attempt, policy, kwargs)
             if response is None:
                 continue
-            if response.status_code in RETRY_STATUSES and attempt < self.retries:
-                wait = retry_after_seconds(response, attempt, self.backoff)
+            if response.status_code in RETRY_STATUSES and attempt < policy.retries:
+                wait = retry_after_seconds(response, attempt, policy.backoff)
                 log.info("%s: HTTP %s, retrying in %.2fs", self.source_name,
                          response.status_code, wait)
                 response.close()
@@ -224,7 +257,9 @@ class HttpClient:
             return response
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _send(self, method: str, url: str, attempt: int, kwargs: dict) -> requests.Response | None:
+    def _send(self, method: str, url: str, attempt: int, policy: RetryPolicy,
+              kwargs: dict) -> requests.Response | None:
+        """The response, or None when the connection failed and is to be tried again."""
         try:
             return self.session.request(method, url, **kwargs)
         except requests.exceptions.SSLError as error:
@@ -233,11 +268,11 @@ class HttpClient:
                 f"to skip verification): {reason(error, self.redact)}"), unreachable=True) from None
         except (requests.ConnectionError, requests.Timeout,
                 requests.exceptions.ChunkedEncodingError) as error:  # a body cut short
-            if attempt >= self.retries:
+            if not policy.reconnect or attempt >= policy.retries:
                 raise SourceError(self.redact(
                     f"could not reach {origin(url)}: {reason(error, self.redact)}"),
                     unreachable=True) from None
-            wait = self.backoff * (2**attempt)
+            wait = policy.backoff * (2**attempt)
             log.info("%s: %s, retrying in %.2fs", self.source_name,
                      reason(error, self.redact), wait)
             self.pause(wait)

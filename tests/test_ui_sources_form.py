@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.http import HttpClient, SourceError
+from app.http import HttpClient, RetryPolicy, SourceError
 from app.settings import Settings
 from tests.test_ui_support import window_factory
 
@@ -50,7 +50,8 @@ def test_a_good_number_is_saved_as_a_number(data_dir, make_window):
 
 
 def test_an_unknown_host_is_named_in_plain_words():
-    client = HttpClient("https://histview-test.invalid", source_name="lab", retries=0)
+    client = HttpClient("https://histview-test.invalid", source_name="lab",
+                        retry=RetryPolicy(retries=0))
     with pytest.raises(SourceError) as failure:
         client.get("/api")
     text = str(failure.value)

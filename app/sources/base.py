@@ -8,16 +8,17 @@ page with its checkpoint in one transaction, so a source only has to say, with e
 
 from __future__ import annotations
 
+import functools
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
 
-from app.http import HttpClient, Redactor, SourceError
+from app.http import INTERACTIVE, PATIENT, HttpClient, Redactor, RetryPolicy, SourceError
 from app.model import Artifact, Event, RawDocument, Session, SourceConfig
 from app.timeutil import format_utc, parse_utc, utc_now
 
@@ -87,12 +88,32 @@ class Page:
     total: int | None = None
 
 
+def _answering_at_once(test: Callable[[Source], str]) -> Callable[[Source], str]:
+    """``test`` run with its source's HTTP clients under ``INTERACTIVE`` retries."""
+
+    @functools.wraps(test)
+    def run(self: Source) -> str:
+        kept, self.retry = self.retry, INTERACTIVE
+        try:
+            return test(self)
+        finally:
+            self.retry = kept
+
+    return run
+
+
 class Source(ABC):
     """A configured vendor source. Subclasses set the class attributes and the three methods.
 
     ``options`` are the kind's required ``source add`` options (``--username``), stored in
     ``SourceConfig.options`` under these names; ``optional_options`` maps optional ones to
     their defaults. ``secret_label`` names the secret in prompts and the sources dialog.
+
+    Every kind's ``test`` answers at once when the host cannot be reached: a person waits for
+    it (the dialog's Test connection, ``histview source test``), and the retries that let a
+    sync ride out a restarting server took 7.5 s to say "Connection refused". Each subclass's
+    ``test`` is wrapped for that when the class is made (``__init_subclass__``), so a kind
+    writes a plain ``test`` and every caller of it gets the quick answer.
     """
 
     kind: ClassVar[str]
@@ -111,6 +132,13 @@ class Source(ABC):
         #: The sync's or download's token (``create_source`` sets it); the HTTP clients
         #: wait out retries on it, so a cancel ends a long ``Retry-After`` at once.
         self.cancel = CancelToken()
+        #: How this source's HTTP clients retry, read at each request (see the class doc).
+        self.retry: RetryPolicy = PATIENT
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "test" in cls.__dict__:
+            cls.test = _answering_at_once(cls.__dict__["test"])  # type: ignore[method-assign]
 
     def option(self, name: str) -> str | None:
         value = self.config.options.get(name)
@@ -124,10 +152,11 @@ class Source(ABC):
         return self.config.ca_bundle or True
 
     def http(self, base_url: str | None = None, **kwargs: Any) -> HttpClient:
-        """An HTTP client with this source's TLS settings and redaction."""
+        """An HTTP client with this source's TLS settings, redaction and retry policy."""
         return HttpClient(base_url or self.config.url, source_name=self.config.name,
                           redactor=self.redactor, verify=self.verify,
-                          pause=lambda seconds: self.cancel.sleep(seconds), **kwargs)
+                          pause=lambda seconds: self.cancel.sleep(seconds),
+                          retry=lambda: self.retry, **kwargs)
 
     @abstractmethod
     def test(self) -> str:
