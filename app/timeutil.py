@@ -21,7 +21,8 @@ def iso_utc(value: str | None) -> str | None:
     """Normalize an ISO 8601 time, naive (taken as UTC) or with an offset, to ``...Z``.
 
     Naive inputs keep their fraction digits exactly; inputs with an offset are converted to
-    UTC, keeping microseconds when there were any. Cached: a participant's media streams
+    UTC keeping as many digits as were sent, up to the microsecond (Restcomm's ``.970-07:00``
+    stays ``.970Z``, as its traces' milliseconds do, instead of growing a ``000``). Cached: a participant's media streams
     share its times, so a Pexip page repeats most of them.
     """
     if value is None:
@@ -37,7 +38,8 @@ def iso_utc(value: str | None) -> str | None:
     if offset in (None, "Z", "+00:00", "+0000", "-00:00"):
         return f"{date}T{clock}{fraction}Z"
     parsed = datetime.fromisoformat(f"{date}T{clock}{fraction[:7]}{_colon(offset)}")
-    return format_utc(parsed, with_fraction=bool(fraction))
+    utc = format_utc(parsed, with_fraction=bool(fraction))
+    return f"{utc[:19 + len(fraction[:7])]}Z" if fraction else utc
 
 
 def _colon(offset: str) -> str:
