@@ -33,12 +33,27 @@ _UNSAFE = re.compile(r"[^\w.\- ()\[\]]+")
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
              *(f"LPT{i}" for i in range(1, 10))}
 _CONTENT_RANGE = re.compile(r"bytes (?P<first>\d+)-(?P<last>\d+)/(?P<total>\d+|\*)")
-_EXTENSIONS = {"recording": ".mp4", "screen_recording": ".webm", "shell_recording": ".txt",
+#: What an artifact is saved as when neither its source nor the server says. A command shell
+#: recording is a "video recording" (BeyondTrust's seed) of no documented format: saved as
+#: text it opened binary in a text editor.
+_EXTENSIONS = {"recording": ".mp4", "screen_recording": ".webm", "shell_recording": ".bin",
                "transcript": ".txt", "chat": ".html"}
-#: Media and document formats a source may name for its artifacts (see ``file_extension``).
+#: Media and document formats a source or server may name for a file (``file_extension``,
+#: ``served_extension``): none of them runs when double-clicked.
 SAFE_EXTENSIONS = frozenset({
     ".mp4", ".m4a", ".mp3", ".wav", ".ogg", ".opus", ".webm", ".mkv", ".mov", ".arf",
-    ".vtt", ".srt", ".txt", ".html", ".htm", ".json", ".xml", ".csv", ".pdf", ".zip"})
+    ".vtt", ".srt", ".txt", ".html", ".htm", ".json", ".xml", ".csv", ".pdf", ".zip",
+    ".dat", ".bin"})
+#: A served Content-Type's usual extension (only types whose extension is in SAFE_EXTENSIONS;
+#: the stdlib's ``mimetypes`` reads the machine's own tables, so names would vary by machine).
+_TYPE_EXTENSIONS = {
+    "text/plain": ".txt", "text/html": ".html", "text/vtt": ".vtt", "text/csv": ".csv",
+    "application/json": ".json", "application/xml": ".xml", "text/xml": ".xml",
+    "application/pdf": ".pdf", "application/zip": ".zip", "video/mp4": ".mp4",
+    "audio/mp4": ".m4a", "audio/mpeg": ".mp3", "audio/wav": ".wav", "audio/x-wav": ".wav",
+    "audio/wave": ".wav", "audio/ogg": ".ogg", "video/webm": ".webm", "audio/webm": ".webm",
+    "video/quicktime": ".mov", "video/x-matroska": ".mkv"}
+_FILENAME = re.compile(r"""filename\*?\s*=\s*(?:UTF-8'[^']*')?"?([^";]+)"?""", re.IGNORECASE)
 #: The most each of a file name's three parts may take (see ``target_path``), in characters
 #: and in UTF-8 bytes: file systems count bytes (255 on most), and a name gets ".part.version"
 #: and an extension on top of its three parts.
@@ -68,16 +83,36 @@ def _cut(text: str, chars: int, max_bytes: int) -> str:
 
 
 def file_extension(artifact: dict) -> str:
+    """The format the source names, else the usual one for the artifact's kind (which the
+    server's answer may still correct: ``served_extension``)."""
+    return named_extension(artifact) or _EXTENSIONS.get(artifact.get("kind", ""), ".bin")
+
+
+def named_extension(artifact: dict) -> str | None:
     """The format the source names (Webex's ``format``), else the extension of the download
-    URL, else the usual one for the artifact's kind; only from ``SAFE_EXTENSIONS``, so no
-    vendor text can make a download that runs when double-clicked (".exe", ".desktop")."""
+    URL; only from ``SAFE_EXTENSIONS``, so no vendor text can make a download that runs when
+    double-clicked (".exe", ".desktop")."""
     data = artifact.get("data") if isinstance(artifact.get("data"), dict) else {}
     named = f".{data['format']}".lower() if isinstance(data.get("format"), str) else ""
     in_url = PurePosixPath(urllib.parse.urlsplit(artifact.get("url") or "").path).suffix.lower()
     for candidate in (named, in_url):
         if candidate in SAFE_EXTENSIONS:
             return candidate
-    return _EXTENSIONS.get(artifact.get("kind", ""), ".bin")
+    return None
+
+
+def served_extension(response: requests.Response) -> str | None:
+    """The extension the server gives the file: its Content-Disposition name's, else its
+    Content-Type's. Report links ("?generate_report=…", "/session_download?…") name no
+    format, and the kind's guess can be wrong: BeyondTrust serves chat transcripts as plain
+    text, which saved as .html read as one run-on paragraph in a browser."""
+    named = _FILENAME.search(response.headers.get("Content-Disposition", ""))
+    if named:
+        suffix = PurePosixPath(urllib.parse.unquote(named[1]).strip()).suffix.lower()
+        if suffix in SAFE_EXTENSIONS:
+            return suffix
+    kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    return _TYPE_EXTENSIONS.get(kind)
 
 
 def download_folder(data_dir: Path, source_name: str) -> Path:
@@ -101,8 +136,10 @@ def target_path(folder: Path, session_id: str, artifact: dict) -> Path:
     return path
 
 
-def fetch_to(source: Source, artifact: dict, path: Path) -> int:
-    """Stream one artifact to ``path`` through ``path.part``; returns the file's size.
+def fetch_to(source: Source, artifact: dict, path: Path) -> tuple[Path, int]:
+    """Stream one artifact to ``path`` through ``path.part``; returns where the file is and
+    its size. That is ``path`` with the server's extension (``served_extension``) when the
+    source named no format of its own.
 
     A ``.part`` left by an interrupted attempt is resumed: its size goes out as
     ``Range: bytes=SIZE-`` with ``If-Range`` naming the version its bytes came from
@@ -115,9 +152,13 @@ def fetch_to(source: Source, artifact: dict, path: Path) -> int:
     version = PartVersion(partial)
     offset = partial.stat().st_size if partial.exists() else 0
     response, offset = _open_at(source, artifact, partial, offset, version)
+    if response is not None and named_extension(artifact) is None:
+        served = served_extension(response)
+        if served is not None and served != path.suffix.lower():
+            path = path.with_suffix(served)
     if response is None:
         _finish(partial, path, version)
-        return offset
+        return path, offset
     if offset == 0:
         version.remember(response)
     written = 0
@@ -136,7 +177,7 @@ def fetch_to(source: Source, artifact: dict, path: Path) -> int:
     finally:
         response.close()
     _finish(partial, path, version)
-    return offset + written
+    return path, offset + written
 
 
 def _finish(partial: Path, path: Path, version: PartVersion) -> None:
@@ -310,8 +351,8 @@ def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
         failed = 0
         for done, artifact in enumerate(artifacts):
             try:
-                path = target_path(folder, session_id, artifact)
-                size = fetch_to(source, artifact, path)
+                path, size = fetch_to(source, artifact, target_path(folder, session_id,
+                                                                    artifact))
                 store.set_downloaded(source_name, session_id, artifact["artifact_id"], str(path))
                 if not quiet:
                     print(f"{artifact['label']}: {size:,} bytes -> {path}", file=out)

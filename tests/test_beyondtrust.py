@@ -197,6 +197,27 @@ def test_artifacts_are_exactly_the_recordings_the_xml_offers(cli, bt, data_dir):
         source.open_download({**artifact, "url": "https://elsewhere.example/x"})
 
 
+def test_downloads_take_the_format_the_appliance_serves(cli, bt, data_dir, tmp_path):
+    # Report links name no format: the chat transcript is served as plain text and the
+    # shell recording with its own file name, so neither is saved as what it is not (a
+    # .html chat read as one run-on paragraph; a binary .txt opened in a text editor).
+    assert cli("sync").code == 0
+    shell = next(s for s in bt.ordered if s.end and s.event_count("Command Shell Session Started")
+                 and s.event_count("Chat Message"))
+    result = cli("download", "bt", shell.lsid, "--to", str(tmp_path / "dl"))
+    assert result.code == 0, result.err
+    saved = {path.suffix: path for path in (tmp_path / "dl").iterdir()}
+    assert {".txt", ".dat"} <= set(saved), sorted(saved)
+    assert not {".html", ".part"} & set(saved)
+    chat_lines = saved[".txt"].read_text(encoding="utf-8").splitlines()
+    said = [e.body for e in shell.events if e.event_type == "Chat Message"]
+    assert len(chat_lines) == len(said) and chat_lines[0].endswith(said[0])
+    assert recording_bytes(shell.lsid, "shr", "0") in {p.read_bytes() for p in saved.values()}
+    [stored] = [a["downloaded_path"] for a in children(cli, "artifacts", shell.lsid)
+                if a["kind"] == "chat"]
+    assert stored == str(saved[".txt"])
+
+
 def test_an_in_progress_session_is_updated_when_it_closes(cli, bt, data_dir):
     assert cli("sync").code == 0
     running = [s for s in bt.ordered if s.end is None and not s.never_closes]

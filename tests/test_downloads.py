@@ -203,7 +203,7 @@ def test_a_whole_part_file_is_finished_without_downloading_it_again(line, tmp_pa
     path = tmp_path / "call.wav"
     path.with_name("call.wav.part").write_bytes(whole)  # killed just before the rename
 
-    assert fetch_to(source, artifact, path) == len(whole)
+    assert fetch_to(source, artifact, path) == (path, len(whole))
     assert path.read_bytes() == whole and not path.with_name("call.wav.part").exists()
     # 416 for the rest, then one byte to check the .part ends where the file does
     assert [rng for _, rng in line.downloads] == [f"bytes={len(whole)}-",
@@ -220,7 +220,7 @@ def test_a_part_file_that_does_not_match_is_downloaded_again(line, tmp_path, dam
     path = tmp_path / "call.wav"
     path.with_name("call.wav.part").write_bytes(damage(whole))
 
-    assert fetch_to(source, artifact, path) == len(whole)
+    assert fetch_to(source, artifact, path) == (path, len(whole))
     assert path.read_bytes() == whole
     assert [rng for _, rng in line.downloads][-1] is None  # the last try took it whole
 
@@ -253,7 +253,7 @@ def test_a_range_other_than_the_one_asked_is_not_appended(line, tmp_path, fault)
     try:
         path = tmp_path / "f.bin"
         path.with_name("f.bin.part").write_bytes(_BadRanges.body[:1000])
-        size = fetch_to(source, {**artifact, "url": elsewhere.url + "/bucket/f.bin"}, path)
+        _, size = fetch_to(source, {**artifact, "url": elsewhere.url + "/bucket/f.bin"}, path)
     finally:
         elsewhere.stop()
     assert size == len(_BadRanges.body) and path.read_bytes() == _BadRanges.body
@@ -298,7 +298,7 @@ def test_a_file_changed_since_the_first_bytes_is_downloaded_whole_not_spliced(
             fetch_to(source, artifact, path)
         assert path.with_name("rec.mp4.part").stat().st_size == len(before) // 2
         server.reprocess()
-        assert fetch_to(source, artifact, path) == len(after)
+        assert fetch_to(source, artifact, path) == (path, len(after))
     finally:
         server.stop()
     assert path.read_bytes() == after
@@ -318,7 +318,7 @@ def test_an_unchanged_file_resumes_from_where_it_broke_off(line, tmp_path):
         server.faults.add("truncate")
         with pytest.raises(SourceError):
             fetch_to(source, artifact, path)
-        assert fetch_to(source, artifact, path) == len(body)
+        assert fetch_to(source, artifact, path) == (path, len(body))
     finally:
         server.stop()
     assert path.read_bytes() == body

@@ -33,7 +33,7 @@ def download_job(data_dir: Path, source_name: str, session_id: str, artifact: di
         path = target_path(folder, session_id, artifact)
         created = _make_folder(folder)
         try:
-            size = fetch_to(_Reporting(source, progress, cancel), artifact, path)
+            path, size = fetch_to(_Reporting(source, progress, cancel), artifact, path)
         except SourceError as error:
             _remove_if_empty(created)
             if error.unreachable:
