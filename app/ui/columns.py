@@ -14,6 +14,7 @@ from app.ui.formatting import cell_text, duration_text, field_label, time_text
 
 LEFT, RIGHT, CENTER = "left", "right", "center"
 CHECK = "✓"
+EXTRA = "extra."
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,15 @@ class Column:
     def text(self, session: dict[str, Any], utc: bool) -> str:
         return _TEXT.get(self.key, _plain)(self, session, utc)
 
+    @property
+    def is_extra(self) -> bool:
+        """A vendor's field, not one of ours (the column chooser keeps them apart)."""
+        return self.key.startswith(EXTRA)
+
 
 def _plain(column: Column, session: dict[str, Any], utc: bool) -> str:
-    if column.key.startswith("extra."):
-        return cell_text((session.get("extra") or {}).get(column.key[6:]))
+    if column.is_extra:
+        return cell_text((session.get("extra") or {}).get(column.key[len(EXTRA):]))
     return cell_text(session.get(column.key))
 
 
@@ -82,10 +88,10 @@ def extra_column(key: str) -> Column:
     title = field_label(key.strip())
     if title in BASE_TITLES:  # a vendor's "duration" beside ours
         title += " (as sent)"
-    return Column(f"extra.{key}", title, None, 130, visible=False)
+    return Column(f"{EXTRA}{key}", title, None, 130, visible=False)
 
 
 def columns_for(extra_keys: list[str]) -> list[Column]:
     names = {c.key for c in BASE_COLUMNS}
-    extras = [extra_column(k) for k in extra_keys if f"extra.{k}" not in names]
+    extras = [extra_column(k) for k in extra_keys if f"{EXTRA}{k}" not in names]
     return [*BASE_COLUMNS, *extras]

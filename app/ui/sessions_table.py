@@ -73,13 +73,35 @@ class SessionsTable(QTableView):
         header.blockSignals(False)
 
     def fill_column_menu(self, menu: QMenu) -> None:
+        """Our columns in their usual order, then every vendor field in one "More fields"
+        submenu sorted by label. Before, some hundred entries in one list, vendor fields in
+        the order the cache happened to name them. (A column does not know which vendor
+        sent its field, so they are not grouped by vendor.)"""
+        for old in menu.findChildren(QMenu, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            old.deleteLater()  # the submenu of the last time the menu opened
         menu.clear()
         header = self.horizontalHeader()
+        extras = []
         for index, column in enumerate(self.sessions.columns):
-            action = menu.addAction(column.title)
-            action.setCheckable(True)
-            action.setChecked(not header.isSectionHidden(index))
-            action.toggled.connect(lambda on, i=index: self.set_column_visible(i, on))
+            if column.is_extra:
+                extras.append(index)
+            else:
+                self._add_column_action(menu, index)
+        if not extras:
+            return
+        shown = sum(not header.isSectionHidden(i) for i in extras)
+        menu.addSeparator()
+        more = menu.addMenu(f"More fields ({shown} shown)" if shown else "More fields")
+        more.setObjectName("moreColumnsMenu")
+        columns = self.sessions.columns
+        for index in sorted(extras, key=lambda i: (columns[i].title.casefold(), columns[i].key)):
+            self._add_column_action(more, index)
+
+    def _add_column_action(self, menu: QMenu, index: int) -> None:
+        action = menu.addAction(self.sessions.columns[index].title)
+        action.setCheckable(True)
+        action.setChecked(not self.horizontalHeader().isSectionHidden(index))
+        action.toggled.connect(lambda on, i=index: self.set_column_visible(i, on))
 
     def set_column_visible(self, index: int, visible: bool) -> None:
         header = self.horizontalHeader()
@@ -89,6 +111,7 @@ class SessionsTable(QTableView):
 
     def _column_menu(self, position) -> None:
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.fill_column_menu(menu)
         menu.popup(self.horizontalHeader().mapToGlobal(position))
 
