@@ -1,4 +1,4 @@
-"""The real main window on a real cache: search, sort, select and export, copy, detail,
+"""The real main window on a real cache: search, sort, select and export, detail,
 remembered state, and the first-run empty state."""
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from PySide6.QtCore import (
     QTimer,
     QTimeZone,
 )
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -201,18 +200,6 @@ def test_export_dialog_exports_all_filtered_rows(data_dir, make_window, qtbot, t
     qtbot.waitUntil(lambda: not any(w.is_running() for w in window.workers))
     rows = json.loads((tmp_path / "weekly.json").read_text())
     assert len(rows) == COUNT // 5 and all("Weekly" in r["title"] for r in rows)
-
-
-def test_ctrl_c_copies_selected_rows_as_tab_separated_text(data_dir, make_window, qtbot):
-    fill_cache(data_dir, COUNT)
-    window = make_window(data_dir)
-    table = window.findChild(QTableView, "sessionsTable")
-    window.select_rows([0, 1])
-    table.setFocus()
-    qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
-    lines = QGuiApplication.clipboard().text().splitlines()
-    assert len(lines) == 3 and lines[0].split("\t")[:3] == ["source", "kind", "session_id"]
-    assert lines[1].split("\t")[2] == f"conf-{COUNT - 1:04d}"
 
 
 def test_detail_shows_events_artifacts_and_raw(data_dir, make_window, qtbot):

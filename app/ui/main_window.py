@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from app import registry
-from app.export import tsv_text
 from app.settings import Settings
 from app.store import Store
 from app.store.queries import BadQuery, SessionFilter, cache_age, count_sessions, fast_distinct
@@ -221,7 +220,8 @@ class MainWindow(QMainWindow):
         return self.table.selected_ranges()
 
     def copy_selection(self) -> None:
-        """Ctrl+C: the selected rows as tab-separated text that pastes into a spreadsheet."""
+        """Ctrl+C: the selected rows as the table shows them (shown columns, in their order,
+        as displayed), tab-separated, to paste into a spreadsheet."""
         count = self.table.selected_count()
         if count > MAX_COPY_ROWS:
             self.statusBar().showMessage(
@@ -231,7 +231,7 @@ class MainWindow(QMainWindow):
         sessions = self.table.selected_sessions()
         if not sessions:
             return
-        QGuiApplication.clipboard().setText(tsv_text(sessions))
+        QGuiApplication.clipboard().setText(self.table.rows_text(sessions))
         self.statusBar().showMessage(f"Copied {len(sessions)} rows.", 5000)
 
     def focus_search(self) -> None:

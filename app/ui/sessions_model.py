@@ -121,6 +121,14 @@ class SessionsModel(QAbstractTableModel):
     def column_index(self, key: str) -> int:
         return next((i for i, c in enumerate(self.columns) if c.key == key), -1)
 
+    def header_text(self, column: int) -> str:
+        """The header as shown (``Start (UTC)`` while the toggle is on)."""
+        return str(self.headerData(column, Qt.Orientation.Horizontal) or "")
+
+    def cell_text(self, session: dict[str, Any], column: int) -> str:
+        """A session's cell as shown, for a session read outside the view (a copy)."""
+        return self.columns[column].text(session, self._utc)
+
     # -- Qt's model interface ----------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt API

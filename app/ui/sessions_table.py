@@ -1,4 +1,5 @@
-"""The sessions table view: row selection, sorting through the model, the column chooser.
+"""The sessions table view: row selection, sorting through the model, the column chooser,
+the rows as copied text.
 
 Selections are handled as row ranges, never as lists of indexes: selecting all of a million
 rows is one range, and an export or a copy reads those ranges back from SQL.
@@ -12,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt
 from PySide6.QtWidgets import QMenu, QTableView, QWidget
 
+from app.export import neutralize
 from app.ui import window_state
 from app.ui.sessions_model import SessionsModel
 
@@ -145,6 +147,28 @@ class SessionsTable(QTableView):
     def selected_sessions(self) -> list[dict[str, Any]]:
         return [s for first, last in self.selected_ranges()
                 for s in self.sessions.sessions_between(first, last)]
+
+    def visible_columns(self) -> list[int]:
+        """The shown columns' model indexes, left to right as the user arranged them."""
+        header = self.horizontalHeader()
+        logical = (header.logicalIndex(visual) for visual in range(header.count()))
+        return [i for i in logical if not header.isSectionHidden(i)]
+
+    def rows_text(self, sessions: list[dict[str, Any]]) -> str:
+        """``sessions`` as the table shows them, tab-separated under the shown headers, for
+        the clipboard: a paste into a spreadsheet gives what the user saw. Before, the
+        export's columns (keys, UTC ISO times, seconds) whatever the table showed."""
+        columns = self.visible_columns()
+        lines = ["\t".join(_pasteable(self.sessions.header_text(i)) for i in columns)]
+        lines += ["\t".join(_pasteable(self.sessions.cell_text(s, i)) for i in columns)
+                  for s in sessions]
+        return "\n".join(lines) + "\n"
+
+
+def _pasteable(text: str) -> str:
+    """One cell on one line: a tab or line break (CR too) inside would start a new cell or
+    row on paste, and a text starting like a formula gets the export's apostrophe."""
+    return neutralize(" ".join(text.replace("\t", " ").splitlines()))
 
 
 def refresh_keeping_selection(table: SessionsTable, refresh: Callable[[], None],
