@@ -139,3 +139,32 @@ def test_clicking_a_column_that_cannot_sort_says_why(mixed, qtbot):
     assert refused.args == [f"{title} cannot be sorted (only some sources send it); "
                             "the table stays sorted by Title."]
     assert mixed.sort_key == ("title", False)
+
+
+def test_a_narrowed_filter_tells_which_sessions_still_match_and_where_they_are(model):
+    """What the window needs to keep a selection through a narrowed search: which of the
+    selected sessions still match, then only the blocks around where their rows should be,
+    and none when none is left."""
+    kept, gone = model.session_at(COUNT - 1 - 12), model.session_at(COUNT - 1 - 13)
+    key = ("video", "conf-0012")  # a Weekly sync; conf-0013 is a Board call
+    model.set_filter(SessionFilter(search="weekly"))
+    assert model.still_shown([kept, gone]) == ({key}, 1)
+    assert model.still_shown([gone]) == (set(), 0)
+    model.set_filter(SessionFilter(search="weekly", type="call"))  # 12 is a call, 13 not
+    assert model.still_shown([kept, gone]) == ({key}, 1)
+    model.set_filter(SessionFilter(search="weekly", start_to=kept["start"]))
+    assert model.still_shown([kept]) == (set(), 0)  # the end of a range is not in it
+    model.set_filter(SessionFilter())
+    newest = [model.session_at(row) for row in range(10)]  # more than a few: one count
+    model.set_filter(SessionFilter(search="weekly"))
+    assert model.still_shown(newest)[1] == 2  # 117 and 112 among 110..119
+    model._blocks.clear()
+    assert model.find_rows({key}, 0, near=0, limit=COUNT) == {}
+    assert len(model._blocks) == 0  # none is left: nothing read
+    assert model.find_rows({key}, near=model.rowCount() - 1, limit=BLOCK) == {
+        key: model.rowCount() - 1 - 12 // 5}
+    assert len(model._blocks) == 1  # one block read, not every row
+    model.set_filter(SessionFilter())
+    far = ("video", "conf-0000")  # the last row, in the third block
+    assert model.find_rows({far}, near=0, limit=BLOCK) == {}  # out of reach: not scanned
+    assert model.find_rows({far}, near=0, limit=3 * BLOCK) == {far: COUNT - 1}

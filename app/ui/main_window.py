@@ -35,7 +35,11 @@ from app.ui.export_dialog import ExportDialog, export_job
 from app.ui.filter_bar import FilterBar, filter_from_state
 from app.ui.formatting import age_text
 from app.ui.sessions_model import SessionsModel
-from app.ui.sessions_table import SessionsTable, refresh_keeping_selection
+from app.ui.sessions_table import (
+    SessionsTable,
+    refresh_keeping_selection,
+    requery_keeping_selection,
+)
 from app.ui.sidebar import SourceSidebar
 from app.ui.sources_dialog import SourcesDialog
 from app.ui.sync_control import SyncControl
@@ -157,11 +161,12 @@ class MainWindow(QMainWindow):
     # -- filters, rows, detail ---------------------------------------------------------------
 
     def apply_filter(self, flt: SessionFilter) -> None:
-        """Re-query with the filter bar's filter. A search that cannot run empties the
-        table and shows why (the previous rows under the new text would read as its
-        matches)."""
+        """Re-query with the filter bar's filter; the selected sessions it still shows stay
+        selected. A search that cannot run empties the table and shows why (the previous
+        rows under the new text would read as its matches)."""
         try:
-            self.model.set_filter(flt)
+            requery_keeping_selection(self.table, lambda: self.model.set_filter(flt),
+                                      self.detail_follow_selection)
         except BadQuery as error:
             self.model.set_unreadable(flt, str(error))
             self.filter_bar.show_hint(str(error))

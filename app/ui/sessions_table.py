@@ -7,7 +7,8 @@ rows is one range, and an export or a copy reads those ranges back from SQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt
@@ -171,6 +172,58 @@ def _pasteable(text: str) -> str:
     return neutralize(" ".join(text.replace("\t", " ").splitlines()))
 
 
+@contextmanager
+def _held(table: SessionsTable, follow_selection: Callable[[], None]) -> Iterator[None]:
+    """Hold off ``follow_selection`` (which clears the detail pane after a re-query) while
+    the rows are re-read, so the pane stays on a session that is put back."""
+    table.sessions.modelReset.disconnect(follow_selection)
+    try:
+        yield
+    finally:
+        table.sessions.modelReset.connect(follow_selection)
+
+
+def _kept_rows(table: SessionsTable, current: int) -> list[int]:
+    ranges = table.selected_ranges()
+    if sum(last - first + 1 for first, last in ranges) > KEPT_ROWS:
+        return [current]
+    return [r for first, last in ranges for r in range(first, last + 1)]
+
+
+def requery_keeping_selection(table: SessionsTable, requery: Callable[[], None],
+                              follow_selection: Callable[[], None]) -> None:
+    """Apply a new filter and keep selected the selected sessions it still shows, the
+    detail pane on the current one (before, a narrowed search dropped the selection and
+    emptied the pane). The model tells which of them may still match and how many do
+    (``still_shown``); that many are looked for outward from where the current row would
+    fall, in a bounded number of rows, and none when none matches. A
+    session that no longer matches leaves the selection; if the current one left, the
+    first kept one becomes current and the pane follows it."""
+    model = table.sessions
+    current = table.currentIndex().row() if table.selectionModel().hasSelection() else -1
+    if current < 0:
+        requery()
+        return
+    sessions = [s for s in map(model.session_at, _kept_rows(table, current)) if s]
+    current_key, before = model.key_at(current), model.rowCount()
+    with _held(table, follow_selection):
+        requery()
+    near = current * model.rowCount() // max(before, 1)
+    found = model.find_rows(*model.still_shown(sessions), near=near, limit=SEARCH_ROWS)
+    if not found:
+        follow_selection()
+        return
+    if current_key in found:
+        rows = [found[current_key], *sorted(set(found.values()) - {found[current_key]})]
+        with QSignalBlocker(table.selectionModel()):  # the pane already shows it
+            table.select_rows(rows)
+        table.viewport().update()
+    else:
+        rows = sorted(found.values())
+        table.select_rows(rows)
+    table.scrollTo(model.index(rows[0], 0))
+
+
 def refresh_keeping_selection(table: SessionsTable, refresh: Callable[[], None],
                               follow_selection: Callable[[], None]) -> None:
     """Re-read the rows while a sync lands pages, and put the selection back on its
@@ -183,18 +236,13 @@ def refresh_keeping_selection(table: SessionsTable, refresh: Callable[[], None],
     if current < 0:
         refresh()
         return
-    ranges = table.selected_ranges()
-    rows = ([r for first, last in ranges for r in range(first, last + 1)]
-            if sum(last - first + 1 for first, last in ranges) <= KEPT_ROWS else [current])
+    rows = _kept_rows(table, current)
     wanted = {model.key_at(row) for row in rows} - {None}
     current_key = model.key_at(current)
     height_before = table.rowViewportPosition(current)
     before = model.rowCount()
-    model.modelReset.disconnect(follow_selection)
-    try:
+    with _held(table, follow_selection):
         refresh()
-    finally:
-        model.modelReset.connect(follow_selection)
     found: dict[tuple[str, str], int] = {}
     low = max(0, min(rows) - 50)
     high = min(model.rowCount(), max(rows) + max(model.rowCount() - before, 0) + 50,
