@@ -22,8 +22,8 @@ def iso_utc(value: str | None) -> str | None:
 
     Naive inputs keep their fraction digits exactly; inputs with an offset are converted to
     UTC keeping as many digits as were sent, up to the microsecond (Restcomm's ``.970-07:00``
-    stays ``.970Z``, as its traces' milliseconds do, instead of growing a ``000``). Cached: a participant's media streams
-    share its times, so a Pexip page repeats most of them.
+    stays ``.970Z``, as its traces' milliseconds do, instead of growing a ``000``). Cached:
+    a participant's media streams share its times, so a Pexip page repeats most of them.
     """
     if value is None:
         return None

@@ -88,6 +88,7 @@ def shoot(out: Path, data_dir: Path) -> list[Path]:
     window.select_rows([conference])
     window.detail_split.setSizes([200, 640])
     window.detail.events_split.setSizes([260, 340])
+    window.detail.events_view.setCurrentItem(window.detail.events_view.topLevelItem(0))
     settle(app, 60)
     window.detail.grab().save(str(saved[1]))
     shoot_download(app, window, row, saved[3])

@@ -13,7 +13,9 @@ already flattened to scalars; those fields are stored as columns of the raw tabl
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -113,3 +115,42 @@ def _cell(value: Any) -> Any:
     if isinstance(value, (dict, list, tuple)):
         return jsontext.dumps(value)
     return value  # sqlite3 stores str, int (bool included), float, bytes and None as they are
+
+
+def documents_by_key(conn: sqlite3.Connection, kind: str, source: str,
+                     keys: list[str]) -> dict[str, list[tuple[str, dict[str, Any] | str]]]:
+    """The raw documents of one source stored under any of ``keys``, in every raw table of
+    its kind: ``{key: [(resource, document), ...]}``.
+
+    A normalized event keeps only what the timeline and search need; its vendor document
+    (a Pexip participant with every media stream's counters, a Restcomm trace with its
+    headers and bodies) is in a raw table under the same id. Looking there by key lets the
+    window show it without knowing which vendor keeps what where. A JSON document comes
+    back parsed (its text when it will not parse); a record of stored columns as a dict.
+    """
+    found: dict[str, list[tuple[str, dict[str, Any] | str]]] = {}
+    if not keys:
+        return found
+    prefix = raw_table_name(kind, "")
+    tables = [row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, ?) = ?",
+        (len(prefix), prefix)) if "_fts" not in row[0]]
+    wanted = json.dumps(keys)
+    for table in sorted(tables):
+        cursor = conn.execute(f"SELECT * FROM [{table}] WHERE _source = ? AND _id IN "
+                              "(SELECT value FROM json_each(?))", (source, wanted))
+        names = [column[0] for column in cursor.description]
+        for row in cursor:
+            record = dict(zip(names, row, strict=True))
+            found.setdefault(str(record["_id"]), []).append(
+                (table[len(prefix):], _document(record)))
+    return found
+
+
+def _document(record: dict[str, Any]) -> dict[str, Any] | str:
+    if "_doc" not in record:
+        return {k: v for k, v in record.items() if k not in ("_source", "_id")}
+    try:
+        return json.loads(record["_doc"])
+    except (TypeError, ValueError):
+        return str(record["_doc"])

@@ -7,7 +7,6 @@ Everything comes from the cache (``app.store.queries``), so the pane works offli
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -30,13 +29,17 @@ from PySide6.QtWidgets import (
 )
 
 from app.store import Store, queries
+from app.store.raw import documents_by_key
 from app.ui.artifacts_panel import ArtifactsPanel
+from app.ui.event_details import EventDetails
 from app.ui.formatting import cell_text, duration_text, field_label, time_text
+from app.ui.raw_record import raw_record_text
 
 EVENTS_TAB, ARTIFACTS_TAB = "Events", "Artifacts"
 EVENT_COLUMNS = ("Time", "End", "Lane", "Kind", "Actor", "Detail")
 TIMELINE_PX = 170  # the timeline's usual share of the Events tab
 TIMELINE_MIN_PX = 82  # two lanes and the time axis: never squeezed below readable
+DETAILS_PX = 360  # the selected event's fields and document, beside the list
 EMPTY_TEXT = "Select a session to see its participants, events, artifacts and raw record."
 
 
@@ -118,13 +121,22 @@ class DetailPane(QWidget):
         self.events_split = QSplitter(Qt.Orientation.Vertical, self, objectName="eventsSplit")
         self.timeline_host = QWidget(self.events_split)
         QVBoxLayout(self.timeline_host).setContentsMargins(0, 0, 0, 0)
-        self.events_view = QTreeWidget(self.events_split, objectName="eventsView")
+        # The list and the selected event's details side by side: the pane is as short as
+        # 300 px in a laptop's window, too short for a third band under the timeline.
+        self.events_below = QSplitter(Qt.Orientation.Horizontal, self.events_split,
+                                      objectName="eventsBelow")
+        self.events_view = QTreeWidget(self.events_below, objectName="eventsView")
         self.events_view.setHeaderLabels(EVENT_COLUMNS)
         self.events_view.setRootIsDecorated(False)
         self.events_view.setUniformRowHeights(True)
         self.events_view.setAlternatingRowColors(True)
         for column, width in enumerate((150, 70, 140, 190, 140)):
             self.events_view.setColumnWidth(column, width)
+        self.event_details = EventDetails(self.events_below)
+        self.events_view.currentItemChanged.connect(lambda *_: self._show_event_details())
+        self.events_below.setStretchFactor(0, 3)
+        self.events_below.setStretchFactor(1, 1)
+        self.events_below.setSizes([800, DETAILS_PX])
         self.events_split.setStretchFactor(0, 2)
         self.events_split.setStretchFactor(1, 3)
         self.events_split.setSizes([TIMELINE_PX, 260])
@@ -165,6 +177,7 @@ class DetailPane(QWidget):
             view.clear()
         self.artifacts.clear()
         self.raw_view.clear()
+        self.event_details.clear()
         _clear_form(self.fields)
         if self._timeline is not None:
             self._timeline.set_events([])
@@ -182,12 +195,26 @@ class DetailPane(QWidget):
         self.artifacts.set_artifacts(source, session_id, artifacts)
         self.tabs.setTabText(2, f"{ARTIFACTS_TAB} ({len(artifacts)})")
         self.tabs.setTabText(1, f"{EVENTS_TAB} ({len(self._events)})")
-        self.raw_view.setPlainText(pretty_raw(queries.session_raw(self._conn, source,
-                                                                  session_id)))
+        self.raw_view.setPlainText(raw_record_text(self._conn, session, self._events))
         self.tabs.setEnabled(True)
         self.stack.setCurrentIndex(1)
         self._ensure_timeline()
         return True
+
+    def _event_documents(self, keys: list[str]) -> dict[str, list[tuple[str, Any]]]:
+        session = self._session or {}
+        return documents_by_key(self._conn, session.get("kind") or "",
+                                session.get("source") or "", keys)
+
+    def _show_event_details(self) -> None:
+        item = self.events_view.currentItem()
+        index = self.events_view.indexOfTopLevelItem(item) if item is not None else -1
+        if not 0 <= index < len(self._events):
+            self.event_details.show_event(None, [], self._utc)
+            return
+        event = self._events[index]
+        documents = self._event_documents([event["event_id"]]).get(event["event_id"], [])
+        self.event_details.show_event(event, documents, self._utc)
 
     def _fill(self, session: dict[str, Any]) -> None:
         self.heading.setText(_heading(session, self._utc))
@@ -213,6 +240,7 @@ class DetailPane(QWidget):
             item.setToolTip(5, item.text(5))
             items.append(item)
         self.events_view.addTopLevelItems(items)
+        self._show_event_details()
 
     # -- timeline (lazy) ------------------------------------------------------------------------
 
@@ -250,32 +278,6 @@ class DetailPane(QWidget):
         if item is not None:
             self.events_view.setCurrentItem(item)
             self.events_view.scrollToItem(item)
-
-
-def pretty_raw(raw: str | None) -> str:
-    """The vendor's document indented for reading; shown as stored when it will not parse."""
-    if not raw:
-        return "(the source sent no separate document for this session)"
-    text = raw.strip()
-    try:
-        if text.startswith(("{", "[")):
-            return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-        if text.startswith("<"):
-            return _pretty_xml(text)
-    except ValueError:
-        return raw
-    return raw
-
-
-def _pretty_xml(text: str) -> str:
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
-    try:
-        root = etree.fromstring(text.encode(), parser)
-    except etree.XMLSyntaxError:
-        return text
-    return etree.tostring(root, pretty_print=True, encoding="unicode")
 
 
 def _heading(session: dict[str, Any], utc: bool) -> str:
