@@ -145,7 +145,7 @@ def open_source(data_dir: Path, name: str) -> Source:
 
 def test_source(data_dir: Path, name: str) -> str:
     """One cheap request with the stored credentials; raises ``SourceError`` on failure."""
-    return open_source(data_dir, name).test()
+    return open_source(data_dir, name).check()
 
 
 def summaries(data_dir: Path, store: Store | None = None) -> list[dict[str, Any]]:

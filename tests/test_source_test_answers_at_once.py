@@ -180,7 +180,7 @@ def test_a_test_waiting_out_a_busy_server_still_ends_on_cancel():
 
         def test() -> None:
             try:
-                outcome.append(source.test())
+                outcome.append(source.check())
             except (Cancelled, SourceError) as error:
                 outcome.append(error)
 

@@ -8,10 +8,9 @@ page with its checkpoint in one transaction, so a source only has to say, with e
 
 from __future__ import annotations
 
-import functools
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -88,20 +87,6 @@ class Page:
     total: int | None = None
 
 
-def _answering_at_once(test: Callable[[Source], str]) -> Callable[[Source], str]:
-    """``test`` run with its source's HTTP clients under ``INTERACTIVE`` retries."""
-
-    @functools.wraps(test)
-    def run(self: Source) -> str:
-        kept, self.retry = self.retry, INTERACTIVE
-        try:
-            return test(self)
-        finally:
-            self.retry = kept
-
-    return run
-
-
 class Source(ABC):
     """A configured vendor source. Subclasses set the class attributes and the three methods.
 
@@ -109,11 +94,10 @@ class Source(ABC):
     ``SourceConfig.options`` under these names; ``optional_options`` maps optional ones to
     their defaults. ``secret_label`` names the secret in prompts and the sources dialog.
 
-    Every kind's ``test`` answers at once when the host cannot be reached: a person waits for
-    it (the dialog's Test connection, ``histview source test``), and the retries that let a
-    sync ride out a restarting server took 7.5 s to say "Connection refused". Each subclass's
-    ``test`` is wrapped for that when the class is made (``__init_subclass__``), so a kind
-    writes a plain ``test`` and every caller of it gets the quick answer.
+    Callers test a source through ``check``, which answers at once when the host cannot be
+    reached: a person waits for it (the dialog's Test connection, ``histview source test``),
+    and the retries that let a sync ride out a restarting server took 7.5 s to say
+    "Connection refused". A kind writes a plain ``test``.
     """
 
     kind: ClassVar[str]
@@ -135,10 +119,13 @@ class Source(ABC):
         #: How this source's HTTP clients retry, read at each request (see the class doc).
         self.retry: RetryPolicy = PATIENT
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "test" in cls.__dict__:
-            cls.test = _answering_at_once(cls.__dict__["test"])  # type: ignore[method-assign]
+    def check(self) -> str:
+        """``test`` with this source's HTTP clients under ``INTERACTIVE`` retries."""
+        kept, self.retry = self.retry, INTERACTIVE
+        try:
+            return self.test()
+        finally:
+            self.retry = kept
 
     def option(self, name: str) -> str | None:
         value = self.config.options.get(name)

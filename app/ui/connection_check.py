@@ -32,7 +32,7 @@ class ConnectionCheck(QObject):
     def start(self, config: SourceConfig, secret: str) -> None:
         self.say(f"Testing {config.url} …")
         self.button.setEnabled(False)
-        worker = Worker(lambda _progress, cancel: create_source(config, secret, cancel).test(),
+        worker = Worker(lambda _progress, cancel: create_source(config, secret, cancel).check(),
                         "source-test", self)
         worker.result.connect(lambda text: self.say(f"✓ {text}"))
         worker.error.connect(lambda text: self.say(f"✗ {text}", error=True))
