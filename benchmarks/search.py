@@ -3,9 +3,11 @@
 Builds (once, then reuses) a cache at ``/tmp/histview-bench/search-1m.db`` through the real
 schema and its full-text triggers, then prints the median in-process time of what
 ``histview sessions --search WORD --limit 100`` and a date-range filter run, for a common, a
-middling and a rare word, and a phone number typed as people write it (each Restcomm call has
-a caller number in E.164; a number recurs every 10,000 calls). Target: under 100 ms each.
-Run: ``python benchmarks/search.py [--sessions N] [--rebuild]``.
+middling and a rare word, a phone number typed as people write it (each Restcomm call has
+a caller number in E.164; a number recurs every 10,000 calls), searches of exclusions only
+(``-Ravi``: every session but a first name's), and each source's types (the window's Type
+list, read at start-up and after every sync). Target: under 100 ms each.
+Run: ``python benchmarks/search.py [--sessions N] [--rebuild] [--folder DIR]``.
 """
 
 from __future__ import annotations
@@ -89,8 +91,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--folder", type=Path, default=FOLDER,
+                        help=f"where the cache is built and kept (default {FOLDER})")
     args = parser.parse_args()
-    path = FOLDER / f"search-{args.sessions}.db"
+    path = args.folder / f"search-{args.sessions}.db"
     if args.rebuild or not path.exists():
         build(path, args.sessions)
     store = Store(path)
@@ -104,6 +108,19 @@ def main() -> None:
         found = len(queries.list_sessions(conn, flt, limit=100))
         ms = median_ms(lambda flt=flt: queries.list_sessions(conn, flt, limit=100))
         print(f"sessions --search {word!r} ({label}, {found} shown): median {ms:.1f} ms")
+    for word in ("-Ravi", "NOT printer", "-Surname123 -Ravi"):
+        flt = SessionFilter(search=word)
+        found = len(queries.list_sessions(conn, flt, limit=100))
+        ms = median_ms(lambda flt=flt: queries.list_sessions(conn, flt, limit=100))
+        print(f"sessions --search {word!r} (exclusions only, {found} shown): median {ms:.1f} ms")
+    flt = SessionFilter(search="-Ravi")
+    ms = median_ms(lambda: queries.count_sessions(conn, flt), 5)
+    print(f"count of sessions without 'Ravi': median {ms:.1f} ms")
+    indexed = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
+                           (queries.SOURCE_TYPE_INDEX,)).fetchone()
+    ms = median_ms(lambda: queries.source_types(conn), 5)
+    print(f"each source's types ({'with' if indexed else 'WITHOUT'} "
+          f"{queries.SOURCE_TYPE_INDEX}): median {ms:.1f} ms")
     flt = SessionFilter(start_from="2025-03-01T00:00:00Z", start_to="2025-03-08T00:00:00Z")
     ms = median_ms(lambda flt=flt: queries.list_sessions(conn, flt, limit=100))
     print(f"sessions --from 2025-03-01 --to 2025-03-08 --limit 100: median {ms:.1f} ms")

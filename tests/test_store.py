@@ -98,6 +98,28 @@ def test_json_text_falls_back_to_the_standard_library_without_changing_a_value()
     assert jsontext.dumps({"name": "José", "n": [1, 2.5]}) == '{"name":"José","n":[1,2.5]}'
 
 
+def test_each_source_lists_only_the_session_types_it_has(tmp_path: Path):
+    """The window's Type list for a chosen source (before, every type of every vendor)."""
+    store = Store(tmp_path / "cache.db")
+    store.write_page("wx", "webex", "calls", None, sessions=[
+        Session("c1", "call", "A call", "2026-11-01T10:00:00Z"),
+        Session("m1", "meeting", "A meeting", "2026-11-02T10:00:00Z"),
+        Session("m2", "meeting", "Another", "2026-11-03T10:00:00Z"),
+        Session("x1", "", "No type", "2026-11-04T10:00:00Z")])
+    store.write_page("px", "pexip", "history", None, sessions=[
+        Session("p1", "conference", "A conference", "2026-11-01T10:00:00Z")])
+    store.write_page("px2", "pexip", "history", None, sessions=[
+        Session("g1", "gateway_call", "Through the gateway", "2026-11-01T10:00:00Z")])
+    conn = store.db.conn
+    expected = {"px": ["conference"], "px2": ["gateway_call"], "wx": ["call", "meeting"]}
+    assert queries.source_types(conn) == expected
+    # With the (source, type) index (schema m009 is to add it) the answer is the same.
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {queries.SOURCE_TYPE_INDEX} "
+                 "ON sessions (source, type)")
+    assert queries.source_types(conn) == expected
+    store.close()
+
+
 def test_a_cache_from_before_migration_5_keeps_its_rows_and_searchable_words(tmp_path: Path):
     path = tmp_path / "cache.db"
     old_cache(path)
