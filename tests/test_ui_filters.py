@@ -1,5 +1,6 @@
 """The filter bar as a user meets it: it fits a small screen, Clear filters clears
-everything the user sees, a search that cannot run says so, and the date range behaves."""
+everything the user sees, a search that cannot run says so, one read differently from what
+was typed says how, the Type list follows the source, and the date range behaves."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 
 from app import registry
 from app.model import SourceConfig
+from app.ui.filter_bar import ERROR_COLOUR, NOTE_COLOUR, FilterBar
 from tests.test_ui_support import count_in, fill_cache, window_factory
 
 COUNT = 120
@@ -217,3 +219,94 @@ def test_counts_have_thousands_separators(data_dir, make_window):
     fill_cache(data_dir, 1200)
     window = make_window(data_dir)
     assert window.row_count_label.text() == "1,200 sessions"
+
+
+def type_items(bar: FilterBar) -> list[str]:
+    return [bar.type_box.itemText(i) for i in range(bar.type_box.count())]
+
+
+def test_the_type_list_holds_the_chosen_sources_types_only(qtbot):
+    """Before, the Type list held every vendor's types whatever the source (Webex's under
+    a Pexip source), and most choices listed nothing."""
+    bar = FilterBar()
+    qtbot.addWidget(bar)
+    bar.set_choices(["px", "wx"], {"px": ["conference"], "wx": ["call", "meeting"]})
+    assert type_items(bar) == ["All types", "call", "conference", "meeting"]
+    bar.set_source("px")  # as the sidebar does
+    assert type_items(bar) == ["All types", "conference"]
+    bar.source_box.setCurrentIndex(bar.source_box.findData("wx"))  # as a user picks it
+    assert type_items(bar) == ["All types", "call", "meeting"]
+    bar.type_box.setCurrentIndex(bar.type_box.findData("meeting"))
+    bar.search_box.setText("Reid")
+    bar.date_from.setDateTime(QDateTime(QDate(2025, 5, 1), QTime(8, 0), QTimeZone.utc()))
+    bar.apply_now()
+    emitted = []
+    bar.filter_changed.connect(emitted.append)
+    bar.set_source("px")  # has no meetings: back to all its types, the rest kept
+    assert bar.type_box.currentText() == "All types"
+    assert type_items(bar) == ["All types", "conference"]
+    assert [(f.source, f.type, f.search, f.start_from) for f in emitted] == [
+        ("px", None, "Reid", "2025-05-01T08:00:00.000000Z")]
+    bar.source_box.setCurrentIndex(bar.source_box.findData("wx"))
+    bar.type_box.setCurrentIndex(bar.type_box.findData("call"))
+    bar.set_source(None)  # All sources: every type, and the chosen one stays
+    assert type_items(bar) == ["All types", "call", "conference", "meeting"]
+    assert bar.current_filter().type == "call" and bar.current_filter().source is None
+    # After a sync the lists are refilled and the choices kept.
+    bar.set_choices(["px", "wx"], {"px": ["conference"], "wx": ["call"]})
+    assert bar.type_box.currentData() == "call" and type_items(bar)[1:] == ["call",
+                                                                           "conference"]
+
+
+def test_the_type_list_can_still_be_one_list_for_every_source(qtbot):
+    bar = FilterBar()
+    qtbot.addWidget(bar)
+    bar.set_choices(["px", "wx"], ["call", "conference"])
+    bar.type_box.setCurrentIndex(bar.type_box.findData("call"))
+    bar.set_source("px")
+    assert type_items(bar) == ["All types", "call", "conference"]
+    assert bar.type_box.currentData() == "call"
+
+
+def test_a_search_of_exclusions_only_lists_every_other_session(data_dir, make_window):
+    """Before, "-printer" emptied the table with the hint "add a word to look for besides
+    the excluded ones"."""
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    bar = window.filter_bar
+    for text in ("-printer", "NOT printer"):
+        bar.search_box.setText(text)
+        bar.apply_now()
+        assert rows_label(window) == COUNT - COUNT // 5, text
+        assert not bar.hint.isVisible()
+        assert window.table_stack.currentWidget() is window.table
+        assert all("Printer" not in window.model.session_at(row)["title"]
+                   for row in range(20))
+
+
+def test_a_search_read_differently_from_what_was_typed_says_how(data_dir, make_window):
+    """Before, a missing closing quote and a field name ("title:vpn") gave 0 rows or a
+    phrase search without a word; now the search runs as the user meant and a grey note
+    under the search box says how it was read."""
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    bar = window.filter_bar
+    bar.search_box.setText('"printer offline')
+    bar.apply_now()
+    assert rows_label(window) == COUNT // 5
+    assert bar.hint.isVisible()
+    assert bar.hint.full_text() == ("No closing quote: searched for the phrase "
+                                    "“printer offline”; without quotes its words are found "
+                                    "anywhere")
+    assert NOTE_COLOUR in bar.hint.styleSheet()
+    bar.search_box.setText("title:vpn")
+    bar.apply_now()
+    assert rows_label(window) == COUNT // 5  # before: 0
+    assert bar.hint.isVisible() and "“title:”" in bar.hint.full_text()
+    bar.search_box.setText("vpn")
+    bar.apply_now()
+    assert rows_label(window) == COUNT // 5 and not bar.hint.isVisible()
+    bar.search_box.setText("@")  # a search that cannot run is still said in red
+    bar.apply_now()
+    assert bar.hint.full_text() == "type a word to search for"
+    assert ERROR_COLOUR in bar.hint.styleSheet()

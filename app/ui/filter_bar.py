@@ -1,5 +1,10 @@
 """The filter bar: full-text search as you type, source, type, a date range, clear-all.
 
+The Type list holds the chosen source's types (``set_choices`` with each source's types),
+so every type offered finds sessions; a type the next chosen source lacks goes back to
+"All types". The hint line says why the filters cannot match (red), or else how the search
+was read when that differs from what was typed (grey: a missing quote, a field name).
+
 It only builds a ``SessionFilter``; the main window applies it to the model. Typing waits
 for a short pause (``DEBOUNCE_MS``) so a fast typist causes one query, not one per key.
 A date edit showing "any" means "no bound" (``app.ui.date_edit``).
@@ -11,7 +16,7 @@ elided line under the search box that never asks for width.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -34,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.store.queries import SessionFilter
+from app.store.search_syntax import search_notes
 from app.ui.date_edit import DateBoundEdit
 from app.ui.elided_label import ElidedLabel
 
@@ -42,6 +48,8 @@ SEARCH_MIN_WIDTH = 160  # the placeholder is cut, the typed words still show
 SEARCH_ROOMY_WIDTH = 260  # below this the dates go to a second row
 COMBO_CHARS = 16  # "beyondtrust-demo"; longer names are elided, the list shows them whole
 ALL = None
+ERROR_COLOUR = "#b3261e"  # the filters cannot match: say why
+NOTE_COLOUR = "#5f6368"  # they run, read a little differently from what was typed
 
 
 class FilterBar(QWidget):
@@ -57,8 +65,9 @@ class FilterBar(QWidget):
         self._quiet = False  # see _quietly
         self.search_box = self._search_box()
         self.hint = ElidedLabel(self, "searchHint", fill=True)
-        self.hint.setStyleSheet("color: #b3261e;")
         self.hint.hide()
+        self._all_types: list[str] | None = None  # None until set_choices
+        self._source_types: dict[str, list[str]] | None = None  # None: all have all
         self.source_box = self._combo("sourceFilter", "All sources")
         self.type_box = self._combo("typeFilter", "All types")
         self.date_from = self._date_edit("dateFrom", "Sessions that started at or after", 0)
@@ -87,7 +96,10 @@ class FilterBar(QWidget):
         box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         box.setMinimumContentsLength(COMBO_CHARS)
-        box.currentIndexChanged.connect(lambda _i: self.apply_now())
+        if name == "sourceFilter":  # the type list follows the source before the query
+            box.currentIndexChanged.connect(lambda _i: self._source_changed())
+        else:
+            box.currentIndexChanged.connect(lambda _i: self.apply_now())
         return box
 
     def _date_edit(self, name: str, tip: str, days_after_today: int) -> DateBoundEdit:
@@ -163,19 +175,36 @@ class FilterBar(QWidget):
 
     # -- state ------------------------------------------------------------------------------
 
-    def set_choices(self, sources: list[str], types: list[str]) -> None:
-        """Refill the source and type lists, keeping the current choices."""
-        for box, values in ((self.source_box, sources), (self.type_box, types)):
-            current = box.currentData()
-            box.blockSignals(True)
-            while box.count() > 1:
-                box.removeItem(1)
-            for value in values:
-                box.addItem(value, value)
-            if current is not None and current not in values:
-                box.addItem(current, current)
-            box.setCurrentIndex(max(0, box.findData(current)) if current else 0)
-            box.blockSignals(False)
+    def set_choices(self, sources: list[str],
+                    types: list[str] | Mapping[str, list[str]]) -> None:
+        """Refill the source and type lists, keeping the current choices (a remembered one
+        the cache no longer has stays listed: the table is still filtered by it).
+
+        ``types`` is each source's types (``queries.source_types``), or one list that
+        every source is taken to have."""
+        if isinstance(types, Mapping):
+            self._source_types = {source: list(values) for source, values in types.items()}
+            self._all_types = sorted({value for values in types.values() for value in values})
+        else:
+            self._source_types, self._all_types = None, list(types)
+        _refill(self.source_box, sources, self.source_box.currentData())
+        _refill(self.type_box, self._types_of(self.source_box.currentData()),
+                self.type_box.currentData())
+
+    def _types_of(self, source: str | None) -> list[str]:
+        if source is ALL or self._source_types is None:
+            return self._all_types or []
+        return self._source_types.get(source, [])  # a source with no sessions has none
+
+    def _source_changed(self) -> None:
+        """The Type list becomes the new source's. A chosen type that source lacks goes
+        back to "All types" (it would match nothing); the search and dates stay."""
+        if self._all_types is not None:  # restore() before set_choices sets both boxes
+            chosen = self.type_box.currentData()
+            if chosen not in self._types_of(self.source_box.currentData()):
+                chosen = ALL
+            _refill(self.type_box, self._types_of(self.source_box.currentData()), chosen)
+        self.apply_now()
 
     def set_source(self, name: str | None) -> None:
         index = self.source_box.findData(name) if name else 0
@@ -204,10 +233,14 @@ class FilterBar(QWidget):
         return None
 
     def show_hint(self, text: str | None) -> None:
-        """A line under the search box; elided to the bar's width (full text in its
-        tooltip), so it never widens the window."""
-        self.hint.set_full_text(text or "")
-        self.hint.setVisible(bool(text))
+        """A line under the search box: ``text`` (why the filters cannot match), or else
+        the notes on how the search box's text was read (``search_notes``), so a typo such
+        as a missing quote does not give a silent 0 rows. Elided to the bar's width (full
+        text in its tooltip), so it never widens the window."""
+        line = text or "  ·  ".join(search_notes(self.search_box.text()))
+        self.hint.setStyleSheet(f"color: {ERROR_COLOUR if text else NOTE_COLOUR};")
+        self.hint.set_full_text(line)
+        self.hint.setVisible(bool(line))
 
     def apply_now(self) -> None:
         self._timer.stop()
@@ -256,6 +289,20 @@ class FilterBar(QWidget):
             for edit, value in ((self.date_from, state.get("from")),
                                 (self.date_to, state.get("to"))):
                 edit.set_iso(value)
+
+
+def _refill(box: QComboBox, values: list[str], current: str | None) -> None:
+    """Put ``values`` after the box's "All …" item and select ``current`` (listed even
+    when ``values`` lacks it), without emitting."""
+    box.blockSignals(True)
+    while box.count() > 1:
+        box.removeItem(1)
+    for value in values:
+        box.addItem(value, value)
+    if current is not None and current not in values:
+        box.addItem(current, current)
+    box.setCurrentIndex(max(0, box.findData(current)) if current else 0)
+    box.blockSignals(False)
 
 
 def filter_from_state(state: dict[str, Any]) -> SessionFilter:
