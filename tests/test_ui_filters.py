@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 
 from app import registry
 from app.model import SourceConfig
+from app.settings import Settings
+from app.store import Store
 from app.ui.filter_bar import ERROR_COLOUR, NOTE_COLOUR, FilterBar
 from tests.test_ui_support import count_in, fill_cache, window_factory
 
@@ -258,16 +260,6 @@ def test_the_type_list_holds_the_chosen_sources_types_only(qtbot):
                                                                            "conference"]
 
 
-def test_the_type_list_can_still_be_one_list_for_every_source(qtbot):
-    bar = FilterBar()
-    qtbot.addWidget(bar)
-    bar.set_choices(["px", "wx"], ["call", "conference"])
-    bar.type_box.setCurrentIndex(bar.type_box.findData("call"))
-    bar.set_source("px")
-    assert type_items(bar) == ["All types", "call", "conference"]
-    assert bar.type_box.currentData() == "call"
-
-
 def test_a_search_of_exclusions_only_lists_every_other_session(data_dir, make_window):
     """Before, "-printer" emptied the table with the hint "add a word to look for besides
     the excluded ones"."""
@@ -310,3 +302,24 @@ def test_a_search_read_differently_from_what_was_typed_says_how(data_dir, make_w
     bar.apply_now()
     assert bar.hint.full_text() == "type a word to search for"
     assert ERROR_COLOUR in bar.hint.styleSheet()
+
+
+def test_the_windows_type_list_follows_the_sidebars_source(data_dir, make_window):
+    """The window fills the Type list from the cache, per source (queries.source_types)."""
+    fill_cache(data_dir, COUNT)
+    fill_cache(data_dir, 10, source="support", kind="beyondtrust")
+    register(data_dir, "video")
+    register(data_dir, "support")
+    store = Store(Settings(data_dir).cache_path)
+    with store.db.conn:
+        store.db.conn.execute("UPDATE sessions SET type = 'support_session' "
+                              "WHERE source = 'support'")
+    store.close()
+    window = make_window(data_dir)
+    bar = window.filter_bar
+    assert {"conference", "support_session"} <= set(type_items(bar))
+    sidebar = window.sidebar
+    sidebar.list.setCurrentRow(next(r for r in range(sidebar.list.count())
+                                    if sidebar.list.item(r).text().startswith("support")))
+    assert type_items(bar) == ["All types", "support_session"]
+    assert rows_label(window) == 10

@@ -147,6 +147,14 @@ def m008_search_text_has_phone_number_tails(db: Database) -> None:
         db.execute("INSERT INTO sessions_fts (sessions_fts) VALUES ('rebuild')")
 
 
+@MIGRATIONS()
+def m009_source_type_index(db: Database) -> None:
+    # The Type list shows the chosen source's types (queries.source_types), read at start-up
+    # and after every sync: a few index seeks with this (0.1 ms on 1M sessions), a ~1 s scan
+    # without. It costs a session insert ~5% (20,000 into 1M: 983 against 928 ms).
+    db["sessions"].create_index(["source", "type"], index_name="idx_sessions_source_type")
+
+
 def _rebuild_as_documents(db: Database, table: str) -> None:
     old = f"{table}_before_m006"
     db.execute(f"ALTER TABLE [{table}] RENAME TO [{old}]")

@@ -67,7 +67,7 @@ class FilterBar(QWidget):
         self.hint = ElidedLabel(self, "searchHint", fill=True)
         self.hint.hide()
         self._all_types: list[str] | None = None  # None until set_choices
-        self._source_types: dict[str, list[str]] | None = None  # None: all have all
+        self._source_types: dict[str, list[str]] = {}
         self.source_box = self._combo("sourceFilter", "All sources")
         self.type_box = self._combo("typeFilter", "All types")
         self.date_from = self._date_edit("dateFrom", "Sessions that started at or after", 0)
@@ -175,24 +175,18 @@ class FilterBar(QWidget):
 
     # -- state ------------------------------------------------------------------------------
 
-    def set_choices(self, sources: list[str],
-                    types: list[str] | Mapping[str, list[str]]) -> None:
-        """Refill the source and type lists, keeping the current choices (a remembered one
-        the cache no longer has stays listed: the table is still filtered by it).
-
-        ``types`` is each source's types (``queries.source_types``), or one list that
-        every source is taken to have."""
-        if isinstance(types, Mapping):
-            self._source_types = {source: list(values) for source, values in types.items()}
-            self._all_types = sorted({value for values in types.values() for value in values})
-        else:
-            self._source_types, self._all_types = None, list(types)
+    def set_choices(self, sources: list[str], types: Mapping[str, list[str]]) -> None:
+        """Refill the source and type lists from each source's types
+        (``queries.source_types``), keeping the current choices (a remembered one the cache
+        no longer has stays listed: the table is still filtered by it)."""
+        self._source_types = {source: list(values) for source, values in types.items()}
+        self._all_types = sorted({value for values in types.values() for value in values})
         _refill(self.source_box, sources, self.source_box.currentData())
         _refill(self.type_box, self._types_of(self.source_box.currentData()),
                 self.type_box.currentData())
 
     def _types_of(self, source: str | None) -> list[str]:
-        if source is ALL or self._source_types is None:
+        if source is ALL:
             return self._all_types or []
         return self._source_types.get(source, [])  # a source with no sessions has none
 

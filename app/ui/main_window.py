@@ -26,7 +26,14 @@ from PySide6.QtWidgets import (
 from app import registry
 from app.settings import Settings
 from app.store import Store
-from app.store.queries import BadQuery, SessionFilter, cache_age, count_sessions, fast_distinct
+from app.store.queries import (
+    BadQuery,
+    SessionFilter,
+    cache_age,
+    count_sessions,
+    fast_distinct,
+    source_types,
+)
 from app.sync import SourceResult
 from app.ui import window_actions, window_state
 from app.ui.detail_pane import DetailPane
@@ -254,7 +261,7 @@ class MainWindow(QMainWindow):
         summaries = registry.summaries(self.data_dir, self.store)
         self.sidebar.set_sources(summaries, self.sync.running_sources)
         names = sorted({*(s["name"] for s in summaries), *fast_distinct(self.conn, "source")})
-        self.filter_bar.set_choices(names, fast_distinct(self.conn, "type"))
+        self.filter_bar.set_choices(names, source_types(self.conn))
         self.sidebar.select_source(self.filter_bar.source_box.currentData())
 
     def start_sync(self, names: list[str] | None = None) -> Worker | None:
