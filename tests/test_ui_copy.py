@@ -3,8 +3,6 @@ shows them, text elsewhere; and the table says why a column does not sort."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -13,7 +11,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QTableView
 from app.model import Session
 from app.settings import Settings
 from app.store import Store
-from tests.test_ui_support import fill_cache, window_factory
+from tests.test_ui_support import fill_cache, local_clock, window_factory
 
 
 @pytest.fixture
@@ -51,11 +49,7 @@ def test_clicking_a_column_that_cannot_sort_says_why_in_the_status_bar(data_dir,
 @pytest.fixture
 def sao_paulo(monkeypatch):
     """The machine's clock on America/Sao_Paulo (UTC-3), so local and UTC times differ."""
-    monkeypatch.setenv("TZ", "America/Sao_Paulo")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    yield from local_clock(monkeypatch, "America/Sao_Paulo")
 
 
 def press_ctrl_c(window, qtbot) -> list[list[str]]:

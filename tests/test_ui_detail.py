@@ -14,6 +14,7 @@ from app.settings import Settings
 from app.store import Store
 from app.timeutil import format_utc
 from tests.test_ui_download import appliance  # noqa: F401 (a fixture: the simulator)
+from tests.test_ui_support import local_clock
 
 START = datetime(2026, 11, 4, 10, 1, tzinfo=UTC)
 NAMES = ("Kavya Rao", "Liam O'Brien", "Elif Yılmaz", "Quinn Taylor", "Farah Haddad",
@@ -104,13 +105,7 @@ def _point(x: float, y: float):
 @pytest.fixture
 def denver(monkeypatch):
     """The machine's clock set to America/Denver (UTC-7 in November), as a user there."""
-    import time
-
-    monkeypatch.setenv("TZ", "America/Denver")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    yield from local_clock(monkeypatch, "America/Denver")
 
 
 def hover_texts(timeline) -> list[str]:

@@ -8,6 +8,7 @@ writes it, so the window reads what it would read after a real sync.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -122,3 +123,13 @@ def opened_urls(scheme: str) -> Iterator[list[QUrl]]:
         yield catcher.urls
     finally:
         QDesktopServices.unsetUrlHandler(scheme)
+
+
+def local_clock(monkeypatch, zone: str) -> Iterator[None]:
+    """The machine's clock on ``zone`` for one test (a fixture body: ``yield from`` it), so
+    local and UTC readings differ as they do for a user there."""
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
