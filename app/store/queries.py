@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.store.schema import START_INDEX
+from app.store.schema import SOURCE_TYPE_INDEX, START_INDEX
 from app.store.search_syntax import BadQuery, fts_query
 
 #: Sortable columns by their public name (also the window's column names).
@@ -287,7 +287,6 @@ def fast_distinct(conn: sqlite3.Connection, column: str) -> list[str]:
 
 #: The (source, type) index that makes ``source_types`` a few seeks; schema migration m009
 #: is to create it (a cache without it is read by a scan instead).
-SOURCE_TYPE_INDEX = "idx_sessions_source_type"
 
 
 def source_types(conn: sqlite3.Connection) -> dict[str, list[str]]:
@@ -295,21 +294,12 @@ def source_types(conn: sqlite3.Connection) -> dict[str, list[str]]:
     (a Pexip source offering Webex's event types found nothing for most choices).
 
     It runs at start-up and after every sync, so it hops through the (source, type) index
-    from one pair to the next: 0.05 ms on a million sessions. Without that index the same
-    hops walk the type index row by row (13 s there), so a scan (0.6 s) is used instead.
+    (schema m009) from one pair to the next: 0.05 ms on a million sessions, where a
+    DISTINCT scan took 0.6 s.
     """
-    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
-                         (SOURCE_TYPE_INDEX,)).fetchone()
-    if found is None:
-        rows = conn.execute("SELECT DISTINCT source, type FROM sessions WHERE type > '' "
-                            "ORDER BY source, type")
-        types: dict[str, list[str]] = {}
-        for source, type_ in rows:
-            types.setdefault(source, []).append(type_)
-        return types
     hop = (f"SELECT MIN(type) FROM sessions INDEXED BY {SOURCE_TYPE_INDEX} "
            "WHERE source = ? AND type > ?")
-    types = {}
+    types: dict[str, list[str]] = {}
     for source in fast_distinct(conn, "source"):
         after = ""  # '' and NULL (no type) sort before every type
         while (after := conn.execute(hop, (source, after)).fetchone()[0]) is not None:
