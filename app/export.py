@@ -44,15 +44,18 @@ def flat_cells(session: dict[str, Any]) -> list[Any]:
     return cells
 
 
-def tsv_text(sessions: Iterable[dict[str, Any]]) -> str:
-    """Tab-separated rows with a header, for the clipboard (pastes into a spreadsheet)."""
-    lines = ["\t".join(COLUMNS)]
-    for session in sessions:
-        cells = flat_cells(session)
-        # A cell's own tab or line break (CR too) would start a new cell or row on paste,
-        # and that one's text ("=HYPERLINK(...)") would dodge ``neutralize``.
-        lines.append("\t".join(" ".join(str(c).replace("\t", " ").splitlines()) for c in cells))
-    return "\n".join(lines) + "\n"
+def tsv_text(rows: Iterable[Iterable[Any]]) -> str:
+    """Rows of cells as tab-separated lines, for the clipboard (pastes into a spreadsheet).
+
+    A cell's own tab or line break (CR too) would start a new cell or row on paste, and
+    that one's text ("=HYPERLINK(...)") would dodge ``neutralize``: each cell is put on one
+    line first, then made inert."""
+    return "".join("\t".join(_pasteable(cell) for cell in row) + "\n" for row in rows)
+
+
+def _pasteable(cell: Any) -> str:
+    text = "" if cell is None else str(cell)
+    return neutralize(" ".join(text.replace("\t", " ").splitlines()))
 
 
 def export_sessions(sessions: Iterable[dict[str, Any]], path: Path, fmt: str,

@@ -376,7 +376,7 @@ def test_control_characters_neither_break_an_xlsx_export_nor_smuggle_a_formula(
         data_dir, cli, tmp_path):
     from openpyxl import load_workbook
 
-    from app.export import tsv_text
+    from app.export import COLUMNS, flat_cells, tsv_text
 
     store = Store(data_dir / "cache.db")
     store.write_page("bt", "beyondtrust", "s", None, sessions=[
@@ -392,7 +392,7 @@ def test_control_characters_neither_break_an_xlsx_export_nor_smuggle_a_formula(
     assert titles == ["colour \ufffd[31mred\ufffd[0m",
                       "Weekly sync\r=HYPERLINK(\"http://evil\")"]
     rows = json.loads(cli("sessions", "--format", "json").out)
-    pasted = tsv_text(rows).splitlines()
+    pasted = tsv_text([COLUMNS, *map(flat_cells, rows)]).splitlines()
     assert len(pasted) == 3  # a header and two rows: no line break survives inside a cell
     assert not any(cell.startswith(("=", "@", "+", "-"))
                    for line in pasted for cell in line.split("\t"))

@@ -285,10 +285,6 @@ def fast_distinct(conn: sqlite3.Connection, column: str) -> list[str]:
     return [r[0] for r in conn.execute(sql)]
 
 
-#: The (source, type) index that makes ``source_types`` a few seeks; schema migration m009
-#: is to create it (a cache without it is read by a scan instead).
-
-
 def source_types(conn: sqlite3.Connection) -> dict[str, list[str]]:
     """Each source's session types, sorted: the window's Type list for the chosen source
     (a Pexip source offering Webex's event types found nothing for most choices).

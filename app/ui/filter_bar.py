@@ -16,7 +16,7 @@ elided line under the search box that never asks for width.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -68,8 +68,9 @@ class FilterBar(QWidget):
         self.hint.hide()
         self._all_types: list[str] | None = None  # None until set_choices
         self._source_types: dict[str, list[str]] = {}
-        self.source_box = self._combo("sourceFilter", "All sources")
-        self.type_box = self._combo("typeFilter", "All types")
+        # The type list follows the source before the query runs.
+        self.source_box = self._combo("sourceFilter", "All sources", self._source_changed)
+        self.type_box = self._combo("typeFilter", "All types", self.apply_now)
         self.date_from = self._date_edit("dateFrom", "Sessions that started at or after", 0)
         self.date_to = self._date_edit("dateTo", "Sessions that started before", 1)
         self.clear_button = QPushButton("Clear filters", self, objectName="clearFilters")
@@ -89,17 +90,14 @@ class FilterBar(QWidget):
         box.returnPressed.connect(self.apply_now)
         return box
 
-    def _combo(self, name: str, everything: str) -> QComboBox:
+    def _combo(self, name: str, everything: str, changed: Callable[[], None]) -> QComboBox:
         box = QComboBox(self, objectName=name)
         box.addItem(everything, ALL)
         # Not AdjustToContents: one long vendor type would widen the window past the screen.
         box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         box.setMinimumContentsLength(COMBO_CHARS)
-        if name == "sourceFilter":  # the type list follows the source before the query
-            box.currentIndexChanged.connect(lambda _i: self._source_changed())
-        else:
-            box.currentIndexChanged.connect(lambda _i: self.apply_now())
+        box.currentIndexChanged.connect(lambda _i: changed())
         return box
 
     def _date_edit(self, name: str, tip: str, days_after_today: int) -> DateBoundEdit:

@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt
 from PySide6.QtWidgets import QMenu, QTableView, QWidget
 
-from app.export import neutralize
+from app.export import tsv_text
 from app.ui import window_state
 from app.ui.sessions_model import SessionsModel
 
@@ -160,16 +160,9 @@ class SessionsTable(QTableView):
         the clipboard: a paste into a spreadsheet gives what the user saw. Before, the
         export's columns (keys, UTC ISO times, seconds) whatever the table showed."""
         columns = self.visible_columns()
-        lines = ["\t".join(_pasteable(self.sessions.header_text(i)) for i in columns)]
-        lines += ["\t".join(_pasteable(self.sessions.cell_text(s, i)) for i in columns)
-                  for s in sessions]
-        return "\n".join(lines) + "\n"
-
-
-def _pasteable(text: str) -> str:
-    """One cell on one line: a tab or line break (CR too) inside would start a new cell or
-    row on paste, and a text starting like a formula gets the export's apostrophe."""
-    return neutralize(" ".join(text.replace("\t", " ").splitlines()))
+        header = [self.sessions.header_text(i) for i in columns]
+        return tsv_text([header, *([self.sessions.cell_text(s, i) for i in columns]
+                                   for s in sessions)])
 
 
 @contextmanager
