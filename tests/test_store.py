@@ -91,6 +91,20 @@ def test_a_page_of_complete_sessions_replaces_their_events_and_artifacts_only(
     store.close()
 
 
+def test_a_timeline_runs_in_time_order_when_times_have_different_sub_second_digits(
+        tmp_path: Path):
+    # Pexip sends microseconds on some times and none on others; CONTRACT.md keeps them as
+    # sent. As text, "10:00:00.7Z" sorts before "10:00:00Z" ('.' < 'Z'), 0.7 s too early.
+    store = Store(tmp_path / "cache.db")
+    times = {"joined": "2026-11-01T10:00:00Z", "late": "2026-11-01T10:00:00.7Z",
+             "later": "2026-11-01T10:00:00.75Z", "next": "2026-11-01T10:00:01Z"}
+    store.write_page("px", "pexip", "history", None, events=[
+        Event("conf", name, time, "Kim", "call") for name, time in reversed(times.items())])
+    events = queries.list_events(store.db.conn, "px", "conf")
+    assert [e["event_id"] for e in events] == ["joined", "late", "later", "next"]
+    store.close()
+
+
 def test_json_text_falls_back_to_the_standard_library_without_changing_a_value():
     value = {"big": 2**70, "ratio": 0.1, "name": "José", 7: "int key"}
     assert json.loads(jsontext.dumps(value)) == {"big": 2**70, "ratio": 0.1, "name": "José",

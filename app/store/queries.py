@@ -210,9 +210,15 @@ def session_raw(conn: sqlite3.Connection, source: str, session_id: str) -> str |
 
 
 def list_events(conn: sqlite3.Connection, source: str, session_id: str) -> list[dict]:
+    """A session's events in time order.
+
+    Times keep the source's sub-second digits, and Pexip sends some with microseconds and
+    some without: as text "10:00:00.7Z" sorts before "10:00:00Z" ('.' < 'Z'). Without the
+    "Z" the whole second is a prefix of its fractions and sorts first, as it should.
+    """
     rows = conn.execute(
         "SELECT event_id, time, end_time, lane, kind, actor, detail, data FROM events "
-        "WHERE source = ? AND session_id = ? ORDER BY time, seq, event_id",
+        "WHERE source = ? AND session_id = ? ORDER BY rtrim(time, 'Z'), seq, event_id",
         (source, session_id))
     return [
         {"event_id": r[0], "time": r[1], "end": r[2], "lane": r[3], "kind": r[4],
