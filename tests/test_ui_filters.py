@@ -215,6 +215,11 @@ def test_filters_that_match_nothing_say_so_in_the_table_area(data_dir, make_wind
     bar.search_box.setText("@")  # cannot run: the reason is in the table area too
     bar.apply_now()
     assert "type a word to search for" in window.no_matches.text.text()
+    bar.search_box.setText('"nosuch word')  # runs, matches nothing: the note says why
+    bar.apply_now()
+    assert window.table_stack.currentWidget() is window.no_matches
+    assert "No closing quote" in window.no_matches.text.text()
+    assert window.no_matches.text.isVisible()
 
 
 def test_counts_have_thousands_separators(data_dir, make_window):

@@ -194,7 +194,9 @@ class MainWindow(QMainWindow):
         if self._cache_total == 0:
             self.table_stack.setCurrentWidget(self.empty_state)
         elif count == 0 and filtered:
-            self.no_matches.set_reason(self.model.unreadable or self.filter_bar.date_hint())
+            # The search note too: an unclosed quote explains a 0 better than any filter.
+            self.no_matches.set_reason(self.model.unreadable or self.filter_bar.date_hint()
+                                       or self.filter_bar.search_notes())
             self.table_stack.setCurrentWidget(self.no_matches)
         else:
             self.table_stack.setCurrentWidget(self.table)
