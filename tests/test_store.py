@@ -105,6 +105,30 @@ def test_a_timeline_runs_in_time_order_when_times_have_different_sub_second_digi
     store.close()
 
 
+def test_matching_keys_tells_which_given_sessions_the_filter_shows(tmp_path: Path):
+    store = Store(tmp_path / "cache.db")
+    store.write_page("wx", "webex", "meetings", None, sessions=[
+        session(f"m{n}", title) for n, title in enumerate(
+            ["Printer jam", "VPN drops", "Printer offline", "Board call"])])
+    store.write_page("bt", "beyondtrust", "sessions", None, sessions=[
+        Session("b1", "support_session", "Printer driver", "2026-11-03T10:00:00Z")])
+    conn = store.db.conn
+    everything = [("wx", f"m{n}") for n in range(4)] + [("bt", "b1"), ("wx", "gone")]
+
+    def kept(**filters) -> set[tuple[str, str]]:
+        return queries.matching_keys(conn, SessionFilter(**filters), everything)
+
+    assert kept() == set(everything) - {("wx", "gone")}
+    assert kept(search="printer") == {("wx", "m0"), ("wx", "m2"), ("bt", "b1")}
+    assert kept(search="printer", source="wx") == {("wx", "m0"), ("wx", "m2")}
+    assert kept(search="-printer") == {("wx", "m1"), ("wx", "m3")}
+    assert kept(type="support_session", search="driver") == {("bt", "b1")}
+    assert kept(start_from="2026-11-03T00:00:00Z") == {("bt", "b1")}
+    assert kept(search="nosuchword") == set()
+    assert queries.matching_keys(conn, SessionFilter(search="printer"), []) == set()
+    store.close()
+
+
 def test_json_text_falls_back_to_the_standard_library_without_changing_a_value():
     value = {"big": 2**70, "ratio": 0.1, "name": "José", 7: "int key"}
     assert json.loads(jsontext.dumps(value)) == {"big": 2**70, "ratio": 0.1, "name": "José",

@@ -153,7 +153,8 @@ def m009_source_type_index(db: Database) -> None:
     # The Type list shows the chosen source's types (queries.source_types), read at start-up
     # and after every sync: a few index seeks with this (0.1 ms on 1M sessions), a ~1 s scan
     # without. It costs a session insert ~5% (20,000 into 1M: 983 against 928 ms).
-    db["sessions"].create_index(["source", "type"], index_name=SOURCE_TYPE_INDEX)
+    db["sessions"].create_index(["source", "type"], index_name=SOURCE_TYPE_INDEX,
+                                if_not_exists=True)
 
 
 def _rebuild_as_documents(db: Database, table: str) -> None:

@@ -20,6 +20,7 @@ from app.store.queries import (
     SessionFilter,
     count_sessions,
     extra_keys,
+    matching_keys,
     session_window,
 )
 from app.ui.columns import CENTER, RIGHT, Column, columns_for
@@ -27,8 +28,6 @@ from app.ui.formatting import time_tooltip
 
 BLOCK = 200
 MAX_BLOCKS = 40  # 8,000 rows kept: a few screens either way of where the user is
-#: Up to this many selected sessions are each looked up in the full-text index by key.
-FEW_KEYS = 6
 KEY_ROLE = Qt.ItemDataRole.UserRole  # (source, session_id), per CONTRACT.md
 SESSION_ROLE = Qt.ItemDataRole.UserRole + 1  # the whole session dict
 
@@ -213,45 +212,22 @@ class SessionsModel(QAbstractTableModel):
         session = self.session_at(row)
         return (session["source"], session["session_id"]) if session else None
 
-    def still_shown(self, sessions: list[dict[str, Any]]) -> tuple[set[Key], int]:
-        """Which of ``sessions`` (read before a re-query) the current filter may show, and
-        how many it does, so a narrowed filter looks for as many selected sessions as are
-        left, and for none when none is. Source, kind, type and dates are compared here:
-        SQLite's plan for a count by key under a type filter walks the type index (340 ms
-        on a million sessions). The search is asked of the full-text index, one count per
-        session for a few (30 ms each for a word in 10% of a million), one count for all
-        beyond that (180 ms)."""
-        keys = {(s["source"], s["session_id"]) for s in sessions if self._fits(s)}
-        if not keys or not self._filter.search:
-            return keys, len(keys)
-        search = self._filter.search
-        if len(keys) > FEW_KEYS:
-            return keys, count_sessions(self._conn, SessionFilter(search=search,
-                                                                  ids=sorted(keys)))
-        keys = {k for k in keys if count_sessions(self._conn, SessionFilter(search=search,
-                                                                            ids=[k]))}
-        return keys, len(keys)
+    def still_shown(self, sessions: list[dict[str, Any]]) -> set[Key]:
+        """Which of ``sessions`` (read before a re-query) the current filter shows, so a
+        narrowed filter looks for those selected sessions that are left, and for none when
+        none is (``queries.matching_keys``: a few milliseconds for a selection)."""
+        if self._unreadable:
+            return set()
+        return matching_keys(self._conn, self._filter,
+                             [(s["source"], s["session_id"]) for s in sessions])
 
-    def _fits(self, session: dict[str, Any]) -> bool:
-        """The filter's parts other than the search, as ``queries._where`` reads them."""
-        flt, start = self._filter, session.get("start")
-        if self._unreadable or (flt.ids and (session["source"], session["session_id"])
-                                not in set(flt.ids)):
-            return False
-        if any(value and session.get(name) != value for name, value in
-               (("source", flt.source), ("kind", flt.kind), ("type", flt.type))):
-            return False
-        return not ((flt.start_from and (start is None or start < flt.start_from))
-                    or (flt.start_to and (start is None or start >= flt.start_to)))
-
-    def find_rows(self, keys: set[Key], expected: int | None = None, *, near: int,
-                  limit: int) -> dict[Key, int]:
-        """Where ``keys`` are now, read block by block outward from row ``near``, at most
-        ``limit`` rows and only until ``expected`` of them (all by default) are found: a
-        re-query moves sessions, but a million rows are not to be scanned (the blocks read
-        here are kept, and the view is about to show them)."""
+    def find_rows(self, keys: set[Key], *, near: int, limit: int) -> dict[Key, int]:
+        """Where ``keys`` (sessions the filter shows) are now, read block by block outward
+        from row ``near``, at most ``limit`` rows and only until all are found: a re-query
+        moves sessions, but a million rows are not to be scanned (the blocks read here are
+        kept, and the view is about to show them)."""
         found: dict[Key, int] = {}
-        wanted = len(keys) if expected is None else min(expected, len(keys))
+        wanted = len(keys)
         if not wanted or not self._count:
             return found
         last = (self._count - 1) // BLOCK

@@ -187,8 +187,8 @@ def requery_keeping_selection(table: SessionsTable, requery: Callable[[], None],
                               follow_selection: Callable[[], None]) -> None:
     """Apply a new filter and keep selected the selected sessions it still shows, the
     detail pane on the current one (before, a narrowed search dropped the selection and
-    emptied the pane). The model tells which of them may still match and how many do
-    (``still_shown``); that many are looked for outward from where the current row would
+    emptied the pane). The model tells which of them still match
+    (``still_shown``); those are looked for outward from where the current row would
     fall, in a bounded number of rows, and none when none matches. A
     session that no longer matches leaves the selection; if the current one left, the
     first kept one becomes current and the pane follows it."""
@@ -202,7 +202,7 @@ def requery_keeping_selection(table: SessionsTable, requery: Callable[[], None],
     with _held(table, follow_selection):
         requery()
     near = current * model.rowCount() // max(before, 1)
-    found = model.find_rows(*model.still_shown(sessions), near=near, limit=SEARCH_ROWS)
+    found = model.find_rows(model.still_shown(sessions), near=near, limit=SEARCH_ROWS)
     if not found:
         follow_selection()
         return
