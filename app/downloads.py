@@ -10,6 +10,7 @@ where it does not.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -29,7 +30,7 @@ from app.sources.base import Source
 from app.store import Store, queries
 
 CHUNK = 1 << 16
-_UNSAFE = re.compile(r"[^\w.\- ()\[\]]+")
+_UNSAFE = re.compile(r"[^\w.\-+ ()\[\]]+")
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
              *(f"LPT{i}" for i in range(1, 10))}
 _CONTENT_RANGE = re.compile(r"bytes (?P<first>\d+)-(?P<last>\d+)/(?P<total>\d+|\*)")
@@ -54,16 +55,19 @@ _TYPE_EXTENSIONS = {
     "audio/wave": ".wav", "audio/ogg": ".ogg", "video/webm": ".webm", "audio/webm": ".webm",
     "video/quicktime": ".mov", "video/x-matroska": ".mkv"}
 _FILENAME = re.compile(r"""filename\*?\s*=\s*(?:UTF-8'[^']*')?"?([^";]+)"?""", re.IGNORECASE)
-#: The most each of a file name's three parts may take (see ``target_path``), in characters
-#: and in UTF-8 bytes: file systems count bytes (255 on most), and a name gets ".part.version"
-#: and an extension on top of its three parts.
+#: The most a download name's label (and its time) may take, and its session title, in
+#: characters and in UTF-8 bytes (see ``target_path``): file systems count bytes (255 on
+#: most), and a name gets separators, a 12-character digest, an extension and
+#: ".part.version" on top: at most 72 + 96 + 72 + 32 bytes.
 _PART, _PART_BYTES = 40, 72
+_TITLE, _TITLE_BYTES = 60, 96
 
 
 def safe_name(text: str, default: str = "artifact") -> str:
     """A file name with no path in it, no control characters and no reserved device name."""
     text = unicodedata.normalize("NFC", text or "")
-    text = text.replace("/", "_").replace("\\", "_")
+    # "→" joins caller and callee in call titles: "+1303… - +1512…" reads, "_" did not.
+    text = text.replace("/", "_").replace("\\", "_").replace("→", "-")
     text = _UNSAFE.sub("_", text).strip(" ._")
     text = _cut(re.sub(r"\.{2,}", ".", re.sub(r"_+", "_", text)), 120, 120).rstrip(" ._")
     if not text or text.split(".")[0].upper() in _RESERVED:
@@ -71,10 +75,10 @@ def safe_name(text: str, default: str = "artifact") -> str:
     return text
 
 
-def _name_part(text: str) -> str:
-    """One part of a download's name: safe, at most ``_PART`` characters, and not ending in
-    a dot or space after the cut (which would make "name..mp4" or "name _id")."""
-    return _cut(safe_name(text, ""), _PART, _PART_BYTES).rstrip(" ._")
+def _name_part(text: str, chars: int = _PART, max_bytes: int = _PART_BYTES) -> str:
+    """One part of a download's name: safe, cut to its share of the name, and not ending in
+    a dot or space after the cut (which would make "name..mp4" or "name  digest")."""
+    return _cut(safe_name(text, ""), chars, max_bytes).rstrip(" ._")
 
 
 def _cut(text: str, chars: int, max_bytes: int) -> str:
@@ -120,17 +124,28 @@ def download_folder(data_dir: Path, source_name: str) -> Path:
     return Settings(data_dir).downloads_dir / safe_name(source_name)
 
 
-def target_path(folder: Path, session_id: str, artifact: dict) -> Path:
+def target_path(folder: Path, session: dict, artifact: dict) -> Path:
     """Where an artifact goes: inside ``folder``, always (checked, not assumed).
 
-    The name is session, label and artifact id, each cut to a length that keeps all three
-    (the artifact id tells two recordings of a session apart). A label is a caption, not a
+    Named as a person looks for it in a file manager: when its session started (UTC), the
+    session's title and the artifact's label, "2026-11-22 2005Z Daniel Eze - Session
+    recording 3f0c9a1b2d4e.mp4". The ids went first before, and a folder of recordings read
+    as hashes. The last word is a digest of the session and artifact ids: it keeps two
+    recordings of one session (or two sessions of one title) apart and the name the same on
+    every download, so an interrupted one finds its ``.part``. A label is a caption, not a
     file name ("Recording 346.1 s"), so the extension comes from ``file_extension``."""
-    extension = file_extension(artifact)
-    artifact_id = str(artifact.get("artifact_id") or "").removesuffix(extension)  # "T9.vtt"
-    parts = [_name_part(text) for text in (session_id, artifact.get("label") or "", artifact_id)]
-    stem = "_".join(part for part in parts if part)
-    path = (folder / f"{stem or 'artifact'}{extension}").resolve()
+    identity = f"{session.get('session_id')}\0{artifact.get('artifact_id')}"
+    digest = hashlib.sha256(identity.encode("utf-8", "replace")).hexdigest()[:12]
+    start = str(session.get("start") or "")
+    when = _name_part(f"{start[:10]} {start[11:13]}{start[14:16]}Z" if len(start) >= 16
+                      else "")
+    title = _name_part(str(session.get("title") or session.get("session_id") or ""),
+                       _TITLE, _TITLE_BYTES)
+    label = _name_part(str(artifact.get("label") or ""))
+    heading = " ".join(part for part in (when, title) if part)
+    stem = " - ".join(part for part in (heading, label) if part)
+    # No leading dash: a name that reads as an option to a command is a trap.
+    path = (folder / f"{stem} {digest}{file_extension(artifact)}".lstrip(" -")).resolve()
     if folder.resolve() not in path.parents:
         raise SourceError(f"refusing to write outside {folder}: {path.name}")
     return path
@@ -339,7 +354,8 @@ def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
     folder = Path(folder or download_folder(data_dir, source_name))
     store = Store(Settings(data_dir).cache_path)
     try:
-        if queries.get_session(store.db.conn, source_name, session_id) is None:
+        session = queries.get_session(store.db.conn, source_name, session_id)
+        if session is None:
             raise RegistryError(f"no cached session {source_name}:{session_id}")
         artifacts = [a for a in queries.list_artifacts(store.db.conn, source_name, session_id)
                      if kind is None or a["kind"] == kind]
@@ -351,7 +367,7 @@ def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
         failed = 0
         for done, artifact in enumerate(artifacts):
             try:
-                path, size = fetch_to(source, artifact, target_path(folder, session_id,
+                path, size = fetch_to(source, artifact, target_path(folder, session,
                                                                     artifact))
                 store.set_downloaded(source_name, session_id, artifact["artifact_id"], str(path))
                 if not quiet:

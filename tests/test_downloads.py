@@ -5,6 +5,7 @@ against the real simulators."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +30,9 @@ from app.sources import create_source
 def test_hostile_names_stay_inside_the_download_folder(tmp_path: Path, hostile: str):
     folder = tmp_path / "downloads"
     folder.mkdir()
-    path = target_path(folder, "../lsid", {"label": hostile, "artifact_id": "../1",
-                                           "kind": "recording"})
+    session = {"session_id": "../lsid", "title": hostile, "start": hostile}
+    path = target_path(folder, session, {"label": hostile, "artifact_id": "../1",
+                                         "kind": "recording"})
     assert path.parent == folder.resolve()
     assert "/" not in path.name and "\\" not in path.name and ".." not in path.name
     assert len(path.name) < 260
@@ -345,43 +347,60 @@ def test_a_download_from_an_unreachable_server_fails_in_one_line(cli, data_dir, 
     assert not list(folder.glob("*"))
 
 
+#: A Restcomm call as the cache has it: what a download's name is made of.
+CALL = {"session_id": "CA1", "start": "2026-11-02T10:15:42.250Z",
+        "title": "+13035550100 → +15125550166"}
+
+
 @pytest.mark.parametrize("artifact, name", [
     ({"label": "Recording 346.1 s", "artifact_id": "RE42", "kind": "recording",
-      "url": "https://cpaas.example/restcomm/Recordings/RE42.wav"}, "CA1_Recording 346.1 s_RE42.wav"),
+      "url": "https://cpaas.example/restcomm/Recordings/RE42.wav"},
+     "2026-11-02 1015Z +13035550100 - +15125550166 - Recording 346.1 s #.wav"),
     ({"label": "Transcript (vtt)", "artifact_id": "T9.vtt", "kind": "transcript",
       "url": "https://webexapis.example/v1/meetingTranscripts/T9/download?format=vtt",
-      "data": {"format": "vtt"}}, "CA1_Transcript (vtt)_T9.vtt"),
+      "data": {"format": "vtt"}},
+     "2026-11-02 1015Z +13035550100 - +15125550166 - Transcript (vtt) #.vtt"),
     ({"label": "Session recording", "artifact_id": "recording", "kind": "recording",
       "url": "https://bt.example/api/reporting?generate_report=SupportSessionRecording"},
-     "CA1_Session recording_recording.mp4"),
+     "2026-11-02 1015Z +13035550100 - +15125550166 - Session recording #.mp4"),
     ({"label": "invoice.exe", "artifact_id": "x", "kind": "chat",
       "url": "https://vendor.example/files/run-me.exe", "data": {"format": "desktop"}},
-     "CA1_invoice.exe_x.html"),
+     "2026-11-02 1015Z +13035550100 - +15125550166 - invoice.exe #.html"),
 ])
-def test_a_download_is_named_by_session_label_and_id_with_a_safe_extension(
+def test_a_download_is_named_by_start_title_and_label_with_a_safe_extension(
         tmp_path: Path, artifact: dict, name: str):
-    assert target_path(tmp_path, "CA1", artifact).name == name
+    """Found by when and what in a file manager; the digest ("#" here) keeps it apart."""
+    path = target_path(tmp_path, CALL, artifact)
+    assert re.sub(r" [0-9a-f]{12}\.", " #.", path.name) == name
+    assert target_path(tmp_path, CALL, artifact) == path  # resuming finds the same name
 
 
-def test_long_parts_are_cut_so_that_the_artifact_id_survives(tmp_path: Path):
-    first = target_path(tmp_path, "S" * 60, {"label": "L" * 200, "artifact_id": "RE-first",
-                                             "kind": "recording"})
-    second = target_path(tmp_path, "S" * 60, {"label": "L" * 200, "artifact_id": "RE-second",
-                                              "kind": "recording"})
-    assert first != second and first.name.endswith("_RE-first.mp4")
+def test_no_two_artifacts_share_a_name(tmp_path: Path):
+    recording = {"label": "Recording", "artifact_id": "RE-first", "kind": "recording"}
+    names = {target_path(tmp_path, session, artifact).name
+             for session in (CALL, {**CALL, "session_id": "CA2"})  # same start and title
+             for artifact in (recording, {**recording, "artifact_id": "RE-second"})}
+    assert len(names) == 4
+
+
+def test_a_session_without_a_title_or_start_is_named_by_its_id(tmp_path: Path):
+    path = target_path(tmp_path, {"session_id": "CA9"}, {"label": "", "kind": "chat",
+                                                         "artifact_id": "c"})
+    assert re.fullmatch(r"CA9 [0-9a-f]{12}\.html", path.name)
 
 
 def test_a_long_label_in_a_wide_script_still_makes_a_file_name_that_can_be_written(
         tmp_path: Path):
     label = "週次サポート会議の録画" * 12  # 132 characters, 396 bytes in UTF-8
-    path = target_path(tmp_path, "会議" * 40, {"label": label, "artifact_id": "録画" * 40,
-                                                "kind": "recording"})
+    path = target_path(tmp_path, {"session_id": "x", "start": CALL["start"],
+                                  "title": "会議" * 80},
+                       {"label": label, "artifact_id": "録画" * 40, "kind": "recording"})
     partial = path.with_name(path.name + ".part.version")  # the longest name a download makes
     partial.write_bytes(b"")  # the file system refuses a name over 255 bytes
-    assert path.name.startswith("会議") and "週次サポート" in path.name
+    assert path.name.startswith("2026-11-02 1015Z 会議") and "週次サポート" in path.name
 
 
 def test_a_part_cut_at_a_dot_leaves_no_double_dot(tmp_path: Path):
-    path = target_path(tmp_path, "CA1", {"label": "L" * 39 + ". late", "kind": "recording",
-                                         "artifact_id": "R" * 39 + ".more"})
-    assert path.name == f"CA1_{'L' * 39}_{'R' * 39}.mp4"
+    path = target_path(tmp_path, {"session_id": "CA1", "title": "T" * 59 + ". late"},
+                       {"label": "L" * 39 + ". late", "kind": "recording", "artifact_id": "R"})
+    assert re.fullmatch(f"{'T' * 59} - {'L' * 39} [0-9a-f]{{12}}\\.mp4", path.name)
