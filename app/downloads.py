@@ -30,7 +30,7 @@ from app.sources.base import Source
 from app.store import Store, queries
 
 CHUNK = 1 << 16
-_UNSAFE = re.compile(r"[^\w.\-+ ()\[\]]+")
+_UNSAFE = re.compile(r"[^\w.\-+ ()\[\]',&]+")
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
              *(f"LPT{i}" for i in range(1, 10))}
 _CONTENT_RANGE = re.compile(r"bytes (?P<first>\d+)-(?P<last>\d+)/(?P<total>\d+|\*)")
@@ -66,8 +66,9 @@ _TITLE, _TITLE_BYTES = 60, 96
 def safe_name(text: str, default: str = "artifact") -> str:
     """A file name with no path in it, no control characters and no reserved device name."""
     text = unicodedata.normalize("NFC", text or "")
-    # "→" joins caller and callee in call titles: "+1303… - +1512…" reads, "_" did not.
-    text = text.replace("/", "_").replace("\\", "_").replace("→", "-")
+    # Titles join their parts with "→" (caller and callee) and ": " (customer and issue),
+    # which no file system takes everywhere: " - " reads, "_" did not.
+    text = text.replace("/", "_").replace("\\", "_").replace("→", "-").replace(": ", " - ")
     text = _UNSAFE.sub("_", text).strip(" ._")
     text = _cut(re.sub(r"\.{2,}", ".", re.sub(r"_+", "_", text)), 120, 120).rstrip(" ._")
     if not text or text.split(".")[0].upper() in _RESERVED:

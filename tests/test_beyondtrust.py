@@ -206,13 +206,14 @@ def test_downloads_take_the_format_the_appliance_serves(cli, bt, data_dir, tmp_p
                  and s.event_count("Chat Message"))
     result = cli("download", "bt", shell.lsid, "--to", str(tmp_path / "dl"))
     assert result.code == 0, result.err
-    saved = {path.suffix: path for path in (tmp_path / "dl").iterdir()}
+    files = list((tmp_path / "dl").iterdir())
+    saved = {path.suffix: path for path in files}
     assert {".txt", ".dat"} <= set(saved), sorted(saved)
     assert not {".html", ".part"} & set(saved)
     chat_lines = saved[".txt"].read_text(encoding="utf-8").splitlines()
     said = [e.body for e in shell.events if e.event_type == "Chat Message"]
     assert len(chat_lines) == len(said) and chat_lines[0].endswith(said[0])
-    assert recording_bytes(shell.lsid, "shr", "0") in {p.read_bytes() for p in saved.values()}
+    assert recording_bytes(shell.lsid, "shr", "0") in {p.read_bytes() for p in files}
     [stored] = [a["downloaded_path"] for a in children(cli, "artifacts", shell.lsid)
                 if a["kind"] == "chat"]
     assert stored == str(saved[".txt"])

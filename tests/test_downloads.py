@@ -41,7 +41,9 @@ def test_hostile_names_stay_inside_the_download_folder(tmp_path: Path, hostile: 
 
 def test_readable_names_stay_readable():
     assert safe_name("Session recording (part 1).mp4") == "Session recording (part 1).mp4"
-    assert safe_name("Zoë's chat") == "Zoë_s chat"
+    assert safe_name("Zoë's chat") == "Zoë's chat"
+    assert safe_name("Priya (Margie's Travel): VPN") == "Priya (Margie's Travel) - VPN"
+    assert safe_name("a:b*c?d<e>f|g\"h") == "a_b_c_d_e_f_g_h"  # what Windows refuses
 
 
 def test_download_fetches_a_sessions_recordings_into_the_data_folder(cli, data_dir):
