@@ -70,6 +70,7 @@ class ArtifactsPanel(QWidget):
         self._data_dir = data_dir
         self._store = store
         self._key: tuple[str, str] | None = None  # the (source, session_id) shown
+        self._session: dict[str, Any] = {}  # its start and title name a download
         self._worker: Worker | None = None
         # The last download message of each session, so "Saved … to /path" is still there
         # after looking at another session and coming back (before, it was gone).
@@ -148,14 +149,14 @@ class ArtifactsPanel(QWidget):
         self.view.clear()
         self._update_buttons()
 
-    def set_artifacts(self, source: str, session_id: str,
-                      artifacts: list[dict[str, Any]]) -> None:
+    def set_artifacts(self, session: dict[str, Any], artifacts: list[dict[str, Any]]) -> None:
         """Fill the list, keeping the current artifact when it is the same session."""
+        source, session_id = session["source"], session["session_id"]
         same = self._key == (source, session_id)
         current = self.selected_artifact() if same else None
         if not same and self._worker is None:
             self._say(*self._said.get((source, session_id), ("", False)))
-        self._key = (source, session_id)
+        self._key, self._session = (source, session_id), session
         self.view.clear()
         link_font = QFont(self.view.font())
         link_font.setUnderline(True)
@@ -216,7 +217,7 @@ class ArtifactsPanel(QWidget):
     def reload(self) -> None:
         """Re-read the shown session's artifacts from the cache (after a download)."""
         if self._key is not None:
-            self.set_artifacts(*self._key, queries.list_artifacts(self._conn, *self._key))
+            self.set_artifacts(self._session, queries.list_artifacts(self._conn, *self._key))
 
     def selected_artifact(self) -> dict[str, Any] | None:
         item = self.view.currentItem()
@@ -288,7 +289,7 @@ class ArtifactsPanel(QWidget):
         source, session_id = self._key
         key = (source, session_id, artifact["artifact_id"])
         label = label_text(artifact) or artifact["kind"]
-        worker = Worker(download_job(self._data_dir, source, session_id, artifact),
+        worker = Worker(download_job(self._data_dir, source, self._session, artifact),
                         "download", self)
         worker.progress.connect(lambda done_total: self._on_progress(label, *done_total))
         worker.result.connect(lambda result: self._on_downloaded(key, label, result))

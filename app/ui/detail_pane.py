@@ -192,7 +192,7 @@ class DetailPane(QWidget):
         self._events = queries.list_events(self._conn, source, session_id)
         self._fill(session)
         artifacts = queries.list_artifacts(self._conn, source, session_id)
-        self.artifacts.set_artifacts(source, session_id, artifacts)
+        self.artifacts.set_artifacts(session, artifacts)
         self.tabs.setTabText(2, f"{ARTIFACTS_TAB} ({len(artifacts)})")
         self.tabs.setTabText(1, f"{EVENTS_TAB} ({len(self._events)})")
         self.raw_view.setPlainText(raw_record_text(self._conn, session, self._events))

@@ -8,7 +8,6 @@ on the GUI thread, once the file is complete.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,15 +16,13 @@ from typing import Any
 from app.downloads import download_folder, fetch_to, target_path
 from app.http import SourceError
 from app.registry import open_source
-from app.settings import Settings
 from app.sources.base import CancelToken
-from app.store.queries import get_session
 
 #: At most this often a progress report crosses to the GUI thread (chunks are 64 KiB).
 PROGRESS_EVERY_S = 0.1
 
 
-def download_job(data_dir: Path, source_name: str, session_id: str, artifact: dict):
+def download_job(data_dir: Path, source_name: str, session: dict[str, Any], artifact: dict):
     """A ``Worker`` job: progress reports ``(bytes so far, total or None)``; the result is
     ``{"path": str, "size": int}``. A failure leaves no folder it created behind."""
 
@@ -33,7 +30,7 @@ def download_job(data_dir: Path, source_name: str, session_id: str, artifact: di
         source = open_source(data_dir, source_name)
         source.cancel = cancel  # a Retry-After wait ends when the user cancels
         folder = download_folder(data_dir, source_name)
-        path = target_path(folder, _session(data_dir, source_name, session_id), artifact)
+        path = target_path(folder, session, artifact)
         created = _make_folder(folder)
         try:
             path, size = fetch_to(_Reporting(source, progress, cancel), artifact, path)
@@ -49,16 +46,6 @@ def download_job(data_dir: Path, source_name: str, session_id: str, artifact: di
         return {"path": str(path), "size": size}
 
     return run
-
-
-def _session(data_dir: Path, source_name: str, session_id: str) -> dict[str, Any]:
-    """The cached session, whose start and title name the file (its id alone if it is gone:
-    the file still gets a name of its own)."""
-    conn = sqlite3.connect(f"{Settings(data_dir).cache_path.as_uri()}?mode=ro", uri=True)
-    try:
-        return get_session(conn, source_name, session_id) or {"session_id": session_id}
-    finally:
-        conn.close()
 
 
 class _Reporting:
