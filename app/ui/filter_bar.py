@@ -224,16 +224,18 @@ class FilterBar(QWidget):
             return "“From” is not before “To”: no session can match (swap them?)"
         return None
 
-    def search_notes(self) -> str:
-        """How the search box's text was read, where that differs from what was typed."""
-        return "  ·  ".join(search_notes(self.search_box.text()))
+    def explanation(self, error: str | None = None) -> str:
+        """Why the filters match what they do, as the line under the search box says it:
+        a search that cannot run (``error``), a reversed date range, else how the search
+        box's text was read (an unclosed quote, an ignored field name)."""
+        return error or self.date_hint() or "  ·  ".join(search_notes(self.search_box.text()))
 
     def show_hint(self, text: str | None) -> None:
         """A line under the search box: ``text`` (why the filters cannot match), or else
         the notes on how the search box's text was read (``search_notes``), so a typo such
         as a missing quote does not give a silent 0 rows. Elided to the bar's width (full
         text in its tooltip), so it never widens the window."""
-        line = text or self.search_notes()
+        line = text or "  ·  ".join(search_notes(self.search_box.text()))
         self.hint.setStyleSheet(f"color: {ERROR_COLOUR if text else NOTE_COLOUR};")
         self.hint.set_full_text(line)
         self.hint.setVisible(bool(line))

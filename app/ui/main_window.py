@@ -194,9 +194,7 @@ class MainWindow(QMainWindow):
         if self._cache_total == 0:
             self.table_stack.setCurrentWidget(self.empty_state)
         elif count == 0 and filtered:
-            # The search note too: an unclosed quote explains a 0 better than any filter.
-            self.no_matches.set_reason(self.model.unreadable or self.filter_bar.date_hint()
-                                       or self.filter_bar.search_notes())
+            self.no_matches.set_reason(self.filter_bar.explanation(self.model.unreadable))
             self.table_stack.setCurrentWidget(self.no_matches)
         else:
             self.table_stack.setCurrentWidget(self.table)
