@@ -198,6 +198,14 @@ def test_search_finds_a_session_by_its_type_status_and_direction(cli, cache):
     assert len(found(cli, "support_session")) == 5
 
 
+def test_search_finds_a_source_s_sessions_by_its_name_and_kind(cli, cache):
+    calls = ["Dana to the help desk", "Eve to a supplier"]
+    assert found(cli, "graph") == found(cli, "msgraph") == calls
+    assert len(found(cli, "beyondtrust")) == 5
+    assert found(cli, "graph supplier") == ["Eve to a supplier"]
+    assert found(cli, "-msgraph -beyondtrust") == []
+
+
 def test_no_typed_text_ever_reaches_the_user_as_an_fts_error(cache):
     """Random strings of words, operators and punctuation: each lists sessions or raises
     BadQuery with its hint, never the catch-all "cannot search for that"."""

@@ -268,3 +268,51 @@ def test_a_cache_from_before_migration_8_finds_a_phone_number_however_it_is_type
         "CA2", "call", "Other", "2026-11-02T10:00:00Z", participants=["+17205550123"])])
     assert ids("720-555-0123") == ["CA2"] and ids("415-555-0199") == []
     store.close()
+
+
+def test_a_cache_from_before_migration_10_finds_a_source_s_sessions_by_its_name_and_kind(
+        tmp_path: Path):
+    path = tmp_path / "cache.db"
+    db = Database(sqlite3.connect(path))
+    MIGRATIONS.apply(db, stop_before="m010_search_text_has_source_name_and_kind")
+    for source, kind, session_id, text in (
+            ("helpdesk-video", "pexip", "c1", "Weekly sync c1 conference Rosa"),
+            ("calls", "restcomm", "CA1", "Rosa to support CA1 call +13035550100 3035550100"),
+            ("site 4045551234", "webex", "m1", "Renewal m1 meeting")):
+        db["sessions"].insert({"source": source, "session_id": session_id, "kind": kind,
+                               "type": "call", "start_time": "2026-11-02T10:00:00Z",
+                               "search_text": text})
+    db.conn.commit()
+    db.close()
+    store = Store(path)  # applies m010
+    conn = store.db.conn
+
+    def ids(text: str) -> set[str]:
+        return {r["session_id"] for r in queries.list_sessions(conn, SessionFilter(search=text))}
+
+    assert ids("pexip") == {"c1"} and ids("helpdesk") == {"c1"} and ids("video") == {"c1"}
+    assert ids("restcomm") == {"CA1"} and ids("webex") == {"m1"}
+    assert ids("Rosa") == {"c1", "CA1"} and ids("303-555-0100") == {"CA1"}
+    assert ids("555-1234") == {"m1"}  # a number in a source's name is found as numbers are
+    conn.execute("INSERT INTO sessions_fts (sessions_fts) VALUES ('integrity-check')")
+    # A re-synced session's text is recomputed with the same words, once.
+    store.write_page("helpdesk-video", "pexip", "history", None, sessions=[Session(
+        "c1", "conference", "Weekly sync", "2026-11-02T10:00:00Z")])
+    text = conn.execute("SELECT search_text FROM sessions WHERE session_id = 'c1'").fetchone()[0]
+    assert text.startswith("helpdesk-video pexip Weekly sync") and text.count("pexip") == 1
+    assert ids("helpdesk") == {"c1"} and ids("Rosa") == {"CA1"}
+    store.close()
+
+
+def test_a_cache_migrated_from_before_migration_7_names_its_source_once(tmp_path: Path):
+    path = tmp_path / "cache.db"
+    db = Database(sqlite3.connect(path))
+    MIGRATIONS.apply(db, stop_before="m007_search_text_has_type_status_direction")
+    db["sessions"].insert({"source": "graph", "session_id": "g1", "kind": "msgraph",
+                           "type": "pstn_call", "title": "Dana", "search_text": "Dana g1"})
+    db.conn.commit()
+    db.close()
+    store = Store(path)  # m007 recomputes the whole text, m010 then finds it complete
+    text = store.db.conn.execute("SELECT search_text FROM sessions").fetchone()[0]
+    assert text.startswith("graph msgraph Dana g1") and text.count("msgraph") == 1
+    store.close()

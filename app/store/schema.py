@@ -157,6 +157,27 @@ def m009_source_type_index(db: Database) -> None:
                                 if_not_exists=True)
 
 
+@MIGRATIONS()
+def m010_search_text_has_source_name_and_kind(db: Database) -> None:
+    # The search text now opens with the source's name and kind (``SOURCE_WORDS``): a
+    # search for "webex" found the sessions that mention it, not Webex's. The new text is
+    # the old one with those words in front, so no session's parts are read again; the
+    # index is rebuilt once afterwards instead of by the update trigger row by row.
+    register_functions(db.conn)
+    db.execute("DROP TRIGGER sessions_au")
+    # phone_words only where a source's name holds a number (a name such as "site 4045551234").
+    # A text m007 has just recomputed already opens with the words.
+    changed = db.execute(f"UPDATE sessions SET search_text = CASE "
+                         f"WHEN source GLOB '*{'[0-9]' * 7}*' "
+                         f"THEN phone_words({SOURCE_WORDS} || coalesce(search_text, '')) "
+                         f"ELSE {SOURCE_WORDS} || coalesce(search_text, '') END "
+                         f"WHERE substr(coalesce(search_text, ''), 1, length({SOURCE_WORDS})) "
+                         f"IS NOT {SOURCE_WORDS}").rowcount
+    db.execute(FTS_UPDATE_TRIGGER)
+    if changed:
+        db.execute("INSERT INTO sessions_fts (sessions_fts) VALUES ('rebuild')")
+
+
 def _rebuild_as_documents(db: Database, table: str) -> None:
     old = f"{table}_before_m006"
     db.execute(f"ALTER TABLE [{table}] RENAME TO [{old}]")
@@ -174,17 +195,21 @@ EVENT_WORDS_SQL = """coalesce(lane, '') || ' ' || coalesce(kind, '') || ' ' || c
     FROM json_tree(events.data) j WHERE j.type = 'text'), '')"""
 
 
+#: The words that open a session's search text: "webex" finds Webex's sessions, and the
+#: name a manager gave a source finds that source's (CONTRACT.md: "every cached field").
+SOURCE_WORDS = "source || ' ' || coalesce(kind, '') || ' '"
 #: A child row (``x``) of the session being updated.
 SAME_SESSION = "x.source = sessions.source AND x.session_id = sessions.session_id"
 _TEXTS = "j.type = 'text'"
 #: A session's search text, written by ``cache.REFRESH_SQL`` and recomputed by migrations:
-#: its title, id, type, status and direction, people, extra values, every event's words
-#: (``cache.event_words``, kept in ``events.text``) and every artifact's words and text data
-#: values (CONTRACT.md: "full-text over every cached field"). Numbers in vendor data are
-#: counters and bitrates: indexing them tripled the cost of a sync and found nothing a
-#: manager searches for (phone numbers and ids arrive as text). ``phone_words`` appends the
-#: tails of phone numbers, so a number is found without its country or area code.
-SEARCH_TEXT_SQL = f"""phone_words(coalesce(title, '') || ' ' || session_id
+#: its source's name and kind, its title, id, type, status and direction, people, extra
+#: values, every event's words (``cache.event_words``, kept in ``events.text``) and every
+#: artifact's words and text data values (CONTRACT.md: "full-text over every cached field").
+#: Numbers in vendor data are counters and bitrates: indexing them tripled the cost of a sync
+#: and found nothing a manager searches for (phone numbers and ids arrive as text).
+#: ``phone_words`` appends the tails of phone numbers, so a number is found without its
+#: country or area code.
+SEARCH_TEXT_SQL = f"""phone_words({SOURCE_WORDS} || coalesce(title, '') || ' ' || session_id
     || ' ' || coalesce(type, '') || ' ' || coalesce(status, '') || ' ' || coalesce(direction, '')
     || ' ' || coalesce((SELECT group_concat(name, ' ') FROM participants x
                         WHERE {SAME_SESSION}), '')
