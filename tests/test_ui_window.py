@@ -173,6 +173,20 @@ def test_selected_rows_export_to_exactly_those_rows(data_dir, make_window, qtbot
     assert title.startswith("'=")
 
 
+def test_export_reads_a_cache_in_a_folder_whose_name_has_a_hash_and_a_question_mark(
+        make_window, qtbot, tmp_path):
+    data_dir = tmp_path / "Support #2 (what?)"
+    data_dir.mkdir()
+    fill_cache(data_dir, 10)
+    window = make_window(data_dir)
+    window.select_rows([0, 9])
+    out = tmp_path / "picked.csv"
+    with qtbot.waitSignal(window.export_to(out, "csv", selected_only=True).finished,
+                          timeout=10000):
+        pass
+    assert read_keys(out, "csv") == keys_of(window, [0, 9])
+
+
 def read_keys(path, fmt):
     if fmt == "csv":
         rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))

@@ -1,10 +1,12 @@
-"""The cache's write statement, shared by the normalized and the raw tables."""
+"""The cache's write statement, shared by the normalized and the raw tables, and its
+read-only connection, for readers beside a writing sync."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
 from itertools import chain
+from pathlib import Path
 
 #: Rows per INSERT statement. One statement of many rows costs less than as many one-row
 #: steps (Pexip's 119,230 events: 0.54 s against 0.74 s), and SQLite runs it with Python's
@@ -39,3 +41,12 @@ def upsert(conn: sqlite3.Connection, table: str, columns: Iterable[str], key: tu
 def _max_parameters(conn: sqlite3.Connection) -> int:
     """SQLite's bound on ``?`` per statement: 32,766 since 3.32, 999 in older builds."""
     return conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that cannot change the cache (an export reads while a sync may write).
+
+    The file is named by its percent-encoded ``file:`` URI: a plain ``file:{path}`` ends the
+    path at a "#" or "?", so a data folder named "Support #2" opened another file.
+    """
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)

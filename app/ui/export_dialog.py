@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from app.export import export_sessions
 from app.sources.base import Cancelled, CancelToken
 from app.store.queries import SessionFilter, iter_sessions, session_window
+from app.store.sql import connect_read_only
 
 FORMATS = (("CSV (spreadsheets)", "csv"), ("Excel workbook (.xlsx)", "xlsx"), ("JSON", "json"))
 CHUNK = 1000
@@ -140,7 +141,7 @@ def export_job(cache_path: Path, flt: SessionFilter, sort: tuple[str, bool],
     (None: every matching session). Reports progress as a count of rows written."""
 
     def job(progress, cancel: CancelToken) -> dict[str, Any]:
-        conn = sqlite3.connect(f"file:{cache_path}?mode=ro", uri=True)
+        conn = connect_read_only(cache_path)
         try:
             rows = _rows(conn, flt, sort, ranges)
 
