@@ -407,3 +407,31 @@ def test_a_damaged_data_file_is_said_in_a_message_box_not_a_crash(qtbot, data_di
     assert run_gui(data_dir) == 2
     assert says in seen[0] and str(data_dir / damaged) in seen[0]
     assert (data_dir / damaged).read_bytes() == b'{"sources": ['
+
+
+def test_a_cache_from_an_older_version_is_updated_behind_a_notice(qtbot, data_dir,
+                                                                  make_window):
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from app.store.schema import MIGRATIONS
+    from app.ui.app import updating_notice
+
+    assert updating_notice(data_dir) is None  # no cache yet: nothing to update
+    db = Database(sqlite3.connect(data_dir / "cache.db"))
+    MIGRATIONS.apply(db, stop_before="m010_search_text_has_source_name_and_kind")
+    db["sessions"].insert({"source": "px", "session_id": "c1", "kind": "pexip",
+                           "type": "conference", "title": "Weekly sync",
+                           "start_time": "2026-11-02T10:00:00Z", "search_text": "Weekly c1"})
+    db.conn.commit()
+    db.close()
+    notice = updating_notice(data_dir)
+    assert notice is not None and notice.isVisible() and "Updating" in notice.message()
+    notice.close()
+    window = make_window(data_dir)  # updates the cache
+    window.filter_bar.search_box.setText("pexip")
+    window.filter_bar.apply_now()
+    assert rows_label(window) == 1
+    assert updating_notice(data_dir) is None
+    assert (data_dir / "cache.db.before-migration").exists()

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from app.store.raw import RAW_TABLE, define_flat_view
+from app.store.sql import connect_read_only
 
 MIGRATIONS = Migrations("histview")
 
@@ -295,6 +296,22 @@ def apply_migrations(db: Database, path: Path | None) -> None:
     if path is not None and path.exists() and db["sessions"].exists():
         backup_before_migrating(db, path)
     MIGRATIONS.apply(db)
+
+
+def needs_migrating(path: Path) -> bool:
+    """Whether opening this cache will first copy it aside and update it: a window says so
+    before it blocks (seconds for a large cache: m010 took 14 s over a million sessions).
+    Reads only; a file that is no cache is left for ``Store`` to report."""
+    if not path.exists():
+        return False
+    conn = connect_read_only(path)
+    try:
+        db = Database(conn)
+        return db["sessions"].exists() and bool(MIGRATIONS.pending(db))
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
 
 
 def backup_before_migrating(db: Database, path: Path) -> Path:

@@ -6,10 +6,12 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QMessageBox, QSplashScreen
 
-from app.settings import SettingsError
-from app.store import CacheError
+from app.settings import Settings, SettingsError
+from app.store import CacheError, needs_migrating
 from app.ui.main_window import create_main_window
 
 
@@ -41,6 +43,7 @@ def run_gui(data_dir: Path) -> int:
         print(f"histview: {missing}", file=sys.stderr)
         return 2
     app = application()
+    notice = updating_notice(Path(data_dir))
     try:
         window = create_main_window(Path(data_dir))
     except (SettingsError, CacheError) as error:
@@ -48,5 +51,38 @@ def run_gui(data_dir: Path) -> int:
         QMessageBox.critical(None, "histview cannot open its data", str(error))
         print(f"histview: {error}", file=sys.stderr)
         return 2
+    finally:
+        if notice is not None:
+            notice.close()
     window.show()
     return app.exec()
+
+
+def updating_notice(data_dir: Path) -> QSplashScreen | None:
+    """A notice shown while the cache is updated for this version, or None when it is
+    current: the update runs before the window exists and blocks, and a silent pause of
+    seconds reads as a hang (and invites a second start)."""
+    if not needs_migrating(Settings(data_dir).cache_path):
+        return None
+    notice = QSplashScreen(_blank(QSize(560, 120)))
+    notice.setObjectName("updatingNotice")
+    notice.showMessage(UPDATING_TEXT, Qt.AlignmentFlag.AlignCenter)
+    notice.show()
+    QApplication.processEvents()  # paint it now: the update holds the event loop
+    return notice
+
+
+UPDATING_TEXT = ("Updating the cache for this version of histview…\n"
+                 "A copy of the cache as it was is kept beside it.")
+
+
+def _blank(size: QSize) -> QPixmap:
+    """The notice's background: the window colour with a thin frame (a splash has none)."""
+    palette = QApplication.palette()
+    pixmap = QPixmap(size)
+    pixmap.fill(palette.window().color())
+    painter = QPainter(pixmap)
+    painter.setPen(palette.mid().color())
+    painter.drawRect(0, 0, size.width() - 1, size.height() - 1)
+    painter.end()
+    return pixmap
