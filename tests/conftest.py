@@ -78,6 +78,23 @@ def cli_process(data_dir: Path):
     return start
 
 
+def cache_before(path: Path, migration: str, *sessions: dict) -> None:
+    """A cache as an older histview left it: the migrations before ``migration``, then
+    ``sessions`` rows written as they were then."""
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from app.store.schema import MIGRATIONS
+
+    db = Database(sqlite3.connect(path))
+    MIGRATIONS.apply(db, stop_before=migration)
+    for session in sessions:
+        db["sessions"].insert(session)
+    db.conn.commit()
+    db.close()
+
+
 def files_containing(folder: Path, needle: str) -> list[Path]:
     """Every file under ``folder`` whose bytes contain ``needle`` (for secret-leak tests)."""
     hits = []

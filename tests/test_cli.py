@@ -14,7 +14,7 @@ import pytest
 from app.cli_parser import build_parser
 from app.model import Artifact, Event, Session
 from app.store import Store
-from tests.conftest import files_containing
+from tests.conftest import cache_before, files_containing
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT_SESSION_KEYS = {"source", "kind", "session_id", "type", "title", "start", "end",
@@ -396,3 +396,27 @@ def test_control_characters_neither_break_an_xlsx_export_nor_smuggle_a_formula(
     assert len(pasted) == 3  # a header and two rows: no line break survives inside a cell
     assert not any(cell.startswith(("=", "@", "+", "-"))
                    for line in pasted for cell in line.split("\t"))
+
+
+
+WEEKLY_BEFORE_M010 = {"source": "px", "session_id": "c1", "kind": "pexip", "type": "conference",
+                      "title": "Weekly sync", "start_time": "2026-11-02T10:00:00Z",
+                      "search_text": "Weekly c1"}
+
+
+def test_a_cache_from_an_older_version_is_updated_once_and_said_unless_quiet(cli, data_dir,
+                                                                             tmp_path):
+    cache_before(data_dir / "cache.db", "m010_search_text_has_source_name_and_kind",
+                 WEEKLY_BEFORE_M010)
+    first = cli("sessions", "--search", "pexip", "--format", "json")
+    assert first.code == 0 and [s["session_id"] for s in json.loads(first.out)] == ["c1"]
+    assert "updating the cache" in first.err and "cache.db.before-migration" in first.err
+    again = cli("sessions", "--search", "pexip", "--format", "json")
+    assert again.code == 0 and again.err == "" and again.out == first.out
+    quiet_dir = tmp_path / "quiet"
+    quiet_dir.mkdir()
+    cache_before(quiet_dir / "cache.db", "m010_search_text_has_source_name_and_kind",
+                 WEEKLY_BEFORE_M010)
+    quiet = cli("--data-dir", str(quiet_dir), "-q", "sessions", "--format", "json")
+    assert quiet.code == 0 and quiet.err == "" and quiet.out == first.out
+    assert (quiet_dir / "cache.db.before-migration").exists()  # updated all the same

@@ -13,6 +13,7 @@ from app import jsontext
 from app.model import Artifact, Event, RawDocument, Session
 from app.store import SessionFilter, Store, queries
 from app.store.schema import MIGRATIONS
+from tests.conftest import cache_before
 
 
 def test_raw_documents_keep_every_field_as_a_column_of_the_flat_view(tmp_path: Path):
@@ -273,17 +274,13 @@ def test_a_cache_from_before_migration_8_finds_a_phone_number_however_it_is_type
 def test_a_cache_from_before_migration_10_finds_a_source_s_sessions_by_its_name_and_kind(
         tmp_path: Path):
     path = tmp_path / "cache.db"
-    db = Database(sqlite3.connect(path))
-    MIGRATIONS.apply(db, stop_before="m010_search_text_has_source_name_and_kind")
-    for source, kind, session_id, text in (
+    cache_before(path, "m010_search_text_has_source_name_and_kind", *(
+        {"source": source, "session_id": session_id, "kind": kind, "type": "call",
+         "start_time": "2026-11-02T10:00:00Z", "search_text": text}
+        for source, kind, session_id, text in (
             ("helpdesk-video", "pexip", "c1", "Weekly sync c1 conference Rosa"),
             ("calls", "restcomm", "CA1", "Rosa to support CA1 call +13035550100 3035550100"),
-            ("site 4045551234", "webex", "m1", "Renewal m1 meeting")):
-        db["sessions"].insert({"source": source, "session_id": session_id, "kind": kind,
-                               "type": "call", "start_time": "2026-11-02T10:00:00Z",
-                               "search_text": text})
-    db.conn.commit()
-    db.close()
+            ("site 4045551234", "webex", "m1", "Renewal m1 meeting"))))
     store = Store(path)  # applies m010
     conn = store.db.conn
 
@@ -306,12 +303,9 @@ def test_a_cache_from_before_migration_10_finds_a_source_s_sessions_by_its_name_
 
 def test_a_cache_migrated_from_before_migration_7_names_its_source_once(tmp_path: Path):
     path = tmp_path / "cache.db"
-    db = Database(sqlite3.connect(path))
-    MIGRATIONS.apply(db, stop_before="m007_search_text_has_type_status_direction")
-    db["sessions"].insert({"source": "graph", "session_id": "g1", "kind": "msgraph",
-                           "type": "pstn_call", "title": "Dana", "search_text": "Dana g1"})
-    db.conn.commit()
-    db.close()
+    cache_before(path, "m007_search_text_has_type_status_direction",
+                 {"source": "graph", "session_id": "g1", "kind": "msgraph",
+                  "type": "pstn_call", "title": "Dana", "search_text": "Dana g1"})
     store = Store(path)  # m007 recomputes the whole text, m010 then finds it complete
     text = store.db.conn.execute("SELECT search_text FROM sessions").fetchone()[0]
     assert text.startswith("graph msgraph Dana g1") and text.count("msgraph") == 1

@@ -35,6 +35,7 @@ from app.ui.columns import extra_column
 from app.ui.detail_pane import field_rows
 from app.ui.formatting import field_label
 from app.ui.sessions_model import KEY_ROLE
+from tests.conftest import cache_before
 from tests.test_ui_support import count_in, fill_cache, opened_urls, window_factory
 
 COUNT = 120
@@ -411,21 +412,13 @@ def test_a_damaged_data_file_is_said_in_a_message_box_not_a_crash(qtbot, data_di
 
 def test_a_cache_from_an_older_version_is_updated_behind_a_notice(qtbot, data_dir,
                                                                   make_window):
-    import sqlite3
-
-    from sqlite_utils import Database
-
-    from app.store.schema import MIGRATIONS
     from app.ui.app import updating_notice
 
     assert updating_notice(data_dir) is None  # no cache yet: nothing to update
-    db = Database(sqlite3.connect(data_dir / "cache.db"))
-    MIGRATIONS.apply(db, stop_before="m010_search_text_has_source_name_and_kind")
-    db["sessions"].insert({"source": "px", "session_id": "c1", "kind": "pexip",
-                           "type": "conference", "title": "Weekly sync",
-                           "start_time": "2026-11-02T10:00:00Z", "search_text": "Weekly c1"})
-    db.conn.commit()
-    db.close()
+    cache_before(data_dir / "cache.db", "m010_search_text_has_source_name_and_kind",
+                 {"source": "px", "session_id": "c1", "kind": "pexip", "type": "conference",
+                  "title": "Weekly sync", "start_time": "2026-11-02T10:00:00Z",
+                  "search_text": "Weekly c1"})
     notice = updating_notice(data_dir)
     assert notice is not None and notice.isVisible() and "Updating" in notice.message()
     notice.close()

@@ -7,6 +7,7 @@ never be the end of it.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sqlite3
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlite_utils.migrations import Migrations
 from app.store.raw import RAW_TABLE, define_flat_view
 from app.store.sql import connect_read_only
 
+log = logging.getLogger("histview.store")
 MIGRATIONS = Migrations("histview")
 
 #: The FTS5 tokenizer: case- and accent-insensitive words, so "Jose" finds "José".
@@ -294,7 +296,10 @@ def apply_migrations(db: Database, path: Path | None) -> None:
     if not pending:
         return
     if path is not None and path.exists() and db["sessions"].exists():
-        backup_before_migrating(db, path)
+        # On stderr unless -q: over a million sessions this takes seconds (m010: 14 s).
+        log.warning("updating the cache for this version of histview (%d change%s); "
+                    "a copy of it as it was is kept as %s", len(pending),
+                    "" if len(pending) == 1 else "s", backup_before_migrating(db, path).name)
     MIGRATIONS.apply(db)
 
 
