@@ -32,6 +32,7 @@ from app.registry import (
 from app.settings import Settings, SettingsError, default_data_dir
 from app.sources.base import CancelToken, SyncRequest
 from app.store import BadQuery, CacheError, SessionFilter, Store, queries
+from app.store.search_syntax import search_notes
 from app.timeutil import format_utc, parse_utc
 
 SESSION_TABLE = ("start", "source", "type", "title", "duration_s", "participants")
@@ -270,10 +271,23 @@ def cmd_sessions(args: argparse.Namespace, data_dir: Path) -> int:
         write_csv(rows, sys.stdout)
     else:
         print_listing(rows, args.format, SESSION_TABLE, sys.stdout)
-    if cut and not args.quiet:
-        print(f"histview: the newest {args.limit} matching sessions; more match "
-              "(--limit N for more, --limit 0 for all)", file=sys.stderr)
+    if not args.quiet:
+        say_how_the_list_was_read(flt, len(rows), cut, args)
     return 0
+
+
+def say_how_the_list_was_read(flt: SessionFilter, count: int, cut: bool,
+                              args: argparse.Namespace) -> None:
+    """On stderr: how the search was read (the window shows the same notes under its search
+    box), an empty table said in words, and a list cut at ``--limit``."""
+    for note in search_notes(flt.search):
+        print(f"histview: {note}", file=sys.stderr)
+    if count == 0 and args.format == "table":
+        print("histview: no cached session matches these filters", file=sys.stderr)
+    if cut:
+        print(f"histview: the newest {args.limit} matching session"
+              f"{'' if args.limit == 1 else 's'}; more match "
+              "(--limit N for more, --limit 0 for all)", file=sys.stderr)
 
 
 #: What ``events`` and ``artifacts`` read, and the columns of their tables.

@@ -261,3 +261,15 @@ def test_an_unrelated_phone_number_finds_nothing_and_numbers_still_combine(cli, 
     assert found(cli, "303-555-0100 -webex") == ["MURPHY ISABEL → +13035550100"]
     assert found(cli, "5550180 OR 5550142") == ["MURPHY ISABEL → +13035550100",
                                                 "Other caller"]
+
+
+def test_the_command_line_says_how_a_search_was_read_and_that_nothing_matched(cli, cache):
+    result = cli("sessions", '--search="printer off')
+    assert result.code == 0 and "Printer offline" in result.out
+    assert "No closing quote" in result.err and "“printer off”" in result.err
+    nothing = cli("sessions", "--search=title:nosuchword")
+    assert nothing.code == 0 and "“title:” was ignored" in nothing.err
+    assert "no cached session matches these filters" in nothing.err
+    # JSON stays a plain empty list, and -q says nothing at all.
+    assert cli("sessions", "--search=nosuchword", "--format", "json").out.strip() == "[]"
+    assert cli("-q", "sessions", '--search="printer off').err == ""
