@@ -272,22 +272,23 @@ def cmd_sessions(args: argparse.Namespace, data_dir: Path) -> int:
     else:
         print_listing(rows, args.format, SESSION_TABLE, sys.stdout)
     if not args.quiet:
-        say_how_the_list_was_read(flt, len(rows), cut, args)
+        say_search_notes(flt.search)
+        if not rows and args.format == "table":
+            print("histview: no cached session matches these filters", file=sys.stderr)
+        if cut:
+            print(f"histview: the newest {plural(args.limit, 'matching session')}; more "
+                  "match (--limit N for more, --limit 0 for all)", file=sys.stderr)
     return 0
 
 
-def say_how_the_list_was_read(flt: SessionFilter, count: int, cut: bool,
-                              args: argparse.Namespace) -> None:
-    """On stderr: how the search was read (the window shows the same notes under its search
-    box), an empty table said in words, and a list cut at ``--limit``."""
-    for note in search_notes(flt.search):
+def say_search_notes(search: str | None) -> None:
+    """How a search was read, on stderr: the notes the window shows under its search box."""
+    for note in search_notes(search):
         print(f"histview: {note}", file=sys.stderr)
-    if count == 0 and args.format == "table":
-        print("histview: no cached session matches these filters", file=sys.stderr)
-    if cut:
-        print(f"histview: the newest {args.limit} matching session"
-              f"{'' if args.limit == 1 else 's'}; more match "
-              "(--limit N for more, --limit 0 for all)", file=sys.stderr)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 #: What ``events`` and ``artifacts`` read, and the columns of their tables.
@@ -327,7 +328,8 @@ def cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
     finally:
         store.close()
     if not args.quiet:
-        print(f"exported {count} sessions to {args.out}", file=sys.stderr)
+        say_search_notes(flt.search)
+        print(f"exported {plural(count, 'session')} to {args.out}", file=sys.stderr)
     return 0
 
 

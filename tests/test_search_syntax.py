@@ -273,3 +273,7 @@ def test_the_command_line_says_how_a_search_was_read_and_that_nothing_matched(cl
     # JSON stays a plain empty list, and -q says nothing at all.
     assert cli("sessions", "--search=nosuchword", "--format", "json").out.strip() == "[]"
     assert cli("-q", "sessions", '--search="printer off').err == ""
+    out = cache / "printers.csv"
+    export = cli("export", "--format", "csv", "--out", str(out), '--search="printer off')
+    assert export.code == 0 and "No closing quote" in export.err
+    assert f"exported 1 session to {out}" in export.err
