@@ -128,11 +128,7 @@ def m007_search_text_has_type_status_direction(db: Database) -> None:
     # The search text now holds the session's own type, status and direction (a search for
     # "successful" found none of 214 Graph calls): recompute it for every cached session.
     # The index is rebuilt once afterwards instead of by the update trigger row by row.
-    register_functions(db.conn)  # SEARCH_TEXT_SQL calls phone_words (m008)
-    db.execute("DROP TRIGGER sessions_au")
-    db.execute(f"UPDATE sessions SET search_text = {SEARCH_TEXT_SQL}")
-    db.execute(FTS_UPDATE_TRIGGER)
-    db.execute("INSERT INTO sessions_fts (sessions_fts) VALUES ('rebuild')")
+    _rewrite_search_text(db, SEARCH_TEXT_SQL)
 
 
 @MIGRATIONS()
@@ -141,14 +137,9 @@ def m008_search_text_has_phone_number_tails(db: Database) -> None:
     # (``phone_words``), so "3035550100" and "555-0100" find "+13035550100". The new text is
     # the old one with those words appended, so only sessions with a run of 7 digits are
     # rewritten, and the index is rebuilt once afterwards (if any was) instead of row by row.
-    register_functions(db.conn)
-    db.execute("DROP TRIGGER sessions_au")
-    changed = db.execute(f"UPDATE sessions SET search_text = phone_words(search_text) "
-                         f"WHERE search_text GLOB '*{'[0-9]' * 7}*' "
-                         "AND phone_words(search_text) != search_text").rowcount
-    db.execute(FTS_UPDATE_TRIGGER)
-    if changed:
-        db.execute("INSERT INTO sessions_fts (sessions_fts) VALUES ('rebuild')")
+    _rewrite_search_text(db, "phone_words(search_text)",
+                         f"search_text GLOB {SEVEN_DIGITS} "
+                         "AND phone_words(search_text) != search_text")
 
 
 @MIGRATIONS()
@@ -166,16 +157,25 @@ def m010_search_text_has_source_name_and_kind(db: Database) -> None:
     # search for "webex" found the sessions that mention it, not Webex's. The new text is
     # the old one with those words in front, so no session's parts are read again; the
     # index is rebuilt once afterwards instead of by the update trigger row by row.
-    register_functions(db.conn)
-    db.execute("DROP TRIGGER sessions_au")
     # phone_words only where a source's name holds a number (a name such as "site 4045551234").
     # A text m007 has just recomputed already opens with the words.
-    changed = db.execute(f"UPDATE sessions SET search_text = CASE "
-                         f"WHEN source GLOB '*{'[0-9]' * 7}*' "
-                         f"THEN phone_words({SOURCE_WORDS} || coalesce(search_text, '')) "
-                         f"ELSE {SOURCE_WORDS} || coalesce(search_text, '') END "
-                         f"WHERE substr(coalesce(search_text, ''), 1, length({SOURCE_WORDS})) "
-                         f"IS NOT {SOURCE_WORDS}").rowcount
+    _rewrite_search_text(
+        db, f"CASE WHEN source GLOB {SEVEN_DIGITS} "
+            f"THEN phone_words({SOURCE_WORDS} || coalesce(search_text, '')) "
+            f"ELSE {SOURCE_WORDS} || coalesce(search_text, '') END",
+        f"substr(coalesce(search_text, ''), 1, length({SOURCE_WORDS})) IS NOT {SOURCE_WORDS}")
+
+
+#: A GLOB pattern for text with a run of 7 digits: a phone number may be in it.
+SEVEN_DIGITS = "'*" + "[0-9]" * 7 + "*'"
+
+
+def _rewrite_search_text(db: Database, new_text: str, where: str = "1") -> None:
+    """Set ``search_text`` to the SQL ``new_text`` where ``where`` holds, then rebuild the
+    index once if any row changed: the update trigger would re-index row by row."""
+    register_functions(db.conn)  # the texts call phone_words
+    db.execute("DROP TRIGGER sessions_au")
+    changed = db.execute(f"UPDATE sessions SET search_text = {new_text} WHERE {where}").rowcount
     db.execute(FTS_UPDATE_TRIGGER)
     if changed:
         db.execute("INSERT INTO sessions_fts (sessions_fts) VALUES ('rebuild')")
