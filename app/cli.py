@@ -274,7 +274,9 @@ def cmd_sessions(args: argparse.Namespace, data_dir: Path) -> int:
     if not args.quiet:
         say_search_notes(flt.search)
         if not rows and args.format == "table":
-            print("histview: no cached session matches these filters", file=sys.stderr)
+            print("histview: no sessions cached yet: `histview sync` fetches them"
+                  if flt.is_empty() else "histview: no cached session matches these filters",
+                  file=sys.stderr)
         if cut:
             print(f"histview: the newest {plural(args.limit, 'matching session')}; more "
                   "match (--limit N for more, --limit 0 for all)", file=sys.stderr)

@@ -276,6 +276,8 @@ def test_registered_but_never_synced_reads_as_empty_without_making_a_cache(cli, 
     assert cli("source", "add", "webex", "wx", "--secret-stdin", stdin="token\n").code == 0
     result = cli("sessions", "--format", "json")
     assert result.code == 0 and json.loads(result.out) == []
+    table = cli("sessions")
+    assert table.code == 0 and "no sessions cached yet" in table.err and "histview sync" in table.err
     assert not (data_dir / "cache.db").exists()
 
 
