@@ -104,7 +104,8 @@ def main() -> None:
     print(f"cache: {total:,} sessions, {path.stat().st_size / 1e6:.0f} MB")
     for label, word in (("common word", "printer"), ("a person's name", "Surname123"),
                         ("rare word", "s765432"), ("phone number", "(303) 555-0100"),
-                        ("phone number", "555-0100")):
+                        ("phone number", "555-0100"), ("a source's kind", "webex"),
+                        ("a source's kind and a word", "webex printer")):
         flt = SessionFilter(search=word)
         found = len(queries.list_sessions(conn, flt, limit=100))
         ms = median_ms(lambda flt=flt: queries.list_sessions(conn, flt, limit=100))
