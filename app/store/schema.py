@@ -296,7 +296,7 @@ def apply_migrations(db: Database, path: Path | None) -> None:
     if not pending:
         return
     if path is not None and path.exists() and db["sessions"].exists():
-        # On stderr unless -q: over a million sessions this takes seconds (m010: 14 s).
+        # On stderr unless -q: a large cache takes seconds (see needs_migrating).
         log.warning("updating the cache for this version of histview (%d change%s); "
                     "a copy of it as it was is kept as %s", len(pending),
                     "" if len(pending) == 1 else "s", backup_before_migrating(db, path).name)
@@ -305,11 +305,14 @@ def apply_migrations(db: Database, path: Path | None) -> None:
 
 def needs_migrating(path: Path) -> bool:
     """Whether opening this cache will first copy it aside and update it: a window says so
-    before it blocks (seconds for a large cache: m010 took 14 s over a million sessions).
-    Reads only; a file that is no cache is left for ``Store`` to report."""
+    before it blocks (m010 took 11-14 s over a million sessions, the copy included).
+    Reads only; a file that is no cache, or cannot be read, is left for ``Store`` to report."""
     if not path.exists():
         return False
-    conn = connect_read_only(path)
+    try:
+        conn = connect_read_only(path)
+    except sqlite3.Error:
+        return False
     try:
         db = Database(conn)
         return db["sessions"].exists() and bool(MIGRATIONS.pending(db))
