@@ -61,12 +61,7 @@ def test_a_crowded_conference_keeps_its_lanes_readable_and_scrolls(pane, store, 
     session = Session(session_id="big", type="conference", title="Training Room",
                       start=format_utc(START), end=format_utc(START + timedelta(minutes=44)))
     write(store, session, conference_events("big"))
-    small = Session(session_id="small", type="conference", title="Standup",
-                    start=format_utc(START), end=format_utc(START + timedelta(minutes=44)))
-    write(store, small, conference_events("small", NAMES[:3]))
-    pane.show_session("pexip-demo", "small")
-    pane.tabs.setCurrentIndex(1)
-    qtbot.waitUntil(lambda: pane._timeline is not None and pane._timeline.isVisible())
+    show_standup(pane, store, qtbot)
     usual = pane.events_split.sizes()[0]
     assert pane.show_session("pexip-demo", "big")
     timeline = pane._timeline
@@ -84,13 +79,18 @@ def test_a_crowded_conference_keeps_its_lanes_readable_and_scrolls(pane, store, 
     assert high - low == pytest.approx(shown)  # still a lane's full height each
 
 
-def test_a_small_session_shows_all_its_lanes_without_a_scroll_bar(pane, store, qtbot):
-    session = Session(session_id="small", type="conference", title="Standup",
-                      start=format_utc(START), end=format_utc(START + timedelta(minutes=44)))
-    write(store, session, conference_events("small", NAMES[:3]))
+def show_standup(pane, store, qtbot) -> None:
+    """A three-person conference, shown on the events tab with its timeline drawn."""
+    small = Session(session_id="small", type="conference", title="Standup",
+                    start=format_utc(START), end=format_utc(START + timedelta(minutes=44)))
+    write(store, small, conference_events("small", NAMES[:3]))
     pane.show_session("pexip-demo", "small")
     pane.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: pane._timeline is not None and pane._timeline.isVisible())
+
+
+def test_a_small_session_shows_all_its_lanes_without_a_scroll_bar(pane, store, qtbot):
+    show_standup(pane, store, qtbot)
     low, high = pane._timeline.getPlotItem().getViewBox().viewRange()[1]
     assert low < 0 and high > 2
     assert not pane._timeline.lane_bar.isVisible()
