@@ -103,3 +103,15 @@ def test_switching_sources_with_unsaved_changes_asks_first(data_dir, make_window
     dialog.edit_source("london")  # nothing typed since: no question (none is answered)
     assert dialog.name_edit.text() == "london"
     dialog.reject()
+
+
+def test_the_kind_list_names_each_product_and_what_histview_keeps_of_it(data_dir,
+                                                                         make_window):
+    dialog = make_window(data_dir).open_sources()
+    captions = {dialog.kind_box.itemData(i): dialog.kind_box.itemText(i)
+                for i in range(dialog.kind_box.count())}
+    assert captions["msgraph"] == "Microsoft Graph: Teams PSTN and Direct Routing calls " \
+                                  "(msgraph)"
+    assert captions["pexip"] == "Pexip Infinity: conference history (pexip)"
+    assert all(caption.endswith(f"({kind})") and len(caption) > len(kind) + 10
+               for kind, caption in captions.items())

@@ -101,6 +101,9 @@ class Source(ABC):
     """
 
     kind: ClassVar[str]
+    #: The product and what histview keeps of it, for the sources dialog's kind list: a
+    #: manager adding a source knows "Microsoft Graph", not the kind's short name "msgraph".
+    title: ClassVar[str] = ""
     secret_label: ClassVar[str] = "secret"
     options: ClassVar[tuple[str, ...]] = ()
     optional_options: ClassVar[dict[str, str | None]] = {}

@@ -52,6 +52,7 @@ OPEN_GIVE_UP = timedelta(days=7)
 
 class BeyondTrustSource(Source):
     kind = "beyondtrust"
+    title = "BeyondTrust Remote Support: support sessions and recordings"
     secret_label = "OAuth client secret"
     options = ("client_id",)
 

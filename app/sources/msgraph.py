@@ -42,6 +42,7 @@ _APPS_LOCK = threading.Lock()
 
 class GraphSource(Source):
     kind = "msgraph"
+    title = "Microsoft Graph: Teams PSTN and Direct Routing calls"
     secret_label = "client secret"
     options = ("tenant_id", "client_id")
     optional_options: ClassVar[dict[str, str | None]] = {

@@ -47,6 +47,7 @@ STREAM_FIELDS = ("stream_type", "rx_codec", "tx_codec", "rx_resolution", "tx_res
 
 class PexipSource(Source):
     kind = "pexip"
+    title = "Pexip Infinity: conference history"
     secret_label = "password"
     options = ("username",)
     optional_options = {"page_size": str(PAGE_SIZE), "workers": "4"}

@@ -75,6 +75,7 @@ Normalizer = Callable[[dict, dict, dict, CancelToken], Page]
 
 class RestcommSource(Source):
     kind = "restcomm"
+    title = "Restcomm: calls, traces and recordings"
     secret_label = "auth token"
     options = ("account_sid",)
     optional_options: ClassVar[dict[str, str | None]] = {"page_size": str(PAGE_SIZE)}

@@ -169,6 +169,7 @@ class OrgFeature:
 
 class WebexSource(Source):
     kind = "webex"
+    title = "Webex: meetings, calls, recordings and transcripts"
     secret_label = "access token"
     default_url = "https://webexapis.com"
 

@@ -43,6 +43,14 @@ def form_message(error: Exception) -> str:
     return text[:1].upper() + text[1:]
 
 
+def kind_caption(kind: str, cls: type | None) -> str:
+    """"Pexip Infinity: conference history (pexip)": the product a manager knows, then the
+    short name the command line and the source list use."""
+    if cls is None:
+        return f"{kind} (not installed)"
+    return f"{cls.title} ({kind})" if getattr(cls, "title", "") else kind
+
+
 def available_kinds() -> dict[str, type | None]:
     """Each kind's Source class, or None when its module is not installed."""
     found: dict[str, type | None] = {}
@@ -71,7 +79,7 @@ class SourceForm(QWidget):
         self.rows.setContentsMargins(0, 0, 0, 0)  # lines up with the dialog's other parts
         self.kind_box = QComboBox(self, objectName="kindBox")
         for kind, cls in self.kinds.items():
-            self.kind_box.addItem(kind if cls else f"{kind} (not installed)", kind)
+            self.kind_box.addItem(kind_caption(kind, cls), kind)
             if cls is None:
                 self.kind_box.model().item(self.kind_box.count() - 1).setEnabled(False)
         self.kind_box.currentIndexChanged.connect(lambda _i: self.show_kind_fields())
