@@ -15,7 +15,7 @@ import urllib.parse
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from app.demo.pexip_data import API, HistoryGenerator
+from app.demo.pexip_data import API, HistoryGenerator, quality_readings
 from app.demo.pexip_seed import seed_examples
 from app.demo.server import DemoSource, Request, Response, Simulator
 
@@ -26,7 +26,11 @@ TIME_FIELDS = ("start_time", "end_time", "time_raised", "time_lowered")
 
 
 def _parse(value: str) -> datetime:
-    return datetime.fromisoformat(value)
+    """A naive UTC time. Pexip filters take naive UTC (samples/pexip.md, "Filters /
+    ordering"); a value with an offset is taken as that moment in UTC rather than compared
+    with the naive stored times, which Python refuses (a 500 before)."""
+    moment = datetime.fromisoformat(value)
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 class _Table:
@@ -138,8 +142,9 @@ class PexipSimulator(Simulator):
             return Response.json({"error": "not found"}, 404)
         obj = dict(row[0])
         if "call_quality" in obj:  # single-object GETs add the quality history (seed note)
-            obj["historic_call_quality"] = [int(obj["call_quality"][0])] * 5
-            obj["bucketed_call_quality"] = [0, 5, 0, 0, 0]
+            obj["historic_call_quality"] = quality_readings(obj)
+            obj["bucketed_call_quality"] = [obj["historic_call_quality"].count(level)
+                                            for level in range(5)]
         return Response.json(obj)
 
     def _media_streams(self, key: str, request: Request) -> Response:
@@ -238,8 +243,12 @@ def _ordered(rows: list, order_by: list[str]) -> list:
 
     def key(row: tuple) -> tuple:
         obj, times = row
-        return (times.get(field, far) if field in TIME_FIELDS else str(obj.get(field)),
-                str(obj["id"]))
+        if field in TIME_FIELDS:
+            return times.get(field, far), str(obj["id"])
+        value = obj.get(field)
+        # Numbers sort as numbers (durations: 1007 before 10067), as the database does.
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return (0, value, "") if number else (1, 0, str(value)), str(obj["id"])
 
     return sorted(rows, key=key, reverse=descending)
 

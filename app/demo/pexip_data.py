@@ -279,8 +279,9 @@ class HistoryGenerator:
         rng = self.rng
         rows = []
         for index in range(count):
-            raised = end - timedelta(days=rng.uniform(0, 30))
-            lowered = raised + timedelta(minutes=rng.randint(1, 240))
+            # History holds alarms already lowered: both times lie before ``end``.
+            lowered = end - timedelta(days=rng.uniform(0, 30))
+            raised = lowered - timedelta(minutes=rng.randint(1, 240))
             rows.append({
                 "details": "", "id": index + 1, "identifier": rng.randint(1, 9),
                 "instance": rng.choice(NODES), "level": rng.choice(["warning", "error"]),
@@ -288,3 +289,20 @@ class HistoryGenerator:
                 "time_lowered": pexip_time(lowered), "time_raised": pexip_time(raised),
             })
         return sorted(rows, key=lambda r: r["time_raised"])
+
+
+def quality_readings(participant: dict) -> list[int]:
+    """A participant's ``historic_call_quality``: one reading per 20-second window of the
+    call, 0 Unknown to 4 Terrible, whose most frequent value is its ``call_quality`` (seed
+    000, "Perceived call quality"). A fifth of the windows drift one level either side, as
+    packet loss comes and goes; the same participant always gets the same readings."""
+    first = str(participant.get("call_quality") or "0")[:1]
+    level = int(first) if first.isdigit() else 0
+    windows = max(1, min(int(participant.get("duration") or 0) // 20, 720))
+    readings = [level] * windows
+    if level == 0:
+        return readings  # no measurement at all: every window is Unknown
+    rng = random.Random(str(participant.get("id")))
+    for window in rng.sample(range(windows), windows // 5):
+        readings[window] = min(4, max(1, level + rng.choice((-1, 1))))
+    return readings
