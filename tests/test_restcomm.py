@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 
 from app.demo.restcomm import RestcommSimulator
 from app.demo.server import Request, Response, Simulator
@@ -473,3 +474,82 @@ def test_a_call_row_that_cannot_be_read_costs_the_traces_nothing(sim, data_dir):
     assert not result.ok and result.error.startswith("calls: ")
     assert len(result.error.splitlines()) == 1 and TOKEN not in result.error
     assert ids(data_dir, "SELECT event_id FROM events WHERE kind = 'http_request'")
+
+
+# -- list filters, sorting and formats the documents name -------------------------------------
+
+def api_get(sim: RestcommSimulator, path: str, accept: str | None = None, **params):
+    """One request to the account's API as a client would send it (requests' own Accept is
+    ``*/*``, which names no json)."""
+    headers = {"Accept": accept} if accept else {}
+    return requests.get(f"{sim.url}/restcomm/2012-04-24/Accounts/{sim.account_sid}{path}",
+                        params=params, headers=headers, auth=(sim.account_sid, sim.auth_token),
+                        timeout=10)
+
+
+def listed(sim: RestcommSimulator, path: str, key: str, **params) -> list[dict]:
+    answer = api_get(sim, path, PageSize="1000", **params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()[key]
+
+
+@pytest.fixture
+def busy_sim():
+    """Seed 8's two days of traces hold failed webhooks (500s), which seed 4's do not."""
+    simulator = make_sim(seed=8)
+    yield simulator
+    simulator.stop()
+
+
+def test_traces_filter_by_status_response_code_and_latency_as_the_seed_says(busy_sim):
+    everything = listed(busy_sim, "/Traces", "traces")
+    failed = [t for t in everything if not t["response"]["status"]["code"].startswith("2")]
+    assert failed and len(everything) == len(busy_sim.visible_traces(NOW))
+
+    # Status: "match with this status" (completed 2xx, failed otherwise).
+    assert listed(busy_sim, "/Traces", "traces", Status="failed") == failed
+    completed = listed(busy_sim, "/Traces", "traces", Status="completed")
+    assert len(completed) + len(failed) == len(everything)
+    assert listed(busy_sim, "/Traces", "traces", Status="fail") == []  # not a prefix match
+
+    # ResponseCode: a prefix match, "ResponseCode=2 will match all 2xx response codes".
+    assert listed(busy_sim, "/Traces", "traces", ResponseCode="5") == failed
+    assert listed(busy_sim, "/Traces", "traces", ResponseCode="2") == completed
+    no_content = listed(busy_sim, "/Traces", "traces", ResponseCode="204")
+    assert no_content and {t["response"]["status"]["code"] for t in no_content} == {"204"}
+
+    # Latency: "equal or over the given value in milliseconds".
+    floor = sorted(t["latency_ms"] for t in everything)[len(everything) // 2]
+    slow = listed(busy_sim, "/Traces", "traces", Latency=str(floor))
+    assert slow == [t for t in everything if t["latency_ms"] >= floor]
+    assert any(t["latency_ms"] == floor for t in slow) and len(slow) < len(everything)
+    assert api_get(busy_sim, "/Traces", Latency="slow").status_code == 400
+
+    # Filters add up: failed AND slow.
+    both = listed(busy_sim, "/Traces", "traces", Status="failed", Latency=str(floor))
+    assert both == [t for t in failed if t["latency_ms"] >= floor]
+
+
+def test_traces_filter_by_body_path_account_and_org_as_the_seed_says(busy_sim):
+    everything = listed(busy_sim, "/Traces", "traces")
+    seed_trace = json.loads((FIXTURES / "restcomm_trace_seed.json").read_text())
+
+    # RequestPath: "Can be used for prefix match".
+    welcome = listed(busy_sim, "/Traces", "traces", RequestPath="/ivr/welcome")
+    assert welcome == [t for t in everything
+                       if t["request"]["path"].startswith("/ivr/welcome")]
+    assert welcome and all("?" in t["request"]["path"] for t in welcome)  # query included
+
+    # ResponseBody: "match provided filter string", with no prefix match documented.
+    body = seed_trace["response"]["status"]["body"]
+    assert listed(busy_sim, "/Traces", "traces", ResponseBody=body) == [seed_trace]
+    assert listed(busy_sim, "/Traces", "traces", ResponseBody=body[:10]) == []
+
+    # AccountSid and OrgSid match the record's own: the seed's example has its own.
+    ours = listed(busy_sim, "/Traces", "traces", AccountSid=busy_sim.account_sid)
+    assert ours == [t for t in everything if t["sid"] != seed_trace["sid"]]
+    assert listed(busy_sim, "/Traces", "traces",
+                  AccountSid=seed_trace["account_sid"]) == [seed_trace]
+    assert listed(busy_sim, "/Traces", "traces", OrgSid=seed_trace["org_sid"]) == [seed_trace]
+    assert listed(busy_sim, "/Traces", "traces", OrgSid=ours[0]["org_sid"]) == ours
+

@@ -9,7 +9,8 @@ What it reproduces, from the seed (``seeds/001_e53aea88987ead46.txt``, Traces) a
   ``<uri>?Page=n+1&PageSize=s&AfterSid=<last sid>``: the list's filters are NOT carried over.
   A Page past ``num_pages`` is a 400 with an empty body.
 - Calls/Recordings filters ``StartTime``/``EndTime`` by day only, read as the server's local
-  day; Traces' ``DateCreated`` as a UTC date or date-time (the seed). Trace list URIs start
+  day; Traces' ``DateCreated`` as a UTC date or date-time and the seed's other list
+  filters (exact, prefix or threshold, as each is documented). Trace list URIs start
   with ``/api`` (the seed) while the API lives under ``/restcomm``; both prefixes are served.
 - Dates as ``EEE, d MMM yyyy HH:mm:ss Z`` in the server's zone (America/Denver here),
   ``start_time``/``end_time`` as ISO with offset, recording durations as strings, traces'
@@ -35,7 +36,7 @@ from zoneinfo import ZoneInfo
 from app.demo import restcomm_docs as docs
 from app.demo.restcomm_data import API_VERSION, SimCall, SimRecording, SupportLine
 from app.demo.restcomm_docs import wav_bytes
-from app.demo.restcomm_traces import SEED_TRACE, SimTrace, TraceWriter
+from app.demo.restcomm_traces import SEED_TRACE, SimTrace, TraceWriter, trace_filters
 from app.demo.server import DemoSource, Request, Response, Simulator, byte_range
 
 TRACE_RETENTION = timedelta(days=2)  # seed: "The retention policy for this resource is 2 days"
@@ -226,6 +227,10 @@ class RestcommSimulator(Simulator):
             rows = [t for t in rows if t.session_sid == request.arg("SessionSid")]
         if request.arg("Direction"):
             rows = [t for t in rows if t.direction == request.arg("Direction", "").lower()]
+        tests = trace_filters(request.arg)  # seed: the other "List Filter" parameters
+        if tests:
+            rows = [t for t in rows
+                    if all(test(docs.trace_doc(self.account, t)) for test in tests)]
         return rows
 
     # -- paging --------------------------------------------------------------------------------

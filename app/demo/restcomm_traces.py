@@ -9,6 +9,7 @@ sends (API), status callbacks. They draw from the line's random stream after its
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -221,6 +222,46 @@ class TraceWriter:
                          f"&From={_quote(SUPPORT_NUMBER)}&To={_quote(call.customer)}",
                     code=204, phrase="No Content"))
         return out
+
+
+TraceTest = Callable[[dict[str, Any]], bool]
+
+
+def trace_filters(arg: Callable[[str], str | None]) -> list[TraceTest]:
+    """The seed's "List Filter" parameters a request names, as tests on a trace's DOCUMENT
+    (what a client sees, so the seed's verbatim example trace is tested on its own values).
+
+    Seed 001, "List Filter": Status "match with this status" (exact); Latency "equal or over
+    the given value in milliseconds" (a threshold); ResponseCode "Can be used for prefix
+    match" (ResponseCode=2 is every 2xx); ResponseBody "match provided filter string" (no
+    prefix match is documented for it, unlike RequestPath: exact); RequestPath "Can be used
+    for prefix match"; AccountSid, OrgSid "match" (exact). Parameter names are
+    case-sensitive ("All request parameters are case-sensitive"). An empty value filters
+    nothing, as for SessionSid. A Latency that is not a whole number raises ValueError (the
+    list answers 400, as the seed says of a bad DateCreated).
+    """
+    tests: list[TraceTest] = []
+    exact = {"Status": ("status",), "ResponseBody": ("response", "status", "body"),
+             "AccountSid": ("account_sid",), "OrgSid": ("org_sid",)}
+    prefix = {"ResponseCode": ("response", "status", "code"), "RequestPath": ("request", "path")}
+    for name, where in exact.items():
+        if wanted := arg(name):
+            tests.append(lambda doc, w=where, v=wanted: _field(doc, w) == v)
+    for name, where in prefix.items():
+        if wanted := arg(name):
+            tests.append(lambda doc, w=where, v=wanted: _field(doc, w).startswith(v))
+    if latency := arg("Latency"):
+        floor = int(latency)
+        tests.append(lambda doc: int(doc["latency_ms"]) >= floor)
+    return tests
+
+
+def _field(doc: dict[str, Any], where: tuple[str, ...]) -> str:
+    """A trace document's value at a path, as text (the code is a string in the seed)."""
+    value: Any = doc
+    for key in where:
+        value = value.get(key, "") if isinstance(value, dict) else ""
+    return str(value)
 
 
 def _quote(value: str) -> str:
