@@ -401,6 +401,16 @@ def _unauthorized(sim):
     sim.faults.add("401", count=2, path_contains="/api/reporting")
 
 
+def test_an_injected_refusal_answers_as_the_reporting_api_does(sim):
+    import requests
+
+    sim.faults.add("401", count=1, path_contains="/api/reporting")
+    refused = requests.get(f"{sim.url}/api/reporting",
+                           params={"generate_report": "SupportSession"}, timeout=10)
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == "Bearer"
+    assert refused.content.rstrip().endswith(b">Invalid or expired access token</error>")
+
+
 def _html(sim):
     sim.faults.add("html", path_contains="/api/reporting")
 

@@ -191,6 +191,24 @@ def test_throttling_429_and_503_are_waited_out(graph, data_dir):
     assert set(session_ids(data_dir)) == published(sim)
 
 
+def test_injected_throttling_and_refusal_answer_in_graph_s_own_words(graph):
+    """A client's handling of 429 and 401 is tested against what Graph sends
+    (samples/graph_throttling_429_sample.http), not a body no Graph server writes."""
+    import requests
+
+    sim, ca = graph
+    url = f"{sim.url}/v1.0/communications/callRecords/getPstnCalls(fromDateTime=" \
+          "2026-11-01T00:00:00Z,toDateTime=2026-11-02T00:00:00Z)"
+    sim.faults.add("429", count=1, retry_after="2.128")
+    throttled = requests.get(url, verify=str(ca), timeout=10)
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "2.128"
+    assert throttled.json()["error"]["code"] == "TooManyRequests"
+    sim.faults.add("401", count=1)
+    refused = requests.get(url, verify=str(ca), timeout=10)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "InvalidAuthenticationToken"
+
+
 def test_a_range_over_90_days_is_never_sent(graph, data_dir):
     sim, ca = graph
     assert sync(data_dir, [(sim, config(sim, ca))], full=True)[0].ok

@@ -70,3 +70,12 @@ def test_alarm_history_holds_only_alarms_already_lowered(node):
     assert len(alarms) == 2000
     now = NOW.replace(tzinfo=None).isoformat()
     assert all(a["time_raised"] < a["time_lowered"] <= now for a in alarms)
+
+
+def test_an_injected_refusal_answers_as_the_node_does(node):
+    node.faults.add("401", count=1)
+    refused = get(node, "conference/")
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"] == 'Basic realm="Pexip"'
+    assert refused.content == requests.get(f"{node.url}{API}conference/", auth=("admin", "no"),
+                                           timeout=10).content

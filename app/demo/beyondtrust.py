@@ -100,6 +100,10 @@ class BeyondTrustSimulator(Simulator):
         with self._state:
             self.tokens.clear()
 
+    def unauthorized(self) -> Response:
+        return Response(401, error_document(self.namespace, "Invalid or expired access token"),
+                        {"Content-Type": XML, "WWW-Authenticate": "Bearer"})
+
     def malformed_body(self) -> Response:
         """Truncated XML: an answer cut off in the middle of a session."""
         whole = self._session_list(self.ordered[:1]) if self.ordered else b"<session_list>"
@@ -158,9 +162,7 @@ class BeyondTrustSimulator(Simulator):
     def _reporting(self, request: Request) -> Response:
         self.connection_headers.append(request.headers.get("connection"))
         if not self._authorized(request):
-            return Response(401, error_document(self.namespace, "Invalid or expired access "
-                                                "token"), {"Content-Type": XML,
-                                                           "WWW-Authenticate": "Bearer"})
+            return self.unauthorized()
         params = self._params(request)
         if isinstance(params, str):
             return self._error(params)

@@ -126,8 +126,7 @@ class GraphSimulator(Simulator):
             return graph_error(400, "BadRequest",
                                f"Resource not found for the segment '{path.rsplit('/', 1)[-1]}'.")
         if not self._authorized(request):
-            return graph_error(401, "InvalidAuthenticationToken",
-                               "Access token has expired or is not yet valid.")
+            return self.unauthorized()
         injected = self.take_canned(path)
         if injected is not None:
             return injected
@@ -223,6 +222,17 @@ class GraphSimulator(Simulator):
                        else _time(r["startDateTime"]) < end)]
         picked.sort(key=lambda r: (r["startDateTime"], r["id"]))
         return [{k: v for k, v in r.items() if not k.startswith("_")} for r in picked]
+
+    def unauthorized(self) -> Response:
+        return graph_error(401, "InvalidAuthenticationToken",
+                           "Access token has expired or is not yet valid.")
+
+    def throttled(self, status: int, retry_after: str) -> Response:
+        """samples/graph_throttling_429_sample.http: code TooManyRequests, an innerError
+        with the status, and Retry-After in (possibly fractional) seconds."""
+        response = graph_error(status, "TooManyRequests", "Please retry again later.")
+        response.headers["Retry-After"] = retry_after
+        return response
 
     def malformed_body(self) -> Response:
         return Response(200, b'{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata",'

@@ -117,9 +117,7 @@ class PexipSimulator(Simulator):
 
     def handle(self, request: Request) -> Response:
         if request.basic_auth() != (self.username, self.password):
-            return Response(401, b"Authorization Required",
-                            {"WWW-Authenticate": 'Basic realm="Pexip"',
-                             "Content-Type": "text/html"})
+            return self.unauthorized()
         if not request.path.startswith(API):
             return Response.text("Not found", 404, "text/html")
         parts = request.path[len(API):].strip("/").split("/")
@@ -178,6 +176,10 @@ class PexipSimulator(Simulator):
                 self._query_cache.clear()
             self._query_cache[key] = rows
         return rows
+
+    def unauthorized(self) -> Response:
+        return Response(401, b"Authorization Required",
+                        {"WWW-Authenticate": 'Basic realm="Pexip"', "Content-Type": "text/html"})
 
     def malformed_body(self) -> Response:
         return Response(200, b'{"meta": {"limit": 1000, "next": null, "offset": 0, "tot',

@@ -138,6 +138,16 @@ class Simulator:
         """A broken answer in the vendor's own format (JSON by default)."""
         return Response(200, b'{"meta": {"limit": 20, "next": nul', {"Content-Type": "application/json"})
 
+    def throttled(self, status: int, retry_after: str) -> Response:
+        """An injected 429 or 503 in the vendor's own words. A vendor whose documents show
+        none (Pexip, Restcomm, BeyondTrust) keeps this plain one."""
+        return Response(status, b'{"message": "Too many requests"}',
+                        {"Retry-After": retry_after, "Content-Type": "application/json"})
+
+    def unauthorized(self) -> Response:
+        """An injected 401: what this vendor answers a request whose credentials it refuses."""
+        return Response(401, b"", {"WWW-Authenticate": 'Basic realm="api"'})
+
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self, port: int = 0, tls: ssl.SSLContext | None = None) -> str:
@@ -281,12 +291,11 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
 
 def _fault_response(sim: Simulator, fault: Fault) -> Response | None:
     if fault.kind in ("429", "503"):
-        return Response(int(fault.kind), b'{"message": "Too many requests"}',
-                        {"Retry-After": fault.retry_after, "Content-Type": "application/json"})
+        return sim.throttled(int(fault.kind), fault.retry_after)
     if fault.kind == "500":
         return Response.text("Internal Server Error", 500)
     if fault.kind == "401":
-        return Response(401, b"", {"WWW-Authenticate": 'Basic realm="api"'})
+        return sim.unauthorized()
     if fault.kind == "html":
         return Response(200, HTML_ERROR, {"Content-Type": "text/html"})
     if fault.kind == "malformed":
