@@ -10,6 +10,7 @@ import sqlite3
 import urllib.parse
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import requests
@@ -553,3 +554,94 @@ def test_traces_filter_by_body_path_account_and_org_as_the_seed_says(busy_sim):
     assert listed(busy_sim, "/Traces", "traces", OrgSid=seed_trace["org_sid"]) == [seed_trace]
     assert listed(busy_sim, "/Traces", "traces", OrgSid=ours[0]["org_sid"]) == ours
 
+
+def test_calls_filter_to_from_and_status_with_sql_like(sim):
+    everything = listed(sim, "/Calls.json", "calls")
+    # CallDetailRecordFilter puts "%" before To and From: the number's end matches.
+    support = listed(sim, "/Calls.json", "calls", To="3035550100")
+    assert support == [c for c in everything if c["to"].endswith("3035550100")]
+    assert support and all(c["to"] == "+13035550100" for c in support)
+    agent = listed(sim, "/Calls.json", "calls", To="priya.natarajan")
+    assert agent and {c["to"] for c in agent} == {"client:priya.natarajan"}
+    assert listed(sim, "/Calls.json", "calls", To="+1303") == []  # not a prefix match
+    outbound = listed(sim, "/Calls.json", "calls", From="+13035550100")
+    assert outbound == [c for c in everything if c["from"] == "+13035550100"]
+    # LIKE's own wildcards: _ is one character, % any run.
+    denver = listed(sim, "/Calls.json", "calls", From="+1303555____")
+    assert denver == [c for c in everything if re.fullmatch(r".*\+1303555....", c["from"])]
+    assert denver and len(denver) < len(everything)
+    assert listed(sim, "/Calls.json", "calls", Status="complete") == []  # whole value
+    assert listed(sim, "/Calls.json", "calls", Status="complete%") == \
+        [c for c in everything if c["status"] == "completed"]
+
+
+def test_calls_sort_by_and_reverse_as_calls_endpoint_reads_them(sim):
+    default = listed(sim, "/Calls.json", "calls")
+    assert [c["sid"] for c in default] == [c.sid for c in sim.visible_calls(NOW)]  # newest
+
+    by_from = listed(sim, "/Calls.json", "calls", SortBy="From:asc")
+    assert [c["from"] for c in by_from] == sorted(c["from"] for c in default) != \
+        [c["from"] for c in default]
+    assert sorted(c["sid"] for c in by_from) == sorted(c["sid"] for c in default)
+    assert listed(sim, "/Calls.json", "calls", SortBy="From") == by_from  # asc by default
+    longest = listed(sim, "/Calls.json", "calls", SortBy="Duration:DESC")
+    assert [c["duration"] for c in longest] == sorted((c["duration"] for c in default),
+                                                      reverse=True)
+    oldest = listed(sim, "/Calls.json", "calls", SortBy="DateCreated:asc")
+    assert oldest == default[::-1]
+    assert listed(sim, "/Calls.json", "calls", SortBy="Flavour:asc") == default  # unknown
+
+    # Reverse, the old console's: true is DateCreated:desc, anything else asc; SortBy wins.
+    assert listed(sim, "/Calls.json", "calls", Reverse="false") == oldest
+    assert listed(sim, "/Calls.json", "calls", Reverse="TRUE") == default
+    assert listed(sim, "/Calls.json", "calls", Reverse="false", SortBy="From:asc") == by_from
+
+    refused = api_get(sim, "/Calls.json", SortBy="From:sideways")
+    assert refused.status_code == 400
+    assert refused.json() == {"message": "Error parsing the SortBy parameter: sort direction "
+                                         "needs to be either ASC or DESC"}
+    assert api_get(sim, "/Calls.json", SortBy=":asc").json()["message"].endswith(
+        "missing field to sort by")
+
+
+#: samples/restcomm_calls_list_sample.xml: the list's attributes and a call's elements.
+XML_LIST_ATTRIBUTES = ["page", "numpages", "pagesize", "total", "start", "end", "uri",
+                       "firstpageuri", "previouspageuri", "nextpageuri", "lastpageuri"]
+XML_CALL_ELEMENTS = ["Sid", "DateCreated", "DateUpdated", "ParentCallSid", "AccountSid", "To",
+                     "From", "PhoneNumberSid", "Status", "StartTime", "EndTime", "Duration",
+                     "Price", "Direction", "AnsweredBy", "ApiVersion", "ForwardedFrom",
+                     "CallerName", "Uri", "SubresourceUris"]
+
+
+def test_calls_answer_json_for_an_accept_with_json_and_xml_without(sim):
+    as_json = api_get(sim, "/Calls.json", PageSize="5").json()
+    by_accept = api_get(sim, "/Calls", accept="application/json", PageSize="5")
+    assert by_accept.headers["Content-Type"] == "application/json"
+    assert by_accept.json()["calls"] == as_json["calls"]
+    first = as_json["calls"][0]
+    one = api_get(sim, f"/Calls/{first['sid']}", accept="application/json, text/plain")
+    assert one.json() == first
+
+    xml = api_get(sim, "/Calls", PageSize="5")
+    assert xml.status_code == 200 and xml.headers["Content-Type"] == "application/xml"
+    root = ElementTree.fromstring(xml.text)
+    assert root.tag == "RestcommResponse"
+    [calls] = list(root)
+    assert calls.tag == "Calls" and list(calls.attrib) == XML_LIST_ATTRIBUTES
+    assert calls.attrib["numpages"] == str(as_json["num_pages"])
+    assert calls.attrib["total"] == calls.attrib["numpages"]  # the notes: a bug, kept
+    assert calls.attrib["end"] == "4" and calls.attrib["previouspageuri"] == "null"
+    assert calls.attrib["nextpageuri"].endswith(f"AfterSid={as_json['calls'][-1]['sid']}")
+    assert [c.findtext("Sid") for c in calls] == [c["sid"] for c in as_json["calls"]]
+    call = calls[0]
+    assert [e.tag for e in call] == XML_CALL_ELEMENTS
+    assert call.findtext("DateCreated") == first["date_created"]
+    assert call.findtext("Price") == "0.00"  # JSON has no price, XML does
+    assert call.findtext("Uri") == first["uri"].removesuffix(".json")
+    assert call.findtext("SubresourceUris/Recordings") == call.findtext("Uri") + "/Recordings"
+
+    single = ElementTree.fromstring(api_get(sim, f"/Calls/{first['sid']}").text)
+    assert single.tag == "RestcommResponse" and single.find("Call/Sid").text == first["sid"]
+    bad_sort = api_get(sim, "/Calls", SortBy="From:up")
+    assert bad_sort.status_code == 400
+    assert ElementTree.fromstring(bad_sort.text).findtext("Message").startswith("Error parsing")

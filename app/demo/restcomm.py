@@ -9,8 +9,11 @@ What it reproduces, from the seed (``seeds/001_e53aea88987ead46.txt``, Traces) a
   ``<uri>?Page=n+1&PageSize=s&AfterSid=<last sid>``: the list's filters are NOT carried over.
   A Page past ``num_pages`` is a 400 with an empty body.
 - Calls/Recordings filters ``StartTime``/``EndTime`` by day only, read as the server's local
-  day; Traces' ``DateCreated`` as a UTC date or date-time and the seed's other list
-  filters (exact, prefix or threshold, as each is documented). Trace list URIs start
+  day; Calls' ``To``/``From``/``Status`` with SQL LIKE and ``SortBy``/``Reverse`` (the
+  notes). Traces' ``DateCreated`` as a UTC date or date-time and the seed's other list
+  filters (exact, prefix or threshold, as each is documented). Calls answer JSON for
+  ``.json`` or an Accept containing json, and XML in ``<RestcommResponse>`` without either
+  (the notes and ``samples/restcomm_calls_list_sample.xml``). Trace list URIs start
   with ``/api`` (the seed) while the API lives under ``/restcomm``; both prefixes are served.
 - Dates as ``EEE, d MMM yyyy HH:mm:ss Z`` in the server's zone (America/Denver here),
   ``start_time``/``end_time`` as ISO with offset, recording durations as strings, traces'
@@ -139,10 +142,12 @@ class RestcommSimulator(Simulator):
                 "date_created": docs.rfc_date(self.now() - timedelta(days=900), self.account.tz),
                 "uri": f"/{API_VERSION}/Accounts/{self.account_sid}.json"})
         clock = self.now()
-        if rest == "/Calls.json":
+        calls = re.fullmatch(r"/Calls(\.json)?", rest)
+        if calls:  # notes: ".json" or an Accept containing json is JSON, neither is XML
+            xml = not calls.group(1) and not _wants_json(request)
             return self._list(request, "calls", lambda: self._call_rows(request, clock),
                               lambda c: docs.call_doc(self.account, c, clock),
-                              "/restcomm", "Calls.json")
+                              "/restcomm", rest[1:], xml=xml)
         if rest == "/Recordings.json":
             return self._list(request, "recordings", lambda: self._recording_rows(request, clock),
                               self.recording_doc, "/restcomm", "Recordings.json")
@@ -158,12 +163,15 @@ class RestcommSimulator(Simulator):
         return self._item(rest, clock, request)
 
     def _item(self, rest: str, clock: datetime, request: Request) -> Response:
-        call = re.fullmatch(r"/Calls/([^/]+)\.json", rest)
+        call = re.fullmatch(r"/Calls/([^/.]+)(\.json)?", rest)
         if call:
             found = self.calls_by_sid.get(call.group(1))
             if found is None or found.created > clock:
                 return Response(404)  # notes: many 404 paths answer with no body
-            return Response.json(docs.call_doc(self.account, found, clock))
+            doc = docs.call_doc(self.account, found, clock)
+            if not call.group(2) and not _wants_json(request):
+                return docs.call_xml_response(doc)  # notes: XML in <RestcommResponse>
+            return Response.json(doc)
         trace = re.fullmatch(r"/Traces/([^/.]+)(\.json)?", rest)
         if trace:
             for item in self.visible_traces(clock):
@@ -197,11 +205,47 @@ class RestcommSimulator(Simulator):
         if until is not None:  # notes: EndTime -> end_time <= date + 1 day
             limit = until + timedelta(days=1)
             rows = [c for c in rows if c.ended <= clock and c.ended <= limit]
-        if request.arg("ParentCallSid"):
-            rows = [c for c in rows if c.parent_sid == request.arg("ParentCallSid")]
-        if request.arg("Status"):
-            rows = [c for c in rows if docs.call_status(c, clock) == request.arg("Status")]
-        return rows
+        # notes: To, From, Status filter with SQL LIKE (call-detail-records.xml: "recipient"
+        # like, "sender" like, "status" like, "parent_call_sid" like). CallDetailRecordFilter
+        # puts "%" before To and From "so +15126002188 will be the same as 15126002188 and
+        # 6002188": they match the number's END.
+        likes = {"To": (lambda c: c.to, "%"), "From": (lambda c: c.from_, "%"),
+                 "Status": (lambda c: docs.call_status(c, clock), ""),
+                 "ParentCallSid": (lambda c: c.parent_sid or "", "")}
+        for name, (value, lead) in likes.items():
+            if pattern := request.arg(name):
+                rows = [c for c in rows if _like(lead + pattern, value(c))]
+        return self._sorted_calls(rows, request, clock)
+
+    def _sorted_calls(self, rows: list[SimCall], request: Request,
+                      clock: datetime) -> list[SimCall]:
+        """notes: default order date_created DESC; ``SortBy=<Field>:<asc|desc>``; legacy
+        ``Reverse``. As CallsEndpoint and Sorting.parseUrl read them: ``Reverse=true`` is
+        ``DateCreated:desc`` and anything else ``DateCreated:asc``, but only without a
+        SortBy; a field alone sorts ascending; an empty field or a direction that is
+        neither asc nor desc (any case) is a 400 with a message; an unknown field (names
+        are case-sensitive) keeps the default order. Ties keep the default order (the SQL
+        names only the one column)."""
+        sort_by = request.arg("SortBy")
+        reverse = request.arg("Reverse")
+        if sort_by is None and reverse is not None:
+            sort_by = "DateCreated:" + ("desc" if reverse.lower() == "true" else "asc")
+        if not sort_by:
+            return rows
+        field, _, direction = sort_by.partition(":")
+        if ":" in sort_by and not field:
+            raise SortError("Error parsing the SortBy parameter: missing field to sort by")
+        if ":" in sort_by and direction.upper() not in ("ASC", "DESC"):
+            raise SortError("Error parsing the SortBy parameter: sort direction needs to "
+                            "be either ASC or DESC")
+        key = _SORT_KEYS.get(field)
+        if key is None:
+            return rows
+        descending = direction.upper() == "DESC"
+        if field == "DateCreated":  # the default order is already date_created DESC
+            return rows if descending else rows[::-1]
+        return sorted(rows, key=lambda c: key(docs.call_doc(self.account, c, clock)),
+                      reverse=descending)
 
     def _recording_rows(self, request: Request, clock: datetime) -> list[SimRecording]:
         since = self._local_day(request.arg("StartTime"))
@@ -236,11 +280,14 @@ class RestcommSimulator(Simulator):
     # -- paging --------------------------------------------------------------------------------
 
     def _list(self, request: Request, key: str, select: Callable[[], list[Any]],
-              render: Callable[[Any], dict], prefix: str, name: str) -> Response:
+              render: Callable[[Any], dict], prefix: str, name: str, *,
+              xml: bool = False) -> Response:
         try:
             rows = select()
             page = int(request.arg("Page", "0") or 0)
             size = int(request.arg("PageSize", str(DEFAULT_PAGE_SIZE)) or DEFAULT_PAGE_SIZE)
+        except SortError as error:  # CallsEndpoint: 400 with buildErrorResponseBody
+            return docs.error_response(400, str(error), xml=xml)
         except ValueError:
             return Response(400)  # a bad filter or number: 400, no body
         if size <= 0:
@@ -249,8 +296,8 @@ class RestcommSimulator(Simulator):
             return Response(400)
         uri = f"{prefix}/{API_VERSION}/Accounts/{self.account_sid}/{name}"
         chunk = [render(row) for row in rows[page * size:(page + 1) * size]]
-        return Response.json(docs.list_page(uri, key, chunk, page=page, size=size,
-                                            total=len(rows)))
+        answer = docs.list_page(uri, key, chunk, page=page, size=size, total=len(rows))
+        return docs.calls_xml_response(answer) if xml else Response.json(answer)
 
     # -- media ---------------------------------------------------------------------------------
 
@@ -266,6 +313,30 @@ class RestcommSimulator(Simulator):
                                  {"Content-Type": "audio/x-wav"})
                 return byte_range(request, whole) if static else whole
         return Response(404)
+
+
+class SortError(ValueError):
+    """A SortBy that Sorting.parseUrl refuses: the message is the server's."""
+
+
+#: SortBy's fields (CallsEndpoint's SORTING_URL_PARAM_*), as values of a call's document.
+#: Price: the JSON has none and this line bills nothing, so every call ties.
+_SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "DateCreated": lambda d: 0, "From": lambda d: d["from"], "To": lambda d: d["to"],
+    "Direction": lambda d: d["direction"], "Status": lambda d: d["status"],
+    "Duration": lambda d: d["duration"], "Price": lambda d: 0}
+
+
+def _like(pattern: str, value: str) -> bool:
+    """SQL LIKE: ``%`` any run of characters, ``_`` any one, the rest literally. Case
+    counts: the notes name no collation, and numbers and statuses have no case to differ."""
+    parts = (".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
+    return re.fullmatch("".join(parts), value, re.DOTALL) is not None
+
+
+def _wants_json(request: Request) -> bool:
+    """notes (AcceptFilter): an ``Accept`` header containing ``json`` asks for JSON."""
+    return "json" in request.headers.get("accept", "").lower()
 
 
 def start_demo(workdir: Path, name: str = "restcomm-demo") -> DemoSource:

@@ -16,6 +16,7 @@ import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
 from app.demo.restcomm_data import API_VERSION, ORG_NAME, SimCall, SimRecording
@@ -139,10 +140,68 @@ def list_page(uri: str, key: str, docs: list[dict[str, Any]], *, page: int, size
     }
 
 
-def error_response(status: int, message: str, error: str | None = None) -> Response:
-    """AbstractEndpoint.buildErrorResponseBody: ``{"message":"...",\\n"error":"..."}``."""
+def error_response(status: int, message: str, error: str | None = None, *,
+                   xml: bool = False) -> Response:
+    """AbstractEndpoint.buildErrorResponseBody: ``{"message":"...",\\n"error":"..."}``, or
+    in XML ``<RestcommResponse><Message>…</Message>[<Error>…</Error>]</RestcommResponse>``."""
+    if xml:
+        body = (f"<RestcommResponse><Message>{escape(message)}</Message>"
+                + (f"<Error>{escape(error)}</Error>" if error else "") + "</RestcommResponse>")
+        return Response(status, body.encode(), {"Content-Type": "application/xml"})
     body = f'{{"message":"{message}"' + (f',\n"error":"{error}"' if error else "") + "}"
     return Response(status, body.encode(), {"Content-Type": "application/json"})
+
+
+#: A call's XML elements in the order of samples/restcomm_calls_list_sample.xml, each with
+#: the JSON document's key it shows (None: a field the JSON leaves out, see below).
+_CALL_XML = (("Sid", "sid"), ("DateCreated", "date_created"), ("DateUpdated", "date_updated"),
+             ("ParentCallSid", "parent_call_sid"), ("AccountSid", "account_sid"),
+             ("To", "to"), ("From", "from"), ("PhoneNumberSid", "phone_number_sid"),
+             ("Status", "status"), ("StartTime", "start_time"), ("EndTime", "end_time"),
+             ("Duration", "duration"), ("Price", None), ("Direction", "direction"),
+             ("AnsweredBy", "answered_by"), ("ApiVersion", "api_version"),
+             ("ForwardedFrom", "forwarded_from"), ("CallerName", "caller_name"))
+#: The list element's attributes (notes: "XML list attributes"), from the JSON envelope.
+_LIST_XML = (("page", "page"), ("numpages", "num_pages"), ("pagesize", "page_size"),
+             ("total", "num_pages"), ("start", "start"), ("end", "end"), ("uri", "uri"),
+             ("firstpageuri", "first_page_uri"), ("previouspageuri", "previous_page_uri"),
+             ("nextpageuri", "next_page_uri"), ("lastpageuri", "last_page_uri"))
+
+
+def call_xml(doc: dict[str, Any], indent: str = "") -> str:
+    """A call's ``<Call>`` element, from its JSON document, as the sample shows it: absent
+    values as empty elements (``<ParentCallSid/>``), ``Price`` present (the notes: "JSON
+    omits price; XML has Price"; 0.00 as in the sample: this line is not billed), and
+    ``Uri``/``SubresourceUris`` without ``.json`` or ``/restcomm``, as in the sample."""
+    lines = [f"{indent}<Call>"]
+    for tag, key in _CALL_XML:
+        value = "0.00" if key is None else doc.get(key)
+        lines.append(f"{indent}  <{tag}/>" if value is None
+                     else f"{indent}  <{tag}>{escape(str(value))}</{tag}>")
+    base = doc["uri"].removesuffix(".json")
+    lines += [f"{indent}  <Uri>{escape(base)}</Uri>", f"{indent}  <SubresourceUris>",
+              f"{indent}    <Notifications>{escape(base)}/Notifications</Notifications>",
+              f"{indent}    <Recordings>{escape(base)}/Recordings</Recordings>",
+              f"{indent}  </SubresourceUris>", f"{indent}</Call>"]
+    return "\n".join(lines)
+
+
+def call_xml_response(doc: dict[str, Any]) -> Response:
+    """One call without ``.json`` nor a json Accept: wrapped in ``<RestcommResponse>``."""
+    body = f"<RestcommResponse>\n{call_xml(doc, '  ')}\n</RestcommResponse>"
+    return Response(200, body.encode(), {"Content-Type": "application/xml"})
+
+
+def calls_xml_response(page: dict[str, Any]) -> Response:
+    """A Calls list page in XML (``samples/restcomm_calls_list_sample.xml``): the JSON
+    envelope's values as attributes of ``<Calls>``, whose ``total`` is the last page's
+    index (the notes: "the XML total attribute is emitted as getTotalPages() (bug)"; the
+    sample shows total="0" beside its one call)."""
+    attrs = " ".join(f"{name}={quoteattr(str(page[key]))}" for name, key in _LIST_XML)
+    calls = [call_xml(doc, "    ") for doc in page["calls"]]
+    body = "\n".join(["<RestcommResponse>", f"  <Calls {attrs}>", *calls, "  </Calls>",
+                      "</RestcommResponse>"])
+    return Response(200, body.encode(), {"Content-Type": "application/xml"})
 
 
 def wav_bytes(seconds: float, rate: int = 8000) -> bytes:
