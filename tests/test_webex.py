@@ -8,6 +8,7 @@ import math
 import re
 import sqlite3
 import urllib.parse
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -507,3 +508,79 @@ def test_cli_round_trip_keeps_the_token_out_of_every_output(sim, cli, data_dir):
     for output in outputs:
         assert sim.token not in output.out + output.err
     assert files_containing(data_dir, sim.token) == []
+
+
+def api(sim: WebexSimulator, path_or_url: str, **params) -> requests.Response:
+    url = path_or_url if path_or_url.startswith("http") else f"{sim.url}{path_or_url}"
+    return requests.get(url, params=params, timeout=10,
+                        headers={"Authorization": f"Bearer {sim.token}"})
+
+
+def listed(sim: WebexSimulator, path: str, **params) -> list[dict]:
+    """Every item of a listing, following its Link rel="next" to the end."""
+    answer, items = api(sim, path, **params), []
+    while True:
+        assert answer.status_code == 200, answer.text
+        items += answer.json()["items"]
+        if "next" not in answer.links:
+            return items
+        answer = api(sim, answer.links["next"]["url"])
+
+
+def moment(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+@pytest.mark.parametrize("path, field", [("/v1/recordings", "createTime"),
+                                         ("/v1/meetingTranscripts", "startTime")])
+def test_recordings_and_transcripts_keep_to_their_from_to_window(sim, path, field):
+    # samples/webex.md "Recordings", "Meeting transcripts": `from` inclusive, `to` exclusive.
+    for hours in (6, 5, 4, 3):
+        sim.add_meeting(datetime.now(UTC) - timedelta(hours=hours), 30)
+    everything = listed(sim, path)
+    times = sorted({moment(item[field]) for item in everything})
+    low, high = times[1], times[-2]
+
+    def ids(items: Iterable[dict]) -> list[str]:
+        return sorted(item["id"] for item in items)
+
+    window = listed(sim, path, **{"from": low.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                  "to": high.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    assert ids(window) == ids(i for i in everything if low <= moment(i[field]) < high)
+    assert {moment(i[field]) for i in window} >= {low} and high not in {
+        moment(i[field]) for i in window}
+    assert ids(listed(sim, path, **{"from": high.isoformat()})) == ids(
+        i for i in everything if moment(i[field]) >= high)
+    assert ids(listed(sim, path, to=low.isoformat())) == ids(
+        i for i in everything if moment(i[field]) < low)
+    for bad in ({"from": "last tuesday"}, {"from": high.isoformat(), "to": low.isoformat()}):
+        answer = api(sim, path, **bad)
+        assert answer.status_code == 400 and "trackingId" in answer.json()
+
+
+def test_recordings_filter_by_topic_whatever_its_case(sim):
+    # samples/webex.md "Recordings": `topic` filters the list.
+    everything = listed(sim, "/v1/recordings")
+    found = listed(sim, "/v1/recordings", topic="test MEETING-20210514")
+    assert [r["id"] for r in found] == [SAMPLE_RECORDING["id"]] and len(everything) > 1
+    assert listed(sim, "/v1/recordings", topic="no such meeting") == []
+
+
+def test_events_come_up_to_1000_a_page_and_recordings_up_to_100(data_dir):
+    # Seed 003: List Events `max` is "between 1 and 1000, inclusive"; samples/webex.md:
+    # recordings and transcripts take `max` 1-100.
+    sim = WebexSimulator(days=7)
+    sim.start()
+    try:
+        page = api(sim, "/v1/events", max=1000)
+        assert page.status_code == 200 and len(page.json()["items"]) > 100
+        assert "next" not in page.links  # a week fits in one page of 1000
+        assert api(sim, "/v1/events", max=1001).status_code == 400
+        for hours in range(101):
+            sim.add_meeting(datetime.now(UTC) - timedelta(hours=3, minutes=hours), 20)
+        recordings = api(sim, "/v1/recordings", max=100)
+        assert len(recordings.json()["items"]) == 100 and "next" in recordings.links
+        assert api(sim, "/v1/recordings", max=101).status_code == 400
+    finally:
+        sim.stop()
+

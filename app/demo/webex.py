@@ -2,11 +2,13 @@
 
 Behaves as seed 003 and samples/webex.md describe: bearer tokens; ``/v1/events`` with
 ``from``/``to``/``max``/``resource``/``type``/``actorId``, newest first, ``to`` in the future
-refused with 400, ``max`` outside 1–1000 refused and silently capped at ``page_cap`` (100
-here) otherwise, paged by an RFC 5988 ``Link: <…>; rel="next"`` header and nothing else (no
-total); the old defect of next links carrying ``max=null`` (which then fails) when
-``legacy_max_null`` is on; Webex's error body (``message``, ``errors``, ``trackingId``);
-recordings and transcripts listed by ``meetingId``, newest first; recording details with
+refused with 400, ``max`` outside 1–1000 refused and silently capped at ``page_cap``
+otherwise (1000, the documented cap, unless a test lowers it to force paging), paged by an
+RFC 5988 ``Link: <…>; rel="next"`` header and nothing else (no total); the old defect of
+next links carrying ``max=null`` (which then fails) when ``legacy_max_null`` is on; Webex's
+error body (``message``, ``errors``, ``trackingId``);
+recordings and transcripts listed by ``meetingId``, ``from`` (inclusive), ``to`` (exclusive)
+and, for recordings, ``topic``, ``max`` 1–100, newest first; recording details with
 temporary direct-download links that expire after three hours; a meeting's post-meeting
 chats (Meeting Chats reference: ``/v1/meetings/postMeetingChats?meetingId=…&max=…&offset=…``,
 ``meetingId`` required, oldest first, paged by ``offset`` in the ``Link`` header), answered
@@ -30,7 +32,8 @@ from app.demo.server import DemoSource, Request, Response, Simulator, byte_range
 from app.demo.webex_data import History, WebexGenerator
 from app.demo.webex_samples import sample_history
 
-PAGE_CAP = 100
+PAGE_CAP = 1000  # seed 003, List Events: "max ... must be between 1 and 1000, inclusive"
+LISTING_CAP = 100  # samples/webex.md: recordings and transcripts take ``max`` 1-100
 LINK_LIFETIME = timedelta(hours=3)  # the captured sample's links expire 3 h after the call
 FAKE_MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(4096)
 
@@ -61,6 +64,23 @@ def _read_offset(value: str) -> int:
     if not value.isdigit():
         raise ValueError(f"offset must be a whole number (got {value!r}).")
     return int(value)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a per-meeting listing's ``from``/``to`` window and ``topic`` are matched on;
+    None where the listing documents no such parameter (then it is ignored)."""
+
+    time: str | None = None
+    topic: str | None = None
+
+
+#: samples/webex.md "Recordings" [H]: ``from`` (inclusive), ``to`` (exclusive), ``topic``.
+#: Assumption: the window reads ``createTime``, the time the list is sorted by.
+RECORDING_FILTERS = Filters("createTime", "topic")
+#: samples/webex.md "Meeting transcripts" [H]: ``from`` (incl), ``to`` (excl). Assumption:
+#: the window reads ``startTime``, the only time a transcript item carries.
+TRANSCRIPT_FILTERS = Filters("startTime")
 
 
 #: Events, recordings and transcripts: an opaque cursor the client only ever follows.
@@ -136,11 +156,13 @@ class WebexSimulator(Simulator):
         if path == "/v1/events":
             return self._events(request)
         if path == "/v1/recordings":
-            return self._by_meeting(request, self.history.recordings, "createTime")
+            return self._by_meeting(request, self.history.recordings, "createTime",
+                                    filters=RECORDING_FILTERS)
         if path.startswith("/v1/recordings/"):
             return self._recording(path.rsplit("/", 1)[1])
         if path == "/v1/meetingTranscripts":
-            return self._by_meeting(request, self._transcript_items(), "startTime")
+            return self._by_meeting(request, self._transcript_items(), "startTime",
+                                    filters=TRANSCRIPT_FILTERS)
         if path.startswith("/v1/meetingTranscripts/") and path.endswith("/download"):
             return self._transcript_download(path.split("/")[3], request)
         if path == "/v1/meetings/postMeetingChats":
@@ -181,18 +203,20 @@ class WebexSimulator(Simulator):
         return Response.json({"items": items[offset:offset + size]}, **headers)
 
     def _by_meeting(self, request: Request, rows: list[dict], order: str, *,
-                    newest_first: bool = True, paging: Paging = CURSOR) -> Response:
+                    filters: Filters = Filters(), newest_first: bool = True,
+                    paging: Paging = CURSOR) -> Response:
         """A per-meeting listing: the ready rows of ``meetingId`` (all meetings without
-        one), sorted by ``order``, ``max`` 1-100."""
+        one) that ``filters`` keeps, sorted by ``order``, ``max`` 1-100."""
         try:
-            limit = _max(request.arg("max"), 100)
+            limit = _max(request.arg("max"), LISTING_CAP)
+            keep = _row_filter(request, filters)
         except ValueError as error:
             return webex_error(400, str(error))
         meeting = request.arg("meetingId")
         now = datetime.now(UTC)
         with self._data_lock:  # recordings appear minutes after a meeting ends
             items = [self._public(r) for r in rows
-                     if (meeting is None or r["meetingId"] == meeting) and r["_ready"] <= now]
+                     if meeting in (None, r["meetingId"]) and r["_ready"] <= now and keep(r)]
         items.sort(key=lambda r: r.get(order, ""), reverse=newest_first)
         return self._paged(request, items, limit, paging)
 
@@ -272,6 +296,25 @@ def _max(value: str | None, ceiling: int) -> int:
     if not value.isdigit() or not 1 <= int(value) <= ceiling:
         raise ValueError(f"max must be between 1 and {ceiling}, inclusive (got {value!r}).")
     return int(value)
+
+
+def _row_filter(request: Request, filters: Filters) -> Callable[[dict], bool]:
+    """The request's ``from``/``to``/``topic`` as a test of one row. Assumptions: ``from``
+    after ``to`` is refused with 400, as the admin variant's reference says; ``topic``
+    matches case-insensitively anywhere in the topic (the notes say only that it filters)."""
+    low = _time(request.arg("from")) if filters.time and request.arg("from") else None
+    high = _time(request.arg("to")) if filters.time and request.arg("to") else None
+    if low and high and low > high:
+        raise ValueError("'from' cannot be after 'to'.")
+    topic = (request.arg("topic") or "").casefold() if filters.topic else ""
+
+    def keep(row: dict) -> bool:
+        if filters.time and (low or high):
+            moment = _time(row[filters.time])
+            if (low and moment < low) or (high and moment >= high):
+                return False
+        return not topic or topic in str(row.get(filters.topic or "", "")).casefold()
+    return keep
 
 
 def _matches(event: dict, request: Request) -> bool:
