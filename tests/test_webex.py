@@ -584,3 +584,31 @@ def test_events_come_up_to_1000_a_page_and_recordings_up_to_100(data_dir):
     finally:
         sim.stop()
 
+
+def test_recurring_meetings_keep_one_series_and_slot_ad_hoc_ones_do_not(data_dir):
+    sim = WebexSimulator(days=30, include_samples=False)
+    sim.start()
+    try:
+        ended = [e["data"] for e in listed(sim, "/v1/events", resource="meetings", type="ended")]
+    finally:
+        sim.stop()
+    for title, least in (("Support daily standup", 15), ("Weekly support metrics", 3)):
+        series = [d for d in ended if d["title"] == title]
+        assert len(series) >= least, title
+        assert len({d["meetingSeriesId"] for d in series}) == 1, title
+        assert len({d["id"] for d in series}) == len(series)  # one instance id each
+        assert all(d["id"].startswith(d["meetingSeriesId"] + "_I_") for d in series)
+        assert len({d["hostEmail"] for d in series}) == 1
+        starts = [moment(d["start"]) for d in series]
+        minutes = sorted(s.hour * 60 + s.minute + s.second / 60 for s in starts)
+        assert minutes[-1] - minutes[0] <= 3, (title, minutes)  # one slot, a minute or two off
+        assert all(s.weekday() < 5 for s in starts)
+        if title.startswith("Weekly"):
+            assert len({s.weekday() for s in starts}) == 1
+    # The series is the same whatever window the month is generated for.
+    other = WebexSimulator(days=7, end=datetime.now(UTC) - timedelta(days=3))
+    assert {e["data"]["meetingSeriesId"] for e in other.history.events
+            if e["data"].get("title") == "Support daily standup"} == {
+        next(d["meetingSeriesId"] for d in ended if d["title"] == "Support daily standup")}
+    escalations = [d for d in ended if d["title"].startswith("Escalation review")]
+    assert len({d["meetingSeriesId"] for d in escalations}) == len(escalations) > 1

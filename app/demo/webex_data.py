@@ -1,5 +1,7 @@
 """A support team's month in Webex: meetings with chat, recordings, transcripts and
 post-meeting chats, Webex Calling CDR events, and space messages, generated from a seed.
+The recurring meetings keep one series id, host and UTC slot across their occurrences;
+ad-hoc ones fall anywhere in the team's working hours (who and when: ``webex_team``).
 
 Shapes follow seed 003 (List Events: ``data`` carries ``meetingId``, the yes/no flags as
 strings, telephony fields as strings with the vendor's ``corelationId`` spelling), the
@@ -17,42 +19,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.demo.webex_team import (
+    AD_HOC,
+    CALL_TYPES,
+    CHAT,
+    CHAT_TYPES,
+    CUSTOMERS,
+    PRIVATE_CHAT,
+    RECURRING,
+    SKIPPED,
+    SPACE_TEXT,
+    TEAM,
+    Series,
+)
+
 ORG = "Northwind Traders"
 DOMAIN = "northwindtraders.com"
 SITE = "northwindtraders.webex.com"
 ORG_ID = base64.b64encode(b"ciscospark://us/ORGANIZATION/5b1c9e2a-7d43-4c8e-9f10-2a6b3c4d5e6f"
                           ).decode().rstrip("=")
-TEAM = ["Olivia Martin", "Ethan Walker", "Sofia Alvarez", "Noah Patel", "Chloe Dubois",
-        "Lucas Meyer", "Amara Okoye", "Ryan Fitzgerald", "Yuki Tanaka", "Isabel Santos"]
-CUSTOMERS = [("Dana Whitfield", "contoso.com"), ("Marco Bianchi", "fabrikam.com"),
-             ("Helen Park", "adventure-works.com"), ("Samuel Osei", "tailspintoys.com"),
-             ("Greta Lindholm", "wingtiptoys.com"), ("Victor Chen", "litwareinc.com"),
-             ("Fatima Al-Sayed", "proseware.com"), ("Tom Kowalski", "woodgrovebank.com")]
-MEETINGS = [("Support daily standup", 15, False, False, 0.9),
-            ("Escalation review: {company}", 45, True, True, 0.5),
-            ("Onboarding call with {company}", 60, True, True, 0.35),
-            ("Tier 2 troubleshooting session", 30, True, False, 0.4),
-            ("Weekly support metrics", 30, False, True, 0.2),
-            ("Customer QBR – {company}", 50, True, True, 0.15)]
-CHAT = ["Can everyone see my screen?", "Sharing the ticket link in the chat now.",
-        "The customer confirmed the workaround fixed it.", "I'll take the action item.",
-        "Logs are uploaded to the case.", "Can we get the recording afterwards?",
-        "Next step: patch on Thursday's maintenance window.", "Thanks all!",
-        "Escalating to engineering with the HAR file.", "Dropping off for another call."]
-#: What a classic-client chat sends to one person or a few rather than to everyone.
-PRIVATE_CHAT = ["Can you take notes? I'm driving the demo.", "Their admin just joined, heads up.",
-                "Do you have the case number handy?", "I'll stay on afterwards to go over the logs.",
-                "Please mute, there's an echo on your line.",
-                "Don't promise a date for the fix yet.", "Can you check the entitlement quietly?"]
-#: Meeting Chats reference: private (1:1), public (to everyone), group (e.g. host and presenter).
-CHAT_TYPES = (("public", 7), ("private", 2), ("group", 1))
-SPACE_TEXT = ["New P1 from {company}: login loop after SSO change.",
-              "Who can cover the queue 12-1?", "KB article updated with the new steps.",
-              "Heads up: carrier outage in the Midwest, expect dropped calls.",
-              "Ticket closed, customer happy.", "Can someone review my reply to {company}?",
-              "Reminder: training at 3pm.", "Shift handover notes posted."]
-CALL_TYPES = ["SIP_NATIONAL", "SIP_ENTERPRISE", "SIP_TOLLFREE", "SIP_MOBILE",
-              "SIP_INTERNATIONAL", "SIP_INBOUND"]
 
 
 def webex_id(kind: str, value: str) -> str:
@@ -87,6 +72,16 @@ class Person:
                 "orgId": self.org_id}
 
 
+@dataclass(frozen=True)
+class Occurrence:
+    """One meeting of a recurring series: what the series fixes rather than chance."""
+
+    series_id: str
+    scheduled: datetime
+    host: Person
+    attendees: list[Person]
+
+
 @dataclass
 class History:
     """Everything the simulator serves: events, and recordings/transcripts/chats by meeting."""
@@ -106,6 +101,7 @@ class History:
 
 class WebexGenerator:
     def __init__(self, seed: int = 3) -> None:
+        self.seed = seed
         self.rng = random.Random(seed)
         self.team = [self._person(n, DOMAIN, i) for i, n in enumerate(TEAM)]
         self.customers = [self._person(n, d, None) for n, d in CUSTOMERS]
@@ -146,7 +142,10 @@ class WebexGenerator:
 
     def _business_day(self, day: datetime, end: datetime, history: History) -> None:
         rng = self.rng
-        for title, minutes, rec, tra, chance in MEETINGS:
+        for series in RECURRING:
+            if day.weekday() in series.weekdays and rng.random() >= SKIPPED:
+                self._occurrence(series, day, end, history)
+        for title, minutes, rec, tra, chance in AD_HOC:
             if rng.random() < chance:
                 start = day + timedelta(hours=rng.uniform(13.5, 21.5))
                 if start + timedelta(minutes=minutes + 10) < end:
@@ -162,21 +161,50 @@ class WebexGenerator:
             if moment < end:
                 history.events.append(self.space_message(moment))
 
-    def meeting(self, title: str, start: datetime, minutes: int, recording: bool,
-                transcription: bool, history: History, chats: int | None = None) -> str:
-        """One ended meeting into ``history``; ``chats`` forces that many post-meeting chats
-        (the 30% chance otherwise decides whether it has a handful)."""
+    def series_id(self, title: str) -> str:
+        """A recurring meeting's one series id: the same in every month made from the seed,
+        whatever its length or end, as a real series outlives any window onto it."""
+        return uuid.UUID(int=random.Random(f"{self.seed}:{title}").getrandbits(128)).hex
+
+    def _occurrence(self, series: Series, day: datetime, end: datetime,
+                    history: History) -> None:
+        """``series`` on ``day``: its slot (a minute early to two late), its host, and its
+        regulars but for one or two away; recorded or transcribed most times it is set to."""
         rng = self.rng
-        customer = rng.choice(self.customers)
-        with_customer = "{company}" in title
-        company = customer.email.split("@")[1].split(".")[0].replace("-", " ").title()
-        title = title.format(company=company)
+        scheduled = day.replace(hour=series.at[0], minute=series.at[1])
+        start = scheduled + timedelta(seconds=rng.uniform(-60, 120))
+        if start + timedelta(minutes=series.minutes + 10) >= end:
+            return
+        people = {p.name: p for p in self.team}
+        regulars = [people[name] for name in series.regulars]
+        present = rng.sample(regulars, max(1, len(regulars) - rng.randint(0, 2)))
+        plan = Occurrence(self.series_id(series.title), scheduled, people[series.host], present)
+        self.meeting(series.title, start, series.minutes, series.recording and rng.random() < 0.8,
+                     series.transcription and rng.random() < 0.7, history, occurrence=plan)
+
+    def _ad_hoc(self, with_customer: bool, customer: Person, start: datetime) -> Occurrence:
+        """An ad-hoc meeting's own series (one meeting), a host and a few of the team."""
+        rng = self.rng
         host = rng.choice(self.team)
         attendees = [a for a in rng.sample(self.team, rng.randint(2, 5)) if a is not host]
         if with_customer:
             attendees.append(customer)
+        return Occurrence(uuid.UUID(int=rng.getrandbits(128)).hex, start, host, attendees)
+
+    def meeting(self, title: str, start: datetime, minutes: int, recording: bool,
+                transcription: bool, history: History, chats: int | None = None, *,
+                occurrence: Occurrence | None = None) -> str:
+        """One ended meeting into ``history``: an occurrence of a series, or ad hoc without
+        one; ``chats`` forces that many post-meeting chats (the 30% chance otherwise decides
+        whether it has a handful)."""
+        rng = self.rng
+        customer = rng.choice(self.customers)
+        company = customer.email.split("@")[1].split(".")[0].replace("-", " ").title()
+        plan = occurrence or self._ad_hoc("{company}" in title, customer, start)
+        title = title.format(company=company)
+        host, series = plan.host, plan.series_id
+        attendees = [a for a in plan.attendees if a is not host]
         chat = rng.random() < 0.3 or chats is not None  # the draw happens either way
-        series = uuid.UUID(int=rng.getrandbits(128)).hex
         meeting_id = f"{series}_I_{rng.randrange(10**17, 10**18)}"
         end = start + timedelta(minutes=minutes * rng.uniform(0.7, 1.3))
         flags = {"recordingEnabled": _yes(recording), "transcriptionEnabled": _yes(transcription),
@@ -197,7 +225,8 @@ class WebexGenerator:
         if chat:
             history.chats.extend(self.chats(meeting_id, start, end, [host, *attendees], chats))
         if recording:
-            history.recordings.append(self.recording(meeting_id, series, title, start, end, host))
+            history.recordings.append(self.recording(meeting_id, series, title, start, end, host,
+                                                     plan.scheduled))
         if transcription:
             created = end + timedelta(minutes=rng.uniform(2, 9))
             transcript = {"id": f"{self._uuid()}_M_{series}", "meetingId": meeting_id,
@@ -243,7 +272,10 @@ class WebexGenerator:
                 "receivers": [r.chat_card() for r in receivers], "_ready": ready}
 
     def recording(self, meeting_id: str, series: str, title: str, start: datetime,
-                  end: datetime, host: Person) -> dict[str, Any]:
+                  end: datetime, host: Person, scheduled: datetime | None = None
+                  ) -> dict[str, Any]:
+        """A meeting's recording; its ``scheduledMeetingId`` names the scheduled slot, not
+        the actual start (the guide's sample: scheduled 20:30, started 20:25:19)."""
         rng = self.rng
         duration = int((end - start).total_seconds())
         key = uuid.UUID(int=rng.getrandbits(128)).hex
@@ -251,7 +283,7 @@ class WebexGenerator:
         return {
             "_ready": ready,
             "id": key, "meetingId": meeting_id,
-            "scheduledMeetingId": f"{series}_{start.strftime('%Y%m%dT%H%M00Z')}",
+            "scheduledMeetingId": f"{series}_{(scheduled or start).strftime('%Y%m%dT%H%M00Z')}",
             "meetingSeriesId": series, "topic": title,
             "createTime": _seconds(ready),
             "timeRecorded": _seconds(start + timedelta(seconds=rng.uniform(5, 90))),
