@@ -108,6 +108,15 @@ class Redactor:
         return text
 
 
+def unexpected_failure(error: Exception, redact: Redactor, where: str = "") -> str:
+    """A failure no source foresaw, on one line, through ``redact``. A Unicode error is named
+    without its text, which quotes the characters it choked on: they may be a secret's."""
+    if isinstance(error, UnicodeError):
+        return (f"{where}unexpected error: {type(error).__name__} (text in a form that "
+                "cannot be sent or read)")
+    return redact(f"{where}unexpected error: {type(error).__name__}: {error}")
+
+
 def is_loopback(url: str) -> bool:
     host = urllib.parse.urlsplit(url).hostname or ""
     if host == "localhost":
@@ -185,7 +194,7 @@ class HttpClient:
         self.timeout = timeout
         self._retry = retry
         self.headers = dict(headers or {})
-        self.auth = auth
+        self.auth = utf8_basic(auth)
         self.error_message = error_message
         self.pause = pause  # waits between tries; a source's may end the wait on cancel
         self._local = threading.local()
@@ -238,6 +247,8 @@ class HttpClient:
         url = self.url(path_or_url)
         self._check_destination(url, kwargs)
         kwargs.setdefault("timeout", self.timeout)
+        if "auth" in kwargs:
+            kwargs["auth"] = utf8_basic(kwargs["auth"])
         # Per request: requests lets REQUESTS_CA_BUNDLE override a session's verify.
         kwargs.setdefault("verify", self.verify)
         policy = self.retry_policy()
@@ -262,6 +273,13 @@ class HttpClient:
         """The response, or None when the connection failed and is to be tried again."""
         try:
             return self.session.request(method, url, **kwargs)
+        except UnicodeEncodeError:
+            # http.client sends header values as Latin-1. Python's message names the
+            # character and its position in the secret: say which kind of thing is wrong only.
+            raise SourceError(
+                f"{self.source_name}'s secret or an option holds a character an HTTP header "
+                "cannot carry (tokens and keys are plain ASCII); copy it again from the "
+                "vendor's console") from None
         except requests.exceptions.SSLError as error:
             raise SourceError(self.redact(
                 f"TLS verification failed for {origin(url)} (give --ca-bundle, or --insecure "
@@ -294,6 +312,15 @@ class HttpClient:
         elif _looks_like_html(response):
             text += ": the server answered with an HTML page"
         return SourceError(self.redact(text), status=response.status_code)
+
+
+def utf8_basic(auth: Any) -> Any:
+    """A (user, password) pair as UTF-8 bytes: requests encodes text as Latin-1, so a
+    password with "€" or "密" could not be sent at all, and one with "ü" went in a form no
+    current server decodes (RFC 7617 names UTF-8). Other auth objects pass unchanged."""
+    if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(p, str) for p in auth):
+        return auth[0].encode(), auth[1].encode()
+    return auth
 
 
 def _looks_like_html(response: requests.Response) -> bool:
@@ -339,3 +366,5 @@ def parse_json(response: requests.Response, what: str) -> Any:
         return response.json()
     except ValueError as error:
         raise SourceError(f"{what}: malformed JSON ({error})") from None
+    except RecursionError:
+        raise SourceError(f"{what}: the JSON is nested too deeply to read") from None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.credentials import KeyringUnavailable
-from app.http import Redactor, SourceError
+from app.http import Redactor, SourceError, unexpected_failure
 from app.model import SourceConfig
 from app.sources import create_source
 from app.sources.base import Cancelled, CancelToken, Page, SyncRequest
@@ -80,13 +80,18 @@ def sync_one(store: Store, config: SourceConfig, secret_for: SecretLookup,
              cancel: CancelToken) -> SourceResult:
     result = SourceResult(config.name, ok=True)
     store.set_status(config.name, "running")
-    secret = None
+    # Every message is said through the source's redactor: it knows the secret and what the
+    # source derived from it (an OAuth access token), and a vendor may quote either back in
+    # an answer a source turns into an error (BeyondTrust's HTTP 200 "<error>" documents).
+    redact: Redactor = Redactor()
     try:
         secret = secret_for(config)
         if secret is None:
             raise SourceError("no secret stored in the OS keyring (run `histview source add` "
                               "again, or set it in the Sources dialog)")
+        redact = Redactor([secret])
         source = create_source(config, secret, cancel)
+        redact = source.redactor
         for resource in source.resources():
             try:
                 _sync_resource(store, config, source, resource, request, progress, cancel,
@@ -94,22 +99,22 @@ def sync_one(store: Store, config: SourceConfig, secret_for: SecretLookup,
             except SourceError as error:
                 # Go on with the source's other lists: Restcomm traces live two days, so a
                 # failing calls list must not cost them their only chance to be cached.
-                result.ok, result.error = False, result.error or str(error)
+                result.ok, result.error = False, result.error or redact(str(error))
                 if error.status == 401 or error.unreachable:
                     break  # every other list would fail the same way
             except Cancelled:
                 raise
             except Exception as error:  # most likely a record the source could not read
                 result.ok = False
-                result.error = result.error or _unexpected(error, secret, f"{resource}: ")
+                result.error = result.error or _unexpected(error, redact, f"{resource}: ")
     except Cancelled:
         result.ok, result.cancelled, result.error = False, True, "cancelled"
         store.set_status(config.name, "cancelled", error="cancelled", items=result.items)
         return result
     except (SourceError, KeyringUnavailable) as error:
-        result.ok, result.error = False, str(error)
+        result.ok, result.error = False, redact(str(error))
     except Exception as error:
-        result.ok, result.error = False, _unexpected(error, secret)
+        result.ok, result.error = False, _unexpected(error, redact)
     if result.ok:
         store.set_status(config.name, "ok", items=result.items, synced=True)
     else:
@@ -117,12 +122,11 @@ def sync_one(store: Store, config: SourceConfig, secret_for: SecretLookup,
     return result
 
 
-def _unexpected(error: Exception, secret: str | None, where: str = "") -> str:
-    """A failure no source foresaw, on one line without the secret (the trace goes to the
-    debug log: ``-v`` shows histview's lines, and this is one of them)."""
+def _unexpected(error: Exception, redact: Redactor, where: str = "") -> str:
+    """The one line of an unforeseen failure; its trace goes to the debug log (``-v`` shows
+    histview's lines, and this is one of them)."""
     log.debug("unexpected failure: %s", where or "sync", exc_info=True)
-    redact = Redactor([secret]) if secret else Redactor()
-    return redact(f"{where}unexpected error: {type(error).__name__}: {error}")
+    return unexpected_failure(error, redact, where)
 
 
 def _sync_resource(store: Store, config: SourceConfig, source, resource: str,

@@ -17,7 +17,15 @@ from typing import Any, ClassVar
 
 import requests
 
-from app.http import INTERACTIVE, PATIENT, HttpClient, Redactor, RetryPolicy, SourceError
+from app.http import (
+    INTERACTIVE,
+    PATIENT,
+    HttpClient,
+    Redactor,
+    RetryPolicy,
+    SourceError,
+    unexpected_failure,
+)
 from app.model import Artifact, Event, RawDocument, Session, SourceConfig
 from app.timeutil import format_utc, parse_utc, utc_now
 
@@ -127,6 +135,13 @@ class Source(ABC):
         kept, self.retry = self.retry, INTERACTIVE
         try:
             return self.test()
+        except SourceError as error:  # its text may quote the vendor's answer: redact it
+            raise SourceError(self.redactor(str(error)), status=error.status,
+                              unreachable=error.unreachable) from None
+        except Cancelled:
+            raise
+        except Exception as error:  # one line for the dialog and `source test`, never a trace
+            raise SourceError(unexpected_failure(error, self.redactor)) from None
         finally:
             self.retry = kept
 
