@@ -27,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("gui", help="open the desktop window on the cache")
     demo = sub.add_parser("demo", help="run the built-in simulators, sync them, open the window")
     demo.add_argument("--no-gui", action="store_true", help="sync, print a summary, stay headless")
+    # CONTRACT.md: the demo has "a demo data folder of its own (or --data-dir when given)".
+    # HISTVIEW_DATA_DIR names a manager's real data, which five demo sources must not join.
+    _set_help(demo, "data_dir", "the demo's folder (default: a demo folder of its own, never "
+                                "$HISTVIEW_DATA_DIR or your real data)")
     _add_source_commands(sub)
     _add_sync_command(sub)
     _add_query_commands(sub)
@@ -45,6 +49,13 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         **own)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr",
                         **own)
+
+
+def _set_help(parser: argparse.ArgumentParser, dest: str, text: str) -> None:
+    """Reword one option's help for a command whose meaning of it differs."""
+    for action in parser._actions:  # argparse has no public way to reach an added option
+        if action.dest == dest:
+            action.help = text
 
 
 class _CommandParser(argparse.ArgumentParser):

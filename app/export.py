@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -70,11 +71,32 @@ def export_sessions(sessions: Iterable[dict[str, Any]], path: Path, fmt: str,
     try:
         counted = _counting(sessions, progress)
         count = {"csv": _write_csv, "json": _write_json, "xlsx": _write_xlsx}[fmt](counted, tmp)
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return count
+
+
+def _mode_for(path: Path) -> int:
+    """The file's permissions: a replaced file keeps its own, a new one gets what the umask
+    gives any new file. ``mkstemp`` makes the temporary file 0600, which would have left an
+    export in a shared folder unreadable to the colleagues it was made for."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without setting it (``os.umask`` sets it for a moment, and
+    a file another thread made in that moment would get the wrong permissions)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        return int(status.split("Umask:", 1)[1].split()[0], 8)
+    except (OSError, IndexError, ValueError):
+        return 0o022  # the usual one, where /proc does not say
 
 
 def _counting(sessions: Iterable[dict], progress: Progress | None) -> Iterator[dict]:

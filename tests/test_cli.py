@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -124,6 +125,23 @@ def test_csv_export_neutralizes_formulas_and_keeps_the_selection(cli, filled, tm
     assert rows[1]["title"].startswith("'=HYPERLINK")
     assert rows[1]["participants"] == "Ann; +15551234"  # joined cell does not start with +
     assert rows[1]["duration_s"] == "1800"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
+def test_an_export_is_as_readable_as_any_new_file_and_a_replaced_one_keeps_its_mode(
+        cli, filled, tmp_path, fmt):
+    old = os.umask(0o022)  # the usual umask, whatever the test process runs with
+    try:
+        fresh, shared = tmp_path / f"new.{fmt}", tmp_path / f"shared.{fmt}"
+        shared.write_text("last month's")
+        shared.chmod(0o664)
+        for out in (fresh, shared):
+            assert cli("export", "--format", fmt, "--out", str(out)).code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o644  # mkstemp's 0600 before
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o664
+    assert shared.read_bytes() != b"last month's"
 
 
 def test_xlsx_export_neutralizes_formulas(cli, filled, tmp_path):
