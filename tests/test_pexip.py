@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.demo.pexip import PexipSimulator
+from app.demo.pexip_data import API
 from app.model import SourceConfig
 from app.registry import add_source
 from app.sources.base import CancelToken
@@ -219,6 +220,30 @@ def test_bad_answers_give_one_line_and_keep_the_cache(cli, pexip, data_dir, faul
     pexip.faults.clear()
     assert cli("sync").code == 0  # and the next sync catches up
     assert len(sessions_json(cli)) == len(pexip.conference_ids())
+
+
+def test_an_unreadable_record_is_kept_raw_and_the_rest_of_its_page_still_lands(
+        cli, pexip, data_dir):
+    """Before, one record without an id failed its page on every sync, so nothing newer was
+    ever cached until the node's retention deleted it."""
+    assert cli("sync").code == 0
+    new = pexip.end_conferences(5)
+    pexip.odd_objects["conference"] = [
+        {"name": "a conference without an id", "start_time": "2026-11-01T09:00:00"},
+        {"id": "5b3e-odd", "name": "Odd", "start_time": "yesterday", "end_time": 5},
+        None,
+    ]
+    pexip.odd_objects["participant"] = [
+        {"id": "p-odd", "conference": f"{API}conference/{new[0]}/", "start_time": [1]},
+    ]
+    result = cli("sync")
+    assert result.code == 0, result.err
+    assert "kept in the raw table only" in result.err
+    assert {r[0] for r in cached(data_dir, "SELECT session_id FROM sessions")} \
+        == pexip.conference_ids()  # the five new ones too; the odd one is no session
+    raw = {r[0] for r in cached(data_dir, "SELECT _id FROM raw_pexip_conference")}
+    assert "5b3e-odd" in raw and sum(key.startswith("no-id-") for key in raw) == 2
+    assert cached(data_dir, "SELECT count(*) FROM events WHERE event_id = 'p-odd'") == [(0,)]
 
 
 def test_the_password_reaches_no_file_and_no_output(cli, pexip, data_dir):

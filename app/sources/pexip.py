@@ -16,6 +16,7 @@ window), the window is crawled once more; upserts on the vendor id keep every ro
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,8 @@ from app.model import Event, RawDocument, Session
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
 from app.sources.concurrent import fetch_concurrently
 from app.timeutil import format_utc, iso_utc, parse_utc
+
+log = logging.getLogger("histview.pexip")
 
 API = "/api/admin/history/v1/"
 #: The default page of 20 makes a 10,000-conference crawl 500 requests; the notes put the
@@ -169,17 +172,29 @@ class PexipSource(Source):
         return data
 
     def _page(self, resource: str, data: dict) -> Page:
+        """A page's objects, each kept whole in the raw table and normalized when it can be.
+
+        An object without an id, or whose times or fields cannot be read, is kept raw only
+        and counted in a warning: failing the page instead would fail it on every sync, and
+        nothing newer than it would ever be cached before the node's retention deleted it.
+        """
         normalize: Callable[[dict, Page], None] = (
             _conference_into if resource == "conference" else _participant_into)
         page = Page(resource, None, items=len(data["objects"]))
-        page.raw[resource] = [_raw_document(obj) for obj in data["objects"]]
-        objects = data["objects"]
+        objects, page.raw[resource] = _keyed(data["objects"])
+        unread = len(data["objects"]) - len(objects)
         if resource == "participant":
             # The crawl runs newest-ended first, so the customer who stayed to the end came
             # before the person who opened the bridge; a session lists people as they joined.
             objects = sorted(objects, key=_joined)
         for obj in objects:
-            normalize(obj, page)
+            try:
+                normalize(obj, page)
+            except (ValueError, TypeError, AttributeError, KeyError):
+                unread += 1  # each normalizer adds all of an object's rows or none
+        if unread:
+            log.warning("%s: %s: %d %s(s) without an id or with unreadable fields: kept in the "
+                        "raw table only", self.config.name, resource, unread, resource)
         return page
 
     # -- alarms --------------------------------------------------------------------------------
@@ -197,7 +212,7 @@ class PexipSource(Source):
                 offset += len(data["objects"])
                 page = Page("alarm", plan.update(rng, {"offset": offset}),
                             items=len(data["objects"]))
-                page.raw["alarm"] = [_raw_document(obj) for obj in data["objects"]]
+                page.raw["alarm"] = _keyed(data["objects"])[1]
                 yield page
                 if not data["meta"].get("next") or not data["objects"]:
                     break
@@ -217,16 +232,25 @@ def _naive(iso: str) -> str:
     return iso[:-1] if iso.endswith("Z") else iso
 
 
-def _raw_document(obj: dict) -> RawDocument:
-    """Every Pexip history object is keyed by its ``id`` (a number or a UUID)."""
-    return RawDocument(str(obj.get("id")), obj)
+def _keyed(objects: list) -> tuple[list[dict], list[RawDocument]]:
+    """The objects that carry an ``id`` (a number or a UUID: every Pexip history object
+    has one), and every object as a raw document; one without an id is kept under a key
+    made from its content (``RawDocument.unkeyed``), so it is cached once and read later."""
+    keyed, raws = [], []
+    for obj in objects:
+        if isinstance(obj, dict) and obj.get("id") not in (None, ""):
+            keyed.append(obj)
+            raws.append(RawDocument(str(obj["id"]), obj))
+        else:
+            raws.append(RawDocument.unkeyed(obj))
+    return keyed, raws
 
 
 def _joined(participant: dict) -> tuple[str, str, str]:
     """A sort key by join time; of two who joined together, who left first (then the id,
     so the order never depends on the page). Pexip's naive times sort as text, with or
     without microseconds ("09:46:53" before "09:46:53.7"); no time sorts last."""
-    return (participant.get("start_time") or "~", participant.get("end_time") or "~",
+    return (str(participant.get("start_time") or "~"), str(participant.get("end_time") or "~"),
             str(participant.get("id")))
 
 
@@ -251,14 +275,12 @@ def _participant_into(obj: dict, page: Page) -> None:
     if not conference:
         return
     lane = obj.get("display_name") or obj.get("remote_alias") or str(obj.get("id"))
-    page.participants.setdefault(conference, []).append(lane)
-    events = page.events
-    events.append(Event(
+    events = [Event(
         session_id=conference, event_id=str(obj["id"]), time=iso_utc(obj.get("start_time")),
         end=iso_utc(obj.get("end_time")), lane=lane, kind="call",
         actor=obj.get("display_name") or None, detail=_call_detail(obj),
         data=_present(obj, CALL_FIELDS),
-    ))
+    )]
     # This loop runs for every media stream of a sync (82,000 in the benchmark's month).
     for stream in obj.get("media_streams") or ():
         stream_type = stream.get("stream_type")
@@ -268,6 +290,9 @@ def _participant_into(obj: dict, page: Page) -> None:
             lane=lane, kind=f"{stream_type}_stream" if stream_type else "media_stream", seq=1,
             detail=_stream_detail(stream), data=_present(stream, STREAM_FIELDS),
         ))
+    # Added only now, all together: an unreadable stream leaves no half a participant.
+    page.participants.setdefault(conference, []).append(lane)
+    page.events.extend(events)
 
 
 def _present(obj: dict, fields: tuple[str, ...]) -> dict[str, Any]:
