@@ -612,3 +612,21 @@ def test_recurring_meetings_keep_one_series_and_slot_ad_hoc_ones_do_not(data_dir
         next(d["meetingSeriesId"] for d in ended if d["title"] == "Support daily standup")}
     escalations = [d for d in ended if d["title"].startswith("Escalation review")]
     assert len({d["meetingSeriesId"] for d in escalations}) == len(escalations) > 1
+
+
+def test_injected_throttling_and_refusal_answer_in_webex_s_own_words():
+    import requests
+
+    sim = WebexSimulator(days=2)
+    sim.start()
+    try:
+        sim.faults.add("429", count=1, retry_after="3")
+        throttled = requests.get(f"{sim.url}/v1/events", timeout=10)
+        sim.faults.add("401", count=1)
+        refused = requests.get(f"{sim.url}/v1/events", timeout=10)
+    finally:
+        sim.stop()
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "3"
+    assert refused.status_code == 401
+    for answer in (throttled, refused):
+        assert set(answer.json()) == {"message", "errors", "trackingId"}

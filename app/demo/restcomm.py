@@ -110,6 +110,9 @@ class RestcommSimulator(Simulator):
         """A recording's document, its ``file_uri`` on this server."""
         return docs.recording_doc(self.account, rec, self.url)
 
+    def unauthorized(self) -> Response:
+        return Response(401, b"", {"WWW-Authenticate": 'Basic realm="Restcomm"'})
+
     def malformed_body(self) -> Response:
         return Response(200, docs.MALFORMED_LIST, {"Content-Type": "application/json"})
 
@@ -126,7 +129,7 @@ class RestcommSimulator(Simulator):
         if wav:  # notes: the .wav file itself is not protected, only the lists
             return self._wav(wav.group(1), request, static=True)
         if request.basic_auth() != (self.account_sid, self.auth_token):
-            return Response(401, b"", {"WWW-Authenticate": 'Basic realm="Restcomm"'})
+            return self.unauthorized()
         match = _ACCOUNT.match(rest)
         if not match:
             return Response(404)

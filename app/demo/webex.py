@@ -147,8 +147,7 @@ class WebexSimulator(Simulator):
         if request.path.startswith("/nbr/"):
             return self._direct_download(request)
         if request.bearer() != self.token:
-            return webex_error(401, "The request requires a valid access token set in the "
-                                    "Authorization request header.")
+            return self.unauthorized()
         path = request.path.rstrip("/")
         injected = self.take_canned(path)
         if injected is not None:
@@ -284,6 +283,17 @@ class WebexSimulator(Simulator):
         cues = [f"{i + 1}\n00:00:{i * 4:02d}.000 --> 00:00:{i * 4 + 3:02d}.500\n"
                 f"{people[i % len(people)]}: {line}\n" for i, line in enumerate(lines)]
         return Response.text("WEBVTT\n\n" + "\n".join(cues), content_type="text/vtt")
+
+    def unauthorized(self) -> Response:
+        return webex_error(401, "The request requires a valid access token set in the "
+                                "Authorization request header.")
+
+    def throttled(self, status: int, retry_after: str) -> Response:
+        """webex.md "Rate limits & errors": 429 with Retry-After in whole seconds, and the
+        usual message/errors/trackingId body."""
+        response = webex_error(status, "Too many requests, retry after some time.")
+        response.headers["Retry-After"] = retry_after
+        return response
 
     def malformed_body(self) -> Response:
         return Response(200, b'{"items": [{"id": "Y2lzY29zcGFyazovL3VzL0VWRU5UL',
