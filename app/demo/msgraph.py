@@ -227,12 +227,9 @@ class GraphSimulator(Simulator):
         return graph_error(401, "InvalidAuthenticationToken",
                            "Access token has expired or is not yet valid.")
 
-    def throttled(self, status: int, retry_after: str) -> Response:
-        """samples/graph_throttling_429_sample.http: code TooManyRequests, an innerError
-        with the status, and Retry-After in (possibly fractional) seconds."""
-        response = graph_error(status, "TooManyRequests", "Please retry again later.")
-        response.headers["Retry-After"] = retry_after
-        return response
+    def throttled(self, status: int) -> Response:
+        """samples/graph_throttling_429_sample.http: code TooManyRequests, an innerError."""
+        return graph_error(status, "TooManyRequests", "Please retry again later.")
 
     def malformed_body(self) -> Response:
         return Response(200, b'{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata",'

@@ -138,11 +138,11 @@ class Simulator:
         """A broken answer in the vendor's own format (JSON by default)."""
         return Response(200, b'{"meta": {"limit": 20, "next": nul', {"Content-Type": "application/json"})
 
-    def throttled(self, status: int, retry_after: str) -> Response:
-        """An injected 429 or 503 in the vendor's own words. A vendor whose documents show
-        none (Pexip, Restcomm, BeyondTrust) keeps this plain one."""
+    def throttled(self, status: int) -> Response:
+        """An injected 429 or 503 in the vendor's own words (the fault adds its Retry-After).
+        A vendor whose documents show none (Pexip, Restcomm, BeyondTrust) keeps this one."""
         return Response(status, b'{"message": "Too many requests"}',
-                        {"Retry-After": retry_after, "Content-Type": "application/json"})
+                        {"Content-Type": "application/json"})
 
     def unauthorized(self) -> Response:
         """An injected 401: what this vendor answers a request whose credentials it refuses."""
@@ -291,7 +291,9 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
 
 def _fault_response(sim: Simulator, fault: Fault) -> Response | None:
     if fault.kind in ("429", "503"):
-        return sim.throttled(int(fault.kind), fault.retry_after)
+        response = sim.throttled(int(fault.kind))
+        response.headers["Retry-After"] = fault.retry_after
+        return response
     if fault.kind == "500":
         return Response.text("Internal Server Error", 500)
     if fault.kind == "401":

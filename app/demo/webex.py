@@ -288,12 +288,9 @@ class WebexSimulator(Simulator):
         return webex_error(401, "The request requires a valid access token set in the "
                                 "Authorization request header.")
 
-    def throttled(self, status: int, retry_after: str) -> Response:
-        """webex.md "Rate limits & errors": 429 with Retry-After in whole seconds, and the
-        usual message/errors/trackingId body."""
-        response = webex_error(status, "Too many requests, retry after some time.")
-        response.headers["Retry-After"] = retry_after
-        return response
+    def throttled(self, status: int) -> Response:
+        """webex.md "Rate limits & errors": the usual message/errors/trackingId body."""
+        return webex_error(status, "Too many requests, retry after some time.")
 
     def malformed_body(self) -> Response:
         return Response(200, b'{"items": [{"id": "Y2lzY29zcGFyazovL3VzL0VWRU5UL',
