@@ -78,6 +78,23 @@ def test_a_participants_whole_document_shows_under_its_call(pexip_sim, data_dir,
     assert pane.event_details.toPlainText() == ""
 
 
+def test_a_conference_shows_its_own_document_kept_once(pexip_sim, data_dir, cli, pane):
+    assert cli("source", "add", "pexip", "px", "--url", pexip_sim.url, "--username", "admin",
+               "--secret-stdin", stdin=PASSWORD + "\n").code == 0
+    assert cli("sync").code == 0
+    with sqlite3.connect(data_dir / "cache.db") as conn:
+        [(stored,)] = conn.execute("SELECT _doc FROM raw_pexip_conference WHERE _id = ?",
+                                   (SEED_CONFERENCE,))
+        copies = conn.execute("SELECT count(*) FROM session_raw").fetchone()[0]
+    assert copies == 0  # the conference's document is stored once, in its raw table
+    assert pane.show_session("px", SEED_CONFERENCE)
+
+    raw = pane.raw_view.toPlainText()
+    # The conference itself, not its participants' documents nor "no separate document".
+    assert json.loads(raw) == json.loads(stored)
+    assert json.loads(raw)["name"] == "VMR_1"
+
+
 def test_a_session_known_only_from_its_traces_shows_their_documents(data_dir, pane):
     sim = make_sim()
     try:

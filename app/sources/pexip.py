@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
-from app import jsontext
 from app.http import SourceError, parse_json
 from app.model import Event, RawDocument, Session
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
@@ -266,7 +265,9 @@ def _conference_into(obj: dict, page: Page) -> None:
         duration_s=obj.get("duration"), status="ended",
         extra={k: obj.get(k) for k in ("service_type", "tag", "participant_count",
                                        "instant_message_count") if obj.get(k) not in (None, "")},
-        raw=jsontext.dumps(obj),
+        # No ``raw`` here: the conference's document is already in raw_pexip_conference
+        # under this id, where the window's Raw record finds it. A second copy cost a sync
+        # 0.2 s and 6 MB per 10,000 conferences.
     ))
 
 

@@ -22,16 +22,29 @@ NO_DOCUMENT = "(the source sent no separate document for this session)"
 
 def raw_record_text(conn: sqlite3.Connection, session: dict[str, Any],
                     events: list[dict[str, Any]]) -> str:
-    """The session's own document; without one, its first events' documents."""
+    """The session's own document; without one, its first events' documents.
+
+    A source whose raw table already holds the session's document under the session's id
+    (a Pexip conference) does not store it a second time beside the session; it is found
+    there by its key.
+    """
     own = queries.session_raw(conn, session["source"], session["session_id"])
-    if own or not events:
+    if own:
         return pretty_raw(own)
-    found = documents_by_key(conn, session.get("kind") or "", session["source"],
-                             [event["event_id"] for event in events[:RAW_EVENTS]])
-    parts = [f"── {resource} {key} ──\n"
-             + pretty_raw(doc if isinstance(doc, str) else json.dumps(doc, ensure_ascii=False))
+    kind, source = session.get("kind") or "", session["source"]
+    found = documents_by_key(conn, kind, source, [session["session_id"]])
+    if len(documents := found.get(session["session_id"], [])) == 1:
+        return pretty_raw(_text(documents[0][1]))
+    if not found and events:
+        found = documents_by_key(conn, kind, source,
+                                 [event["event_id"] for event in events[:RAW_EVENTS]])
+    parts = [f"── {resource} {key} ──\n" + pretty_raw(_text(doc))
              for key, docs in found.items() for resource, doc in docs]
     return "\n\n".join(parts) if parts else NO_DOCUMENT
+
+
+def _text(document: dict[str, Any] | str) -> str:
+    return document if isinstance(document, str) else json.dumps(document, ensure_ascii=False)
 
 
 def pretty_raw(raw: str | None) -> str:
