@@ -580,7 +580,31 @@ def test_events_come_up_to_1000_a_page_and_recordings_up_to_100(data_dir):
             sim.add_meeting(datetime.now(UTC) - timedelta(hours=3, minutes=hours), 20)
         recordings = api(sim, "/v1/recordings", max=100)
         assert len(recordings.json()["items"]) == 100 and "next" in recordings.links
-        assert api(sim, "/v1/recordings", max=101).status_code == 400
+        # samples/webex.md Pagination: a `max` over the cap is silently capped, not refused.
+        over = api(sim, "/v1/recordings", max=101)
+        assert over.status_code == 200 and len(over.json()["items"]) == 100
+    finally:
+        sim.stop()
+
+
+@pytest.mark.parametrize("path", ["/v1/recordings", "/v1/meetingTranscripts"])
+def test_a_listing_max_over_its_cap_of_100_is_silently_capped(path):
+    # samples/webex.md Pagination: "If `max` exceeds an endpoint's cap, the cap is silently
+    # used (no error)"; Recordings and Meeting transcripts: `max` 1-100.
+    sim = WebexSimulator(days=1, include_samples=False)
+    sim.start()
+    try:
+        for minutes in range(105):
+            sim.add_meeting(datetime.now(UTC) - timedelta(hours=3, minutes=minutes), 20)
+        first = api(sim, path, max=5000)
+        assert first.status_code == 200, first.text
+        assert len(first.json()["items"]) == 100 and "next" in first.links
+        rest = api(sim, first.links["next"]["url"])
+        assert rest.status_code == 200 and "next" not in rest.links
+        assert len(first.json()["items"]) + len(rest.json()["items"]) == len(listed(sim, path))
+        for bad in ("0", "-3", "ten"):
+            refused = api(sim, path, max=bad)
+            assert refused.status_code == 400 and "trackingId" in refused.json(), bad
     finally:
         sim.stop()
 

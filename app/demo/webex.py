@@ -8,12 +8,13 @@ RFC 5988 ``Link: <…>; rel="next"`` header and nothing else (no total); the old
 next links carrying ``max=null`` (which then fails) when ``legacy_max_null`` is on; Webex's
 error body (``message``, ``errors``, ``trackingId``);
 recordings and transcripts listed by ``meetingId``, ``from`` (inclusive), ``to`` (exclusive)
-and, for recordings, ``topic``, ``max`` 1–100, newest first; recording details with
-temporary direct-download links that expire after three hours; a meeting's post-meeting
-chats (Meeting Chats reference: ``/v1/meetings/postMeetingChats?meetingId=…&max=…&offset=…``,
-``meetingId`` required, oldest first, paged by ``offset`` in the ``Link`` header), answered
-403 when ``chats_enabled`` is off, as for an org that never had the upon-request collection
-turned on (assumed: the reference does not say what such an org gets).
+and, for recordings, ``topic``, ``max`` 1–100 (a larger one silently capped), newest first;
+recording details with temporary direct-download links that expire after three hours; a
+meeting's post-meeting chats (Meeting Chats reference:
+``/v1/meetings/postMeetingChats?meetingId=…&max=…&offset=…``, ``meetingId`` required,
+oldest first, paged by ``offset`` in the ``Link`` header), answered 403 when
+``chats_enabled`` is off, as for an org that never had the upon-request collection turned on
+(assumed: the reference does not say what such an org gets).
 """
 
 from __future__ import annotations
@@ -205,9 +206,9 @@ class WebexSimulator(Simulator):
                     filters: Filters = Filters(), newest_first: bool = True,
                     paging: Paging = CURSOR) -> Response:
         """A per-meeting listing: the ready rows of ``meetingId`` (all meetings without
-        one) that ``filters`` keeps, sorted by ``order``, ``max`` 1-100."""
+        one) that ``filters`` keeps, sorted by ``order``, ``max`` capped at 100."""
         try:
-            limit = _max(request.arg("max"), LISTING_CAP)
+            limit = _capped_max(request.arg("max"), LISTING_CAP)
             keep = _row_filter(request, filters)
         except ValueError as error:
             return webex_error(400, str(error))
@@ -303,6 +304,17 @@ def _max(value: str | None, ceiling: int) -> int:
     if not value.isdigit() or not 1 <= int(value) <= ceiling:
         raise ValueError(f"max must be between 1 and {ceiling}, inclusive (got {value!r}).")
     return int(value)
+
+
+def _capped_max(value: str | None, cap: int) -> int:
+    """A listing's ``max``, over ``cap`` silently cut to it (samples/webex.md Pagination:
+    "If `max` exceeds an endpoint's cap, the cap is silently used (no error)"). Assumption:
+    below 1 or not a number is still refused, as List Events refuses it."""
+    if value is None:
+        return cap
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"max must be a whole number of at least 1 (got {value!r}).")
+    return min(int(value), cap)
 
 
 def _row_filter(request: Request, filters: Filters) -> Callable[[dict], bool]:
