@@ -135,6 +135,50 @@ def test_the_seeds_example_trace_comes_out_with_the_seeds_values(sim, data_dir):
     assert [s["session_id"] for s in found] == [seed["session_sid"]]
 
 
+def test_trace_sessions_last_whole_seconds_and_end_as_their_latest_exchange(sim, data_dir):
+    """Seed 001, ``status``: "completed" for a 2XX response, "failed" otherwise. A session
+    known only from its traces ends as its latest exchange did; it lasts whole seconds, as
+    every other source's sessions do. Before, its status was None and its length fractional."""
+    traces = sim.visible_traces(NOW)
+    texts = sorted({t.session_sid for t in traces} - {c.sid for c in sim.visible_calls(NOW)}
+                   - {"IDbb44ef8c2ebf4d4599d0378a2a8a2ea8-CAd9e08ede8b604e739ba7d0bd477fdf49"})
+    latest = {sid: max((t for t in traces if t.session_sid == sid), key=lambda t: t.created).sid
+              for sid in texts[:2]}
+    serve = sim.handle
+
+    def last_exchanges_fail(request: Request) -> Response:
+        """The texts' delivery callbacks answered 502 (status "failed"), and 500 with no
+        status in the trace at all: the seed's rule reads it from the response code."""
+        response = serve(request)
+        if "/Traces" in request.path and response.status == 200:
+            body = json.loads(response.body)
+            for doc in body["traces"]:
+                if doc["sid"] in latest.values():
+                    doc["response"]["status"]["code"] = "502"
+                    doc["status"] = "failed"
+                if doc["sid"] == latest[texts[1]]:
+                    doc["response"]["status"]["code"] = "500"
+                    del doc["status"]
+            response.body = json.dumps(body).encode()
+        return response
+
+    sim.handle = last_exchanges_fail
+    [result] = sync(data_dir, (sim, config(sim, page_size=7)), now=NOW)
+    assert result.ok, result.error
+    with sqlite3.connect(data_dir / "cache.db") as conn:
+        found = queries.list_sessions(conn, SessionFilter(type="trace_session"))
+    assert len(found) == len(texts) + 1  # the texts and the seed's example trace
+    statuses = {s["session_id"]: s["status"] for s in found}
+    assert statuses.pop(texts[0]) == statuses.pop(texts[1]) == "failed"
+    assert set(statuses.values()) == {"completed"}  # the seed's trace: "status": "completed"
+    spans = {s["session_id"]: (parse_utc(s["end"]) - parse_utc(s["start"])).total_seconds()
+             for s in found}
+    assert any(span % 1 for span in spans.values())  # the traces' milliseconds differ
+    for session in found:
+        assert session["duration_s"] == int(spans[session["session_id"]])
+        assert isinstance(session["duration_s"], int)
+
+
 def test_local_offsets_become_utc(sim, data_dir):
     # A real published sample: RFC 2822 at +0900, the duration a string.
     sample = json.loads((FIXTURES / "restcomm_recordings_list_page1_sample.json").read_text())

@@ -53,7 +53,9 @@ from app.sources.restcomm_parse import (
     trace_event,
     trace_parties,
     trace_session,
+    trace_status,
     utc_offset_minutes,
+    widen_span,
 )
 from app.timeutil import format_utc, parse_utc
 
@@ -312,11 +314,8 @@ class RestcommSource(Source):
         for event, doc in pairs:
             if event.session_id not in self.not_calls:
                 continue
-            span = spans.setdefault(event.session_id,
-                                    {"first": event.time, "last": event.time, "parties": []})
-            span["first"], span["last"] = min(span["first"], event.time), max(span["last"],
-                                                                             event.time)
-            span["parties"] = list(dict.fromkeys([*span["parties"], *trace_parties(doc)]))
+            spans[event.session_id] = widen_span(spans.get(event.session_id), event.time,
+                                                 trace_status(doc), trace_parties(doc))
             touched.add(event.session_id)
         page.sessions.extend(trace_session(sid, spans[sid]) for sid in sorted(touched))
         return page

@@ -247,15 +247,50 @@ def trace_parties(doc: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def trace_status(doc: dict[str, Any]) -> str | None:
+    """Seed, ``status``: "completed in case the response status code is in the 2XX range.
+    failed in case response status code is not 2XX". A trace without it is read by that
+    same rule from ``response.status.code``; with neither, nothing is known."""
+    status = doc.get("status")
+    if isinstance(status, str) and status.strip():
+        return status.strip()
+    code = str(trace_response(doc)["code"] or "").strip()
+    if not code.isdigit():
+        return None
+    return "completed" if code.startswith("2") else "failed"
+
+
+def widen_span(span: dict[str, Any] | None, time: str, status: str | None,
+               parties: list[str]) -> dict[str, Any]:
+    """A trace session's span with one more trace: its first and last time, its parties,
+    and the status of its latest trace, which is the session's final state (of two traces
+    at the same millisecond a failure wins, so the order pages come in never changes it).
+    Times are compared as moments: ``...:09Z`` and ``...:09.456Z`` do not sort as text."""
+    if span is None:
+        return {"first": time, "last": time, "parties": list(parties), "status": status}
+    first, last = parse_utc(span["first"]), parse_utc(span["last"])
+    moment = parse_utc(time)
+    if moment > last or (moment == last and status == "failed"):
+        span["status"] = status
+    span["first"] = time if moment < first else span["first"]
+    span["last"] = time if moment > last else span["last"]
+    span["parties"] = list(dict.fromkeys([*span["parties"], *parties]))
+    return span
+
+
 def trace_session(session_sid: str, span: dict[str, Any]) -> Session:
     """A session known only from its traces (no call row: an SMS, or a call the account
-    has no record of). ``span`` holds the first and last trace time and the parties."""
+    has no record of). ``span`` holds the first and last trace time, the parties and the
+    latest trace's status (``widen_span``). Its duration is in whole seconds, cut as the
+    vendors count theirs (Pexip's 579 for 579.56 s, CONTRACT.md): traces carry
+    milliseconds, a session length does not."""
     channel = session_channel(session_sid)
     parties = list(span.get("parties") or [])
     title = f"{channel} {' → '.join(parties[:2])}" if parties else f"{channel} {session_sid}"
+    seconds = seconds_between(span["first"], span["last"])
     return Session(
         session_id=session_sid, type="trace_session", title=title, start=span["first"],
-        end=span["last"], duration_s=seconds_between(span["first"], span["last"]),
-        participants=parties,
+        end=span["last"], duration_s=int(seconds) if seconds is not None else None,
+        participants=parties, status=span.get("status"),
         extra={"session_sid": session_sid, "channel": channel},
     )
