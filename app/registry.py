@@ -105,16 +105,33 @@ def add_source(data_dir: Path, config: SourceConfig, secret: str | None) -> bool
 
 
 def remove_source(data_dir: Path, name: str, *, purge: bool = False) -> None:
+    """Forget a source: its secret first, so a keyring that cannot be reached stops the
+    removal with nothing changed (before, the settings entry went first, and the secret and
+    history it named were left with no way to reach them). ``purge`` also clears history a
+    source of that name left in the cache, even when its settings entry is already gone.
+    """
     settings = Settings(data_dir)
-    if not settings.remove_source(name):
+    registered = settings.source(name) is not None
+    if not registered and not (purge and _has_history(settings.cache_path, name)):
         raise RegistryError(f"no source named {name!r}")
     credentials.delete_secret(data_key(data_dir), name)
+    settings.remove_source(name)
     if purge and settings.cache_path.exists():
         store = Store(settings.cache_path)
         try:
             store.purge_source(name)
         finally:
             store.close()
+
+
+def _has_history(cache_path: Path, name: str) -> bool:
+    if not cache_path.exists():
+        return False
+    store = Store(cache_path)
+    try:
+        return store.has_history(name)
+    finally:
+        store.close()
 
 
 def secret_lookup(data_dir: Path):

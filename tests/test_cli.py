@@ -117,6 +117,26 @@ def test_remove_forgets_and_purge_deletes_history(cli, filled):
     assert json.loads(cli("sessions", "--format", "json").out) == []
 
 
+def test_remove_without_a_keyring_changes_nothing_and_old_history_can_be_purged(cli, filled):
+    assert cli("source", "add", "beyondtrust", "bt", "--url", "https://bt.example.com",
+               "--client-id", "c", "--secret-stdin", stdin="pw\n").code == 0
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "--data-dir", str(filled), "source", "remove", "bt",
+         "--purge"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert result.returncode == 1 and "keyring" in result.stderr
+    # Before, the settings entry was gone by then: the secret and history were stranded.
+    assert [row["name"] for row in json.loads(cli("source", "list", "--format", "json").out)] \
+        == ["bt"]
+    assert len(json.loads(cli("sessions", "--format", "json").out)) == 3
+
+    assert cli("source", "remove", "bt").code == 0  # the keyring is back: history is kept
+    assert cli("source", "remove", "bt").code == 2  # no such source, and no --purge
+    # History left by a source that is no longer registered can still be purged.
+    assert cli("source", "remove", "bt", "--purge").code == 0
+    assert json.loads(cli("sessions", "--format", "json").out) == []
+
+
 def test_csv_export_neutralizes_formulas_and_keeps_the_selection(cli, filled, tmp_path):
     out = tmp_path / "picked.csv"
     assert cli("export", "--format", "csv", "--out", str(out), "--ids", "bt:1,bt:3").code == 0

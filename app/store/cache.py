@@ -219,6 +219,12 @@ class Store:
                 "WHERE source = ? AND session_id = ? AND artifact_id = ?",
                 (path, source, session_id, artifact_id))
 
+    def has_history(self, source: str) -> bool:
+        """Whether anything of the source is cached (a sync writes its status first)."""
+        return any(self.db.conn.execute(f"SELECT 1 FROM {table} WHERE source = ? LIMIT 1",
+                                        (source,)).fetchone()
+                   for table in ("source_status", "sessions"))
+
     def purge_source(self, source: str) -> None:
         """Delete every cached row of a source (``source remove --purge``)."""
         with self.db.atomic():
