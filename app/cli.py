@@ -10,6 +10,7 @@ import argparse
 import getpass
 import logging
 import os
+import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -236,11 +237,23 @@ def check_filter(store: Store, flt: SessionFilter, data_dir: Path) -> None:
     if flt.source and Settings(data_dir).source(flt.source) is None and conn.execute(
             "SELECT 1 FROM sessions WHERE source = ? LIMIT 1", (flt.source,)).fetchone() is None:
         raise UsageError(f"--source: no source named {flt.source!r}")
+    _check_type(conn, flt.type)
     missing = [f"{source}:{session_id}" for source, session_id in flt.ids
                if queries.get_session(conn, source, session_id) is None]
     if missing:
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         raise UsageError(f"--ids: no cached session {', '.join(missing[:3])}{more}")
+
+
+def _check_type(conn: sqlite3.Connection, session_type: str | None) -> None:
+    """A type no cached session has is most likely misspelt ("confrence"): say which types
+    there are. An empty cache has nothing to compare with, so its empty answer stands."""
+    if not session_type:
+        return
+    cached = queries.fast_distinct(conn, "type")
+    if cached and session_type not in cached:
+        raise UsageError(f"--type: no cached session has type {session_type!r}; the cached "
+                         f"types are {', '.join(cached)}")
 
 
 def _ids(text: str | None) -> list[tuple[str, str]]:

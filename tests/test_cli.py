@@ -290,6 +290,13 @@ def test_a_damaged_cache_file_is_named_and_left_alone(cli, data_dir, command):
     assert cache.read_bytes() == b"not a database at all" * 100
 
 
+def test_a_misspelt_type_is_said_with_the_types_there_are(cli, filled):
+    err = one_line_error(cli("sessions", "--type", "support_sesion"))
+    assert "support_sesion" in err and "support_session" in err  # before: [] and exit 0
+    assert len(json.loads(cli("sessions", "--type", "support_session",
+                              "--format", "json").out)) == 3
+
+
 def test_unknown_sources_and_ids_are_said_not_answered_with_nothing(cli, filled, tmp_path):
     out = tmp_path / "x.json"
     assert "no source named 'nosuch'" in one_line_error(cli("sessions", "--source", "nosuch"))
