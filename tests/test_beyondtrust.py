@@ -20,7 +20,7 @@ from app.demo.beyondtrust_xml import session_xml
 from app.http import SourceError
 from app.model import SourceConfig
 from app.sources import beyondtrust
-from app.sources.beyondtrust_normalize import normalize
+from app.sources.beyondtrust_normalize import normalize, raw_row
 from app.sources.beyondtrust_parse import parse_listing, parse_sessions
 from app.sources.oauth import ClientCredentials
 from tests.conftest import FIXTURES, files_containing
@@ -583,11 +583,76 @@ def test_start_demo_gives_a_month_that_syncs(tmp_path):
         demo.simulator.stop()
 
 
-def test_sessions_without_an_lsid_are_refused_not_merged_into_one():
+def test_sessions_without_an_lsid_are_kept_apart_not_merged_into_one():
+    # Was: parse_sessions raised for a <session> without an lsid, which failed the report
+    # on every sync. Now such a session is no session at all but a raw row of its own,
+    # keyed by its content: two of them are still never merged into one.
     import re
 
     sample = (FIXTURES / "beyondtrust_pra_accesssession_sekoia.xml").read_bytes()
     assert len(parse_sessions(sample)) == 1
     without = re.sub(rb'\slsid="[^"]*"', b"", sample, count=1)
-    with pytest.raises(SourceError, match="without an lsid"):
-        parse_sessions(without)
+    other = without.replace(b"<lseq>8</lseq>", b"<lseq>9</lseq>")
+    found = parse_sessions(without) + parse_sessions(other) + parse_sessions(without)
+    assert [s.lsid for s in found] == ["", "", ""]
+    keys = [raw_row(s)["_id"] for s in found]
+    assert keys[0] == keys[2] != keys[1] and all(k.startswith("no-id-") for k in keys)
+
+
+# -- unreadable sessions ----------------------------------------------------------------------
+
+#: Sessions an appliance might send that histview cannot read: no lsid, a start time no
+#: calendar holds, an event whose timestamp is out of range, a customer whose gsnumber is an
+#: element with attributes instead of text. Each ends, so none is chased as still running.
+ODD_SESSIONS = [
+    '<session><session_type>support</session_type><start_time timestamp="1700000000">'
+    '2023-11-14T17:13:20-05:00</start_time><end_time timestamp="1700000600">'
+    '2023-11-14T17:23:20-05:00</end_time><primary_customer gsnumber="1">Zed Nobody'
+    '</primary_customer></session>',
+    '<session lsid="odd-start"><start_time timestamp="yesterday">yesterday</start_time>'
+    '<end_time timestamp="1700000600">2023-11-14T17:23:20-05:00</end_time></session>',
+    '<session lsid="odd-event"><start_time timestamp="1700000000">2023-11-14T17:13:20-05:00'
+    '</start_time><end_time timestamp="1700000600">2023-11-14T17:23:20-05:00</end_time>'
+    '<session_details><event timestamp="99999999999999999999" event_type="Chat Message">'
+    '<body>hello</body></event></session_details></session>',
+    '<session lsid="odd-type"><start_time timestamp="1700000000">2023-11-14T17:13:20-05:00'
+    '</start_time><end_time timestamp="1700000600">2023-11-14T17:23:20-05:00</end_time>'
+    '<customer_list><customer><gsnumber kind="odd">2</gsnumber><username>zed</username>'
+    '</customer></customer_list></session>',
+]
+
+
+def test_an_unreadable_session_is_kept_raw_and_the_rest_of_its_report_lands(cli, bt, data_dir):
+    """Before, one session without an lsid, or with a time or field that could not be read,
+    failed its report on every sync: nothing newer reached the cache until the appliance's
+    retention removed it."""
+    bt.odd_sessions = list(ODD_SESSIONS)
+    first = cli("sync")
+    assert first.code == 0, first.err
+    counts = re.findall(r"bt: support_session: (\d+) session\(s\) without an lsid or with "
+                        r"unreadable fields: kept in the raw table only", first.err)
+    assert counts and set(counts) == {"4"}, first.err
+    assert "Zed Nobody" not in first.err and "yesterday" not in first.err
+    assert {r["session_id"] for r in sessions_json(cli)} == set(bt.sessions)
+
+    running = next(s for s in bt.ordered if s.end is None and not s.never_closes)
+    closed = bt.close_session(running.lsid)
+    second = cli("sync")  # the second sync works, and what changed since lands
+    assert second.code == 0, second.err
+    assert "kept in the raw table only" in second.err
+    rows = {r["session_id"]: r for r in sessions_json(cli)}
+    assert set(rows) == set(bt.sessions)
+    assert rows[running.lsid]["end"] == iso(closed.end)
+    assert rows[running.lsid]["status"] == "ended"
+
+    raw = dict(cached(data_dir, "SELECT _id, _doc FROM raw_beyondtrust_support_session"))
+    assert {"odd-start", "odd-event", "odd-type"} <= set(raw)
+    keyless = [key for key in raw if key.startswith("no-id-")]
+    assert len(keyless) == 1, "kept once, under a key made from its content, however often sent"
+    assert "Zed Nobody" in raw[keyless[0]]
+    odd = ("odd-start", "odd-event", "odd-type", keyless[0])
+    for table in ("sessions", "events", "artifacts"):
+        assert cached(data_dir, f"SELECT count(*) FROM {table} WHERE session_id IN "
+                                "(?, ?, ?, ?)", *odd) == [(0,)]
+    checkpoint = json.loads(cached(data_dir, "SELECT checkpoint FROM sync_state")[0][0])
+    assert not set(odd) & set(checkpoint.get("open") or {}), "nothing odd is chased"

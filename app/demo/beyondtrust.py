@@ -38,7 +38,8 @@ RECORDINGS = {"SupportSessionRecording": ("Screen Recording", "ssr"),
 
 class BeyondTrustSimulator(Simulator):
     """The appliance. Tests reach in through ``close_session``, ``inject_error``,
-    ``inject_answer`` and ``revoke_tokens``, and read ``tokens_issued`` and ``reports``."""
+    ``inject_answer``, ``revoke_tokens`` and ``odd_sessions``, and read ``tokens_issued``
+    and ``reports``."""
 
     def __init__(self, sessions: list[SimSession], *, client_id: str = "histview-reports",
                  client_secret: str = "demo-secret", namespace: str = "current",
@@ -62,6 +63,9 @@ class BeyondTrustSimulator(Simulator):
         self.downloads: list[tuple[str, str | None]] = []
         self._xml_cache: dict[str, str] = {}
         self._state = threading.Lock()
+        #: ``<session>`` elements added, as they are, to every SupportSession answer: a
+        #: test's odd sessions (no lsid, unreadable times) among the real ones.
+        self.odd_sessions: list[str] = []
 
     # -- test and demo controls ---------------------------------------------------------------
 
@@ -195,7 +199,8 @@ class BeyondTrustSimulator(Simulator):
     def _session_list(self, sessions: list[SimSession]) -> bytes:
         now = int(time.time())
         return document("session_list", self.namespace,
-                        "".join(self._xml(s, now) for s in sessions))
+                        "".join(self._xml(s, now) for s in sessions)
+                        + "".join(self.odd_sessions))
 
     def _xml(self, session: SimSession, now: int) -> str:
         if session.end is None:  # still running: its duration grows, never cached

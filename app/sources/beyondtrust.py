@@ -12,10 +12,13 @@ How a sync walks the appliance (seed 004, ../shared/samples/beyondtrust.md):
 - Sessions seen without an ``end_time`` are remembered in the checkpoint by LSID and fetched
   again by ``lsids=`` on later syncs until they close (never by re-reading old windows).
 - Every reporting call closes its connection, as the seed asks.
+- A session without an LSID, or whose times or fields cannot be read, is kept in the raw
+  table only and counted in one warning per page; the rest of the page lands.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterator
 from datetime import timedelta
@@ -26,10 +29,12 @@ import requests
 from app.http import SourceError, origin
 from app.model import Artifact, Event, Session
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
-from app.sources.beyondtrust_normalize import normalize, raw_row, session_time
+from app.sources.beyondtrust_normalize import normalize, raw_key, raw_row, session_time
 from app.sources.beyondtrust_parse import SessionXml, error_text, parse_listing, parse_sessions
 from app.sources.oauth import ClientCredentials
 from app.timeutil import format_utc, parse_utc, utc_now
+
+log = logging.getLogger("histview.beyondtrust")
 
 RESOURCE = "support_session"
 REPORT_PATH = "/api/reporting"
@@ -109,18 +114,36 @@ class BeyondTrustSource(Source):
 
     def page(self, found: list[SessionXml], checkpoint: dict, *, listing: list | None = None,
              abandoned: set[str] = frozenset()) -> Page:
+        """A report's sessions, each kept whole in the raw table and normalized when it can be.
+
+        A session without an LSID, or whose times or fields cannot be read, is kept raw only
+        and counted in a warning: failing the page instead would fail it on every sync, and
+        nothing newer would reach the cache before the appliance's retention removed it.
+        """
         sessions: list[Session] = []
         events: list[Event] = []
         artifacts: list[Artifact] = []
+        unread = 0
         for item in found:
-            session, its_events, its_artifacts = normalize(
-                item, self.config.url, abandoned_tracking=item.lsid in abandoned)
+            if not item.lsid:
+                unread += 1
+                continue
+            try:
+                session, its_events, its_artifacts = normalize(
+                    item, self.config.url, abandoned_tracking=item.lsid in abandoned)
+            except (ValueError, TypeError, AttributeError, KeyError):
+                unread += 1  # normalize returns all of a session's rows or raises: none land
+                continue
             sessions.append(session)
             events.extend(its_events)
             artifacts.extend(its_artifacts)
+        if unread:
+            log.warning("%s: %s: %d session(s) without an lsid or with unreadable fields: "
+                        "kept in the raw table only", self.config.name, RESOURCE, unread)
         raw: dict[str, list[dict]] = {RESOURCE: [raw_row(s) for s in found]}
         if listing:
-            raw["support_session_listing"] = [{"_id": r.get("lsid"), **r} for r in listing]
+            raw["support_session_listing"] = [
+                {**r, "_id": raw_key(_lsid(r), r.get("_doc") or "")} for r in listing]
         return Page(RESOURCE, checkpoint, sessions=sessions, events=events,
                     artifacts=artifacts, raw=raw, replace_children=True, items=len(found))
 
@@ -144,10 +167,18 @@ class _Walk:
         limit = format_utc(self.request.now - OPEN_GIVE_UP)
         abandoned = set()
         for item in found:
-            if session_time(item.record.get("end_time")):
+            if not item.lsid:
+                continue  # kept raw only (``page``): nothing to ask for again
+            try:
+                end = session_time(item.record.get("end_time"))
+                start = session_time(item.record.get("start_time"))
+            except (ValueError, TypeError, AttributeError, KeyError):
+                self.open.pop(item.lsid, None)  # unreadable times: kept raw only, not chased
+                continue
+            if end:
                 self.open.pop(item.lsid, None)
                 continue
-            start = session_time(item.record.get("start_time")) or format_utc(self.request.now)
+            start = start or format_utc(self.request.now)
             if start < limit:
                 self.open.pop(item.lsid, None)
                 abandoned.add(item.lsid)
@@ -216,7 +247,7 @@ class _Walk:
         self.cancel.check()
         listing = self.source.listing({"start_time": state["next"],
                                        "duration": window_end - state["next"]})
-        lsids = list(dict.fromkeys(r["lsid"] for r in listing if r.get("lsid")))
+        lsids = list(dict.fromkeys(_lsid(r) for r in listing if _lsid(r)))
         if state.get("after") in lsids:
             lsids = lsids[lsids.index(state["after"]) + 1:]
         batches = [lsids[i:i + BATCH] for i in range(0, len(lsids), BATCH)] or [[]]
@@ -232,6 +263,12 @@ class _Walk:
             page = self.source.page(found, checkpoint, abandoned=abandoned,
                                     listing=listing if number == 0 else None)
             yield page, following
+
+
+def _lsid(row: dict[str, Any]) -> str | None:
+    """A listing row's LSID; None when it has none, or one that is not text."""
+    lsid = row.get("lsid")
+    return lsid if isinstance(lsid, str) and lsid.strip() else None
 
 
 def _next_step(step: int, count: int) -> int:

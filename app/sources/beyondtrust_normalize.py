@@ -9,6 +9,7 @@ transcript the XML offers, and only those.
 from __future__ import annotations
 
 import functools
+import hashlib
 import urllib.parse
 from datetime import datetime, timedelta
 from typing import Any
@@ -83,16 +84,27 @@ def session_time(value: Any) -> str | None:
     UTC by definition), the ISO text when the attribute is missing; empty means unknown."""
     stamp = attr(value, "timestamp")
     if stamp:
-        return epoch_utc(stamp)
+        return _epoch(stamp)
     return iso_utc(text(value)) if text(value).strip() else None
+
+
+def _epoch(stamp: str) -> str | None:
+    """``epoch_utc``, with a timestamp out of any calendar's range ("1e400") said as the
+    ValueError every other unreadable time is, so the session is skipped, not the page."""
+    try:
+        return epoch_utc(stamp)
+    except (OverflowError, OSError) as error:
+        raise ValueError(f"timestamp out of range: {stamp[:40]!r}") from error
 
 
 def stamp_utc(stamp: str) -> str | None:
     """``epoch_utc`` for the whole-second UNIX timestamps events carry, without a datetime
     per event (a busy day has 100,000 of them)."""
     if not stamp.isdigit():
-        return epoch_utc(stamp)
+        return _epoch(stamp)
     day, second = divmod(int(stamp), 86400)
+    if day > 2932896:  # past 9999-12-31: no datetime can hold it
+        raise ValueError(f"timestamp out of range: {stamp[:40]!r}")
     return f"{_day(day)}T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}Z"
 
 
@@ -358,9 +370,18 @@ def report_url(base_url: str, report: str, lsid: str, **extra: Any) -> str:
     return f"{base_url.rstrip('/')}/api/reporting?{query}"
 
 
+def raw_key(lsid: str | None, xml: str) -> str:
+    """A raw row's key: the LSID, or for a record the appliance sent without one a digest
+    of its XML, so it is cached once however often it comes (``RawDocument.unkeyed``'s
+    ``no-id-`` form; BeyondTrust rows are flattened records, not JSON documents)."""
+    if lsid:
+        return lsid
+    return "no-id-" + hashlib.sha256(xml.encode()).hexdigest()[:20]
+
+
 def raw_row(session: SessionXml) -> dict[str, Any]:
     """The raw table row: the session's XML plus its scalar fields flattened to columns."""
-    row: dict[str, Any] = {"_id": session.lsid, "_doc": session.xml}
+    row: dict[str, Any] = {"_id": raw_key(session.lsid, session.xml), "_doc": session.xml}
     for key, value in session.record.items():
         if isinstance(value, str):
             row[key] = value

@@ -37,7 +37,8 @@ LIST_SECTIONS = {
 
 @dataclass
 class SessionXml:
-    """One ``<session>``: its original XML text and everything in it as plain data."""
+    """One ``<session>``: its original XML text and everything in it as plain data.
+    ``lsid`` is empty for a session the appliance sent without one."""
 
     lsid: str
     xml: str
@@ -135,17 +136,21 @@ def _first_line(error: Exception) -> str:
 
 def parse_sessions(body: bytes, content_type: str = "text/xml",
                    what: str = "SupportSession report") -> list[SessionXml]:
-    """A SupportSession answer (``<session_list>``) as one ``SessionXml`` per session."""
+    """A SupportSession answer (``<session_list>``) as one ``SessionXml`` per session.
+
+    A ``<session>`` without an ``lsid`` comes back with ``lsid == ""``: it cannot become a
+    session (sessions are keyed by LSID, and keyless ones would merge into one), but failing
+    the whole answer for it would fail it on every sync; the source keeps it in the raw
+    table under a key made from its XML (``beyondtrust_normalize.raw_key``).
+    """
     root = parse_answer(body, content_type, what)
     if local(root) != "session_list":
         raise SourceError(f"{what}: expected <session_list>, got <{local(root)}>")
     sessions = [s for s in root if isinstance(s.tag, str) and local(s) == "session"]
-    if not all((s.get("lsid") or "").strip() for s in sessions):
-        # Sessions are keyed by LSID: without it they would all merge into one.
-        raise SourceError(f"{what}: a <session> without an lsid")
     texts = [etree.tostring(s, encoding="unicode") for s in sessions]
     strip_namespaces(root)
-    return [SessionXml(s.get("lsid"), text, session_record(s))
+    return [SessionXml(s.get("lsid") if (s.get("lsid") or "").strip() else "", text,
+                       session_record(s))
             for s, text in zip(sessions, texts, strict=True)]
 
 
