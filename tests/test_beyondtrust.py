@@ -599,7 +599,7 @@ def test_sessions_without_an_lsid_are_kept_apart_not_merged_into_one():
     assert keys[0] == keys[2] != keys[1] and all(k.startswith("no-id-") for k in keys)
 
 
-# -- unreadable sessions ----------------------------------------------------------------------
+# -- unreadable sessions, the transcript flag -------------------------------------------------
 
 #: Sessions an appliance might send that histview cannot read: no lsid, a start time no
 #: calendar holds, an event whose timestamp is out of range, a customer whose gsnumber is an
@@ -656,3 +656,24 @@ def test_an_unreadable_session_is_kept_raw_and_the_rest_of_its_report_lands(cli,
                                 "(?, ?, ?, ?)", *odd) == [(0,)]
     checkpoint = json.loads(cached(data_dir, "SELECT checkpoint FROM sync_state")[0][0])
     assert not set(odd) & set(checkpoint.get("open") or {}), "nothing odd is chased"
+
+
+def test_the_transcript_flag_agrees_with_the_kinds_download_finds(cli, bt, data_dir, tmp_path):
+    """Before, a chat log (kind "chat") set has_transcript, yet ``download --kind
+    transcript`` found nothing: seed 004's "chat transcript" is the chat log."""
+    assert cli("sync").code == 0
+    flags = cached(data_dir, "SELECT s.session_id, s.has_transcript, (SELECT count(*) FROM "
+                             "artifacts a WHERE a.source = s.source AND a.session_id = "
+                             "s.session_id AND a.kind = 'transcript') FROM sessions s")
+    assert flags and all(bool(flag) == bool(found) for _, flag, found in flags)
+    chatted = next(s for s in bt.ordered if s.end and s.event_count("Chat Message"))
+    [row] = [r for r in sessions_json(cli) if r["session_id"] == chatted.lsid]
+    kinds = {a["kind"] for a in children(cli, "artifacts", chatted.lsid)}
+    assert "chat" in kinds and row["has_transcript"] == ("transcript" in kinds)
+    result = cli("download", "bt", chatted.lsid, "--kind", "transcript", "--to",
+                 str(tmp_path / "t"))
+    assert result.code == 0 and "has no artifacts of kind transcript" in result.err
+    assert not (tmp_path / "t").exists()
+    assert cli("download", "bt", chatted.lsid, "--kind", "chat", "--to",
+               str(tmp_path / "c")).code == 0
+    assert [p.suffix for p in (tmp_path / "c").iterdir()] == [".txt"]

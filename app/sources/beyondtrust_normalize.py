@@ -72,7 +72,10 @@ def normalize(session: SessionXml, base_url: str, *, abandoned_tracking: bool = 
         participants=participants_of(record),
         status=status_of(record, end, abandoned_tracking),
         has_recording=any(a.kind != "chat" for a in artifacts),
-        has_transcript=any(a.kind == "chat" for a in artifacts),
+        # A transcript is an artifact of kind "transcript" (CONTRACT.md; the store's
+        # REFRESH_SQL and ``download --kind transcript`` read it so). Seed 004 offers none:
+        # its "chat transcript" (session_chat_download_url) is the chat log, kind "chat".
+        has_transcript=any(a.kind == "transcript" for a in artifacts),
         extra=extra_of(record), raw=session.xml,
     )
     events = events_of(record, lsid, names, start)
