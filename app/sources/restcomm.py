@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import urllib.parse
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -42,22 +44,27 @@ from app.model import RawDocument
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
 from app.sources.cloud import follow_links
 from app.sources.restcomm_parse import (
-    OPEN_STATUSES,
+    READ_ERRORS,
     call_events,
     call_session,
     error_message,
+    filter_day,
+    integer,
     is_null,
+    is_open,
+    keyed,
     mask_credentials,
+    read_trace,
     recording_artifact,
     session_channel,
-    trace_event,
-    trace_parties,
+    text_field,
     trace_session,
-    trace_status,
     utc_offset_minutes,
     widen_span,
 )
-from app.timeutil import format_utc, parse_utc
+from app.timeutil import format_utc
+
+log = logging.getLogger("histview.restcomm")
 
 API_VERSION = "2012-04-24"
 #: The server enforces no maximum (notes); bigger pages mean fewer round trips.
@@ -65,10 +72,6 @@ PAGE_SIZE = 500
 #: list name -> (path under the account, the array's key). Traces are JSON only (seed).
 LISTS = {"calls": ("Calls.json", "calls"), "recordings": ("Recordings.json", "recordings"),
          "traces": ("Traces", "traces")}
-#: Day filters are read in the server's zone, which can move an hour with daylight saving.
-DST_MARGIN = timedelta(hours=1)
-#: Before any date told us the server's zone: the widest UTC offset there is.
-ANY_ZONE = timedelta(hours=14)
 #: A trace is stamped when the response arrived and may be written a little later.
 TRACE_OVERLAP = timedelta(minutes=15)
 
@@ -189,8 +192,6 @@ class RestcommSource(Source):
         body = self._json(response, what)
         if not isinstance(body, dict) or not isinstance(body.get(key), list):
             raise SourceError(f"{what}: not a Restcomm list (no {key!r} array)")
-        if not all(isinstance(item, dict) and item.get("sid") for item in body[key]):
-            raise SourceError(f"{what}: a {key} entry without a sid")
         link = body.get("next_page_uri")
         return body, None if is_null(link) else self._next_url(str(link), filters)
 
@@ -237,50 +238,74 @@ class RestcommSource(Source):
     def _refresh_open(self, plan: RangePlan, extras: dict, cancel: CancelToken) -> Page:
         """Fetch again the calls that were still going at the last sync."""
         page = Page("calls", None)
-        still_open = []
+        still_open, unread = [], Counter[str]()
         for sid in extras["open"]:
             cancel.check()
             doc = self._get_call(sid)
             if doc is None:
                 continue
-            self._add_call(page, doc)
-            if doc.get("status") in OPEN_STATUSES:
+            # A row gone unreadable is not asked for again: it would be, on every sync.
+            if self._read_call(page, doc, unread) and is_open(doc):
                 still_open.append(sid)
         extras["open"] = still_open
         page.items = len(page.sessions)
+        self._warn_unread(page, unread)
         page.checkpoint = {**plan.checkpoint(), **json.loads(json.dumps(extras))}
         return page
 
     def _calls_page(self, body: dict, state: dict, extras: dict, cancel: CancelToken) -> Page:
-        docs = body["calls"]
-        page = Page("calls", None, items=len(docs), total=_int(body.get("total")))
+        page = Page("calls", None, items=len(body["calls"]), total=integer(body.get("total")))
+        docs, page.raw["calls"] = keyed(body["calls"])
+        unread = Counter({"calls": len(body["calls"]) - len(docs)})
         open_calls = set(extras.get("open") or [])
         for doc in docs:
-            self._add_call(page, doc)
-            if doc.get("status") in OPEN_STATUSES:
-                open_calls.add(str(doc["sid"]))
+            if self._add_call(page, doc, unread) and is_open(doc):
+                open_calls.add(doc["sid"])
             else:
-                open_calls.discard(str(doc["sid"]))
+                open_calls.discard(doc["sid"])
         extras["open"] = sorted(open_calls)
         self._learn_offset(docs, extras)
+        self._warn_unread(page, unread)
         return page
 
-    def _add_call(self, page: Page, doc: dict) -> None:
+    def _read_call(self, page: Page, doc: dict, unread: Counter[str]) -> bool:
+        """A call fetched alone (``Calls/{sid}.json``): raw always, rows when readable."""
         doc = mask_credentials(doc)
-        session = call_session(doc)
+        page.raw.setdefault("calls", []).append(RawDocument(str(doc["sid"]), doc))
+        return self._add_call(page, doc, unread)
+
+    def _add_call(self, page: Page, doc: dict, unread: Counter[str]) -> bool:
+        """A call's session, events and agent leg, all or none: an unreadable row (a time
+        that does not parse, a field of another type) is counted and left to the raw
+        table, so the rest of its page still lands."""
+        try:
+            session = call_session(doc)
+            events = call_events(doc, session)
+            parent, callee = text_field(doc, "parent_call_sid"), text_field(doc, "to")
+            leg = (parent, callee) if parent and callee else None
+        except READ_ERRORS:
+            unread["calls"] += 1
+            return False
         page.sessions.append(session)
-        page.events.extend(call_events(doc, session))
-        page.raw.setdefault("calls", []).append(RawDocument(session.session_id, doc))
-        parent = doc.get("parent_call_sid")
-        if parent and doc.get("to"):  # an agent leg: its callee joins the customer's call
-            page.participants.setdefault(str(parent), []).append(str(doc["to"]))
+        page.events.extend(events)
+        if leg:  # an agent leg: its callee joins the customer's call
+            page.participants.setdefault(leg[0], []).append(leg[1])
         self.known_calls.add(session.session_id)
+        return True
+
+    def _warn_unread(self, page: Page, unread: Counter[str]) -> None:
+        """One line per page, with counts only: a record may quote credentials or a
+        customer's words, which do not belong in a log."""
+        counts = ", ".join(f"{n} {name}" for name, n in sorted(unread.items()) if n)
+        if counts:
+            log.warning("%s: %s page: %s without a sid or with unreadable fields: kept in "
+                        "the raw table only", self.config.name, page.resource, counts)
 
     @staticmethod
     def _learn_offset(docs: list[dict], extras: dict) -> None:
         """Remember the server's zone from its own dates, for the day filters."""
         for doc in docs:
-            offset = utc_offset_minutes(doc.get("date_created"))
+            offset = utc_offset_minutes(str(doc.get("date_created") or ""))
             if offset is not None:
                 extras["utc_offset"] = offset
                 return
@@ -289,67 +314,57 @@ class RestcommSource(Source):
 
     def _recordings_page(self, body: dict, state: dict, extras: dict,
                          cancel: CancelToken) -> Page:
-        docs = body["recordings"]
-        page = Page("recordings", None, items=len(docs), total=_int(body.get("total")))
+        page = Page("recordings", None, items=len(body["recordings"]),
+                    total=integer(body.get("total")))
+        docs, page.raw["recordings"] = keyed(body["recordings"])
+        unread = Counter({"recordings": len(body["recordings"]) - len(docs)})
         for doc in docs:
-            doc = mask_credentials(doc)
-            page.raw.setdefault("recordings", []).append(RawDocument(str(doc["sid"]), doc))
-            artifact = recording_artifact(doc, self.client.base_url, self.account_sid)
+            try:
+                artifact = recording_artifact(doc, self.client.base_url, self.account_sid)
+            except READ_ERRORS:  # kept raw only, as an unreadable call is
+                unread["recordings"] += 1
+                continue
             if artifact is not None:
                 page.artifacts.append(artifact)
         self._learn_offset(docs, extras)
+        self._warn_unread(page, unread)
         return page
 
     # -- traces ----------------------------------------------------------------------------------
 
     def _traces_page(self, body: dict, state: dict, extras: dict, cancel: CancelToken) -> Page:
-        docs = [mask_credentials(doc) for doc in body["traces"]]
-        page = Page("traces", None, items=len(docs), total=_int(body.get("total")))
-        page.raw["traces"] = [RawDocument(str(doc["sid"]), doc) for doc in docs]
-        pairs = [(event, doc) for doc in docs if (event := trace_event(doc)) is not None]
-        page.events.extend(event for event, _ in pairs)
-        self._resolve_sessions(page, {event.session_id for event, _ in pairs}, cancel)
+        page = Page("traces", None, items=len(body["traces"]), total=integer(body.get("total")))
+        docs, page.raw["traces"] = keyed(body["traces"])
+        unread = Counter({"traces": len(body["traces"]) - len(docs)})
+        read = [found for doc in docs if (found := read_trace(doc, unread)) is not None]
+        page.events.extend(event for event, _, _ in read)
+        self._resolve_sessions(page, {event.session_id for event, _, _ in read}, cancel, unread)
         spans = state.setdefault("spans", {})
         touched = set()
-        for event, doc in pairs:
+        for event, status, parties in read:
             if event.session_id not in self.not_calls:
                 continue
             spans[event.session_id] = widen_span(spans.get(event.session_id), event.time,
-                                                 trace_status(doc), trace_parties(doc))
+                                                 status, parties)
             touched.add(event.session_id)
         page.sessions.extend(trace_session(sid, spans[sid]) for sid in sorted(touched))
+        self._warn_unread(page, unread)
         return page
 
-    def _resolve_sessions(self, page: Page, session_sids: set[str], cancel: CancelToken) -> None:
-        """Find which unseen session sids are calls: their call row joins the page."""
+    def _resolve_sessions(self, page: Page, session_sids: set[str], cancel: CancelToken,
+                          unread: Counter[str]) -> None:
+        """Find which unseen session sids are calls: their call row joins the page. A call
+        row that cannot be read leaves its traces a ``trace_session``, so they still show."""
         for sid in sorted(session_sids - self.known_calls - self.not_calls):
             if session_channel(sid) == "call":
                 cancel.check()
                 doc = self._get_call(sid)
-                if doc is not None:
-                    self._add_call(page, doc)
+                if doc is not None and self._read_call(page, doc, unread):
                     continue
             self.not_calls.add(sid)
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-def filter_day(iso: str, utc_offset: int | None, *, upper: bool) -> str:
-    """The ``YYYY-MM-DD`` for a day filter that cannot cut into the range.
-
-    The server compares the day in its own zone (notes: ``StartTime`` -> ``start_time >=
-    date``): take the earlier (for a lower bound) of the UTC day and the server's local day,
-    an hour further out for daylight saving; with the zone unknown, assume any zone.
-    """
-    moment = parse_utc(iso)
-    moment = moment + DST_MARGIN if upper else moment - DST_MARGIN
-    if utc_offset is not None:
-        local = moment + timedelta(minutes=utc_offset)
-    else:
-        local = moment + ANY_ZONE if upper else moment - ANY_ZONE
-    day = max(moment.date(), local.date()) if upper else min(moment.date(), local.date())
-    return day.isoformat()
-
 
 def _page_size(value: str | None) -> int:
     try:
@@ -372,13 +387,6 @@ def _with_query(url: str, **changes: str) -> str:
              if k not in changes and k != "AfterSid"]
     query += list(changes.items())
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 SOURCE = RestcommSource

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
+from collections import Counter
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 
-from app.model import Artifact, Event, Session
+from app.model import Artifact, Event, RawDocument, Session
 from app.timeutil import format_utc, iso_utc, parse_utc, seconds_between
 
 #: Call statuses that will still change (notes: queued, ringing, in-progress, completed,
@@ -23,6 +24,51 @@ from app.timeutil import format_utc, iso_utc, parse_utc, seconds_between
 OPEN_STATUSES = frozenset({"queued", "ringing", "in-progress"})
 _RFC_FRACTION = re.compile(r"^(.*\d{1,2}:\d{2}:\d{2})(\.\d+)(\s.*)?$")
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-auth-token"})
+#: Day filters are read in the server's zone, which can move an hour with daylight saving.
+DST_MARGIN = timedelta(hours=1)
+#: Before any date told us the server's zone: the widest UTC offset there is.
+ANY_ZONE = timedelta(hours=14)
+#: What reading one odd record can raise: a missing key, a field of another type, a time
+#: that cannot be parsed. Anything else is a bug of ours and still fails the sync.
+READ_ERRORS = (ValueError, TypeError, AttributeError, KeyError)
+
+
+# -- records ------------------------------------------------------------------------------------
+
+def keyed(records: list) -> tuple[list[dict], list[RawDocument]]:
+    """The records that carry a ``sid`` (every Restcomm record has one: notes, "Field
+    formats"; seed, "sid"), credentials masked, and every record as a raw document.
+
+    One without a sid (or not even an object) is kept under a key made from its content
+    (``RawDocument.unkeyed``): failing its page instead would fail it on every sync, and
+    nothing newer would be cached until retention (two days for traces) deleted it.
+    """
+    readable, raws = [], []
+    for record in records:
+        record = mask_credentials(record)
+        sid = record.get("sid") if isinstance(record, dict) else None
+        if isinstance(sid, str) and sid.strip():
+            readable.append(record)
+            raws.append(RawDocument(sid, record))
+        else:
+            raws.append(RawDocument.unkeyed(record))
+    return readable, raws
+
+
+def text_field(doc: dict[str, Any], key: str) -> str | None:
+    """A field that is text or absent. Anything else makes the record unreadable (its
+    ``TypeError`` is one of ``READ_ERRORS``): a list or an object would otherwise reach the
+    cache's columns and fail the whole page there, where nothing can skip one record."""
+    value = doc.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{key} is a {type(value).__name__}, not text")
+
+
+def is_open(doc: dict[str, Any]) -> bool:
+    """Whether a call will still change (its status may be of any type in an odd row)."""
+    status = doc.get("status")
+    return isinstance(status, str) and status in OPEN_STATUSES
 
 
 # -- formats ------------------------------------------------------------------------------------
@@ -75,6 +121,30 @@ def number(value: Any) -> float | None:
         return None
 
 
+def integer(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def filter_day(iso: str, utc_offset: int | None, *, upper: bool) -> str:
+    """The ``YYYY-MM-DD`` for a day filter that cannot cut into the range.
+
+    The server compares the day in its own zone (notes: ``StartTime`` -> ``start_time >=
+    date``): take the earlier (for a lower bound) of the UTC day and the server's local day,
+    an hour further out for daylight saving; with the zone unknown, assume any zone.
+    """
+    moment = parse_utc(iso)
+    moment = moment + DST_MARGIN if upper else moment - DST_MARGIN
+    if utc_offset is not None:
+        local = moment + timedelta(minutes=utc_offset)
+    else:
+        local = moment + ANY_ZONE if upper else moment - ANY_ZONE
+    day = max(moment.date(), local.date()) if upper else min(moment.date(), local.date())
+    return day.isoformat()
+
+
 def error_message(response: requests.Response) -> str | None:
     """Restcomm's error body: ``{"message":"...",\\n"error":"..."}`` or the XML
     ``<Message>``/``<Error>``; many errors have no body at all (notes, "Auth, errors")."""
@@ -92,7 +162,7 @@ def error_message(response: requests.Response) -> str | None:
     return " - ".join(value for _, value in found if value) or None
 
 
-def mask_credentials(doc: dict[str, Any]) -> dict[str, Any]:
+def mask_credentials(doc: Any) -> Any:
     """Blank credential headers inside a trace.
 
     A trace records every header of the request (seed, ``request.headers``), and the
@@ -117,8 +187,8 @@ def call_session(doc: dict[str, Any]) -> Session:
     sid = str(doc["sid"])
     start = restcomm_time(doc.get("start_time")) or restcomm_time(doc.get("date_created"))
     end = restcomm_time(doc.get("end_time"))
-    caller, callee = doc.get("from") or "", doc.get("to") or ""
-    who = doc.get("caller_name") or caller
+    caller, callee = text_field(doc, "from") or "", text_field(doc, "to") or ""
+    who = text_field(doc, "caller_name") or caller
     keep = ("from", "to", "caller_name", "parent_call_sid", "answered_by", "forwarded_from",
             "ring_duration", "price", "price_unit", "phone_number_sid", "instance_id")
     extra = {k: doc[k] for k in keep if doc.get(k) not in (None, "", "null")}
@@ -128,8 +198,9 @@ def call_session(doc: dict[str, Any]) -> Session:
         end=end, duration_s=number(doc.get("duration")) if end else None,
         participants=list(dict.fromkeys(p for p in (doc.get("caller_name"), caller, callee)
                                         if p)),
-        direction=doc.get("direction") or None, status=doc.get("status") or None,
-        extra=extra, raw=json.dumps(doc, indent=2, ensure_ascii=False),
+        direction=text_field(doc, "direction") or None,
+        status=text_field(doc, "status") or None, extra=extra,
+        raw=json.dumps(doc, indent=2, ensure_ascii=False),
     )
 
 
@@ -169,13 +240,14 @@ def _plus_seconds(iso: str, seconds: float) -> str:
 
 def recording_artifact(doc: dict[str, Any], api_root: str, account_sid: str) -> Artifact | None:
     """A recording of a call (RecordingConverter: ``duration`` is a string)."""
-    call_sid = doc.get("call_sid")
+    call_sid = text_field(doc, "call_sid")
     if not call_sid:
         return None
     sid = str(doc["sid"])
     duration = number(doc.get("duration"))
     created = restcomm_time(doc.get("date_created"))
-    url = doc.get("file_uri") or f"{api_root}/2012-04-24/Accounts/{account_sid}/Recordings/{sid}.wav"
+    url = (text_field(doc, "file_uri")
+           or f"{api_root}/2012-04-24/Accounts/{account_sid}/Recordings/{sid}.wav")
     label = f"Recording {duration:.1f} s" if duration is not None else "Recording"
     return Artifact(
         session_id=str(call_sid), artifact_id=sid, kind="recording", label=label, url=url,
@@ -206,7 +278,7 @@ def trace_response(doc: dict[str, Any]) -> dict[str, Any]:
 
 def trace_event(doc: dict[str, Any]) -> Event | None:
     """One HTTP exchange between the platform and the application, on its session."""
-    session_sid, time = doc.get("session_sid"), trace_time(doc)
+    session_sid, time = text_field(doc, "session_sid"), trace_time(doc)
     if not session_sid or not time:
         return None
     request = doc.get("request") or {}
@@ -245,6 +317,17 @@ def trace_parties(doc: dict[str, Any]) -> list[str]:
         params = urllib.parse.parse_qs(text)
         found += [v for key in ("From", "To") for v in params.get(key, [])[:1]]
     return list(dict.fromkeys(found))
+
+
+def read_trace(doc: dict, unread: Counter[str]) -> tuple[Event, str | None, list[str]] | None:
+    """A trace's event, status and parties, or None: one with no session or time names no
+    session (kept raw, as ever); one whose fields cannot be read is counted too."""
+    try:
+        event = trace_event(doc)
+        return None if event is None else (event, trace_status(doc), trace_parties(doc))
+    except READ_ERRORS:
+        unread["traces"] += 1
+        return None
 
 
 def trace_status(doc: dict[str, Any]) -> str | None:
