@@ -460,6 +460,97 @@ def test_an_event_without_an_id_is_kept_raw_and_said(sim, data_dir, caplog):
     assert "without an id" in caplog.text
 
 
+def _recent(minutes: float = 2) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _odd_events() -> list[dict]:
+    """Events whose ``data`` is no object, whose time cannot be read, or whose meeting's own
+    start cannot be read; the words in them must never reach a log."""
+    def event(key: str, data: object, created: str | None = None) -> dict:
+        return {"id": key, "resource": "messages", "type": "created", "actorId": "p-odd",
+                "created": created or _recent(), "data": data}
+    meeting = {"id": "odd-meeting_I_1", "meetingId": "odd-meeting_I_1", "title": "Odd sync",
+               "start": "soon after lunch", "end": _recent(1)}
+    return [event("odd-null", None), event("odd-text", "a snapshot sent as text"),
+            event("odd-list", ["a", "list"]),
+            event("odd-created", {"text": "sent some day"}, "yesterday-ish"),
+            {**event("odd-start", meeting), "resource": "meetings", "type": "ended"}]
+
+
+def _webex_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records
+            if r.name == "histview.webex" and r.levelno == logging.WARNING]
+
+
+def test_an_event_whose_data_or_time_cannot_be_read_is_kept_raw_and_the_rest_lands(
+        sim, data_dir, caplog):
+    """Before, an event whose ``data`` was a string or a list, or whose time could not be
+    read, failed its page on every later sync, so nothing newer was ever cached."""
+    assert sync(data_dir, sim)[0].ok
+    hwm = checkpoint(data_dir)["hwm"]
+    meeting_id = sim.add_meeting(datetime.now(UTC) - timedelta(minutes=20), 10)
+    sim.odd_events = _odd_events()
+    for _ in range(2):  # and every later sync too
+        caplog.clear()
+        sim.requests.clear()
+        [result] = sync(data_dir, sim)
+        assert result.ok, result.error
+        # One warning for the one page that held them: the resource and the count only.
+        [said] = _webex_warnings(caplog)
+        assert "events: 5" in said and "kept in the raw table only" in said
+        for words in ("a snapshot sent as text", "sent some day", "yesterday-ish",
+                      "soon after lunch", "Odd sync", sim.token):
+            assert words not in caplog.text
+    assert checkpoint(data_dir)["hwm"] > hwm
+    ended = next(e["id"] for e in sim.history.events
+                 if e["resource"] == "meetings" and e["data"]["id"] == meeting_id)
+    with db(data_dir) as conn:
+        raw = {r[0] for r in conn.execute("SELECT _id FROM raw_webex_events")}
+        events = {r[0] for r in conn.execute("SELECT event_id FROM events")}
+        sessions = {r[0] for r in conn.execute("SELECT session_id FROM sessions")}
+    odd = {e["id"] for e in _odd_events()}
+    assert odd <= raw and not odd & events
+    assert not {"odd-meeting_I_1", *odd} & sessions
+    assert ended in events and meeting_id in sessions
+
+
+def test_a_recording_or_chat_that_cannot_be_read_is_kept_raw_and_its_meeting_lands(
+        sim, data_dir, caplog):
+    """A listing's item that cannot be read failed the sync on every try, like an event."""
+    assert sync(data_dir, sim)[0].ok
+    meeting_id = sim.add_meeting(datetime.now(UTC) - timedelta(minutes=25), 15, chats=3)
+    ready = datetime.now(UTC) - timedelta(minutes=1)
+    sim.history.recordings.append({
+        "id": "rec-odd", "meetingId": meeting_id, "topic": "Odd recording", "_ready": ready,
+        "createTime": "after the meeting", "durationSeconds": "about an hour"})
+    sim.history.chats.extend([
+        {"id": "chat-odd", "meetingId": meeting_id, "chatTime": "after lunch",
+         "text": "a chat nobody can date", "type": "public", "_ready": ready},
+        {"meetingId": meeting_id, "chatTime": _recent(), "text": "a chat without its id",
+         "_ready": ready}])
+    [result] = sync(data_dir, sim)
+    assert result.ok, result.error
+    [said] = _webex_warnings(caplog)
+    assert "recordings: 1" in said and "meeting_chats: 2" in said
+    for words in ("Odd recording", "about an hour", "nobody can date", "without its id",
+                  sim.token):
+        assert words not in caplog.text
+    with db(data_dir) as conn:
+        session = queries.get_session(conn, "webex", meeting_id)
+        artifacts = {a["artifact_id"] for a in queries.list_artifacts(conn, "webex", meeting_id)}
+        events = {e["event_id"] for e in queries.list_events(conn, "webex", meeting_id)}
+        recordings = {r[0] for r in conn.execute("SELECT _id FROM raw_webex_recordings")}
+        chats = {r[0] for r in conn.execute("SELECT _id FROM raw_webex_meeting_chats")}
+    assert session["has_recording"] and session["has_transcript"]
+    real = next(r["id"] for r in sim.history.recordings if r["meetingId"] == meeting_id)
+    assert real in artifacts and "rec-odd" not in artifacts and "rec-odd" in recordings
+    assert "chat-odd" in chats and any(key.startswith("no-id-") for key in chats)
+    assert "chat:chat-odd" not in events
+    assert {f"chat:{c['id']}" for c in served_chats(sim, meeting_id) if "id" in c
+            and c["id"] != "chat-odd"} <= events
+
+
 FAULTS = {
     "malformed": lambda sim: sim.faults.add("malformed", path_contains="/v1/events"),
     "html": lambda sim: sim.faults.add("html", path_contains="/v1/events"),

@@ -28,6 +28,7 @@ import json
 import logging
 import threading
 import urllib.parse
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any, NamedTuple
@@ -35,18 +36,18 @@ from typing import Any, NamedTuple
 import requests
 
 from app.http import SourceError, origin, parse_json
-from app.model import RawDocument
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
 from app.sources.cloud import follow_links, link_header_next
 from app.sources.concurrent import fetch_concurrently
 from app.sources.webex_parse import (
+    READ_ERRORS,
+    add_event,
     build_session,
     chat_event,
     learn_people,
-    make_event,
-    merge,
     merge_chat,
     new_summary,
+    raw_document,
     recording_artifact,
     session_key,
     transcript_artifacts,
@@ -222,45 +223,59 @@ class WebexSource(Source):
         return f"/v1/events?{query}"
 
     def _events_page(self, items: list[Any], memory: Memory, cancel: CancelToken) -> Page:
-        page = Page("events", None, raw={"events": []})
+        """A page's events, each kept whole in the raw table and put in its session when it
+        can be read. One without an id, a time or a ``data`` object, or whose fields cannot
+        be read, is kept raw only and counted in a warning: failing the page instead would
+        fail it on every sync, and nothing newer than it would ever be cached."""
+        page = Page("events", None, raw={"events": [raw_document(item) for item in items]})
+        unread: Counter[str] = Counter()
         groups: dict[str, tuple[str, list[dict]]] = {}
-        unreadable = 0
         for item in items:
-            if isinstance(item, dict) and item.get("id") and item.get("created"):
+            try:
                 key, kind = session_key(item)
-                groups.setdefault(key, (kind, []))[1].append(item)
-                page.raw["events"].append(RawDocument(str(item["id"]), item))
-                learn_people(item.get("data") or {}, memory.people)
-            else:  # no id or no time: no place in a session, but kept as sent
-                unreadable += 1
-                keyed = isinstance(item, dict) and item.get("id")
-                page.raw["events"].append(RawDocument(str(item["id"]), item) if keyed
-                                          else RawDocument.unkeyed(item))
-        if unreadable:
-            log.warning("events: %d event(s) without an id or a time: kept in the raw "
-                        "table only", unreadable)
+                learn_people(item["data"], memory.people)
+            except READ_ERRORS:
+                unread["events"] += 1
+                continue
+            groups.setdefault(key, (kind, []))[1].append(item)
         summaries, raws = {}, {}
         for key, (kind, events) in groups.items():
             fresh = key not in memory.open
-            summary = summaries[key] = memory.open.get(key) or new_summary(kind)
+            summary = memory.open.get(key) or new_summary(kind)
+            read = []
             for event in events:
-                merge(summary, event)
-            page.events.extend(make_event(key, event, memory.people) for event in events)
+                try:
+                    page.events.append(add_event(key, summary, event, memory.people))
+                    read.append(event)
+                except READ_ERRORS:
+                    unread["events"] += 1
+            if not read:
+                continue
+            summaries[key] = summary
             # The session's document: its events on this page, when they define it.
-            if fresh or any(e.get("resource") == "meetings" for e in events):
-                raws[key] = json.dumps(events, ensure_ascii=False)
-        self._meeting_artifacts(summaries, memory, page, cancel)
+            if fresh or any(e.get("resource") == "meetings" for e in read):
+                raws[key] = json.dumps(read, ensure_ascii=False)
+        self._meeting_artifacts(summaries, memory, page, cancel, unread)
         for key, summary in summaries.items():
             page.sessions.append(build_session(key, summary, raws.get(key)))
             if summary["type"] in HORIZON:
                 memory.open[key] = summary
         page.items = len(page.raw["events"])
+        self._warn_unread(unread)
         return page
+
+    def _warn_unread(self, unread: Counter[str]) -> None:
+        """One warning per page for what was kept raw only: resource and count, never a
+        record's content (it may be a customer's words)."""
+        if unread:
+            counts = ", ".join(f"{resource}: {count}" for resource, count in unread.items())
+            log.warning("%s: records without an id or with a time or field that cannot be "
+                        "read, kept in the raw table only (%s)", self.config.name, counts)
 
     # -- artifacts --------------------------------------------------------------------------
 
     def _meeting_artifacts(self, summaries: dict[str, dict], memory: Memory, page: Page,
-                           cancel: CancelToken) -> None:
+                           cancel: CancelToken, unread: Counter[str]) -> None:
         """List recordings, transcripts and chats of the page's meetings whose flags promise
         them, once per sync each, a few listings at a time: each listing is its own round
         trip, and a meeting's listings need not wait for one another."""
@@ -275,7 +290,7 @@ class WebexSource(Source):
 
         for (key, kind), items in fetch_concurrently(fetch, listings, cancel):
             if items is not None:
-                self._add_found(kind, key, summaries[key], items, page)
+                self._add_found(kind, key, summaries[key], items, page, unread)
         for key in wanted:
             self._await_if_missing(key, summaries[key], memory)
 
@@ -291,27 +306,33 @@ class WebexSource(Source):
         list_all = functools.partial(self._all, url, cancel)
         return self.chats.fetch(list_all) if kind == "chat" else list_all()
 
-    def _add_found(self, kind: str, meeting_id: str, summary: dict, items: list[dict],
-                   page: Page) -> None:
-        """One listing's items as the page's rows: raw documents, and artifacts (recordings,
-        transcripts) or timeline events with their senders among the people (chats)."""
-        summary["found"][kind] = len(items)
-        page.raw.setdefault(LISTINGS[kind].raw, []).extend(
-            RawDocument(str(item["id"]), item) for item in items)
-        if kind == "recording":
-            page.artifacts.extend(recording_artifact(meeting_id, item, self.api.base_url)
-                                  for item in items)
-        elif kind == "transcript":
-            page.artifacts.extend(artifact for item in items
-                                  for artifact in transcript_artifacts(meeting_id, item))
-        else:
-            for item in items:
-                merge_chat(summary, item)
-            page.events.extend(filter(None, (chat_event(meeting_id, item) for item in items)))
+    def _add_found(self, kind: str, meeting_id: str, summary: dict, items: list[Any],
+                   page: Page, unread: Counter[str]) -> None:
+        """One listing's items as the page's rows: each a raw document and, when it can be
+        read, an artifact (recordings, transcripts) or a timeline event with its sender
+        among the people (chats); the others are counted in ``unread``, as events are."""
+        table = LISTINGS[kind].raw
+        page.raw.setdefault(table, []).extend(raw_document(item) for item in items)
+        summary["found"][kind] = 0
+        for item in items:
+            try:  # an item's rows are all made before any is added
+                if not item["id"]:
+                    raise KeyError("id")
+                if kind == "recording":
+                    page.artifacts.append(recording_artifact(meeting_id, item, self.api.base_url))
+                elif kind == "transcript":
+                    page.artifacts.extend(transcript_artifacts(meeting_id, item))
+                else:
+                    event = chat_event(meeting_id, item)
+                    merge_chat(summary, item)
+                    page.events.extend([event] if event else [])
+                summary["found"][kind] += 1
+            except READ_ERRORS:  # no id, or a time or number of another shape
+                unread[table] += 1
 
-    def _all(self, url: str, cancel: CancelToken) -> list[dict[str, Any]]:
+    def _all(self, url: str, cancel: CancelToken) -> list[Any]:
         return [item for linked in follow_links(url, self._list, cancel, what="Webex listing")
-                for item in linked.body["items"] if isinstance(item, dict) and item.get("id")]
+                for item in linked.body["items"]]
 
     def _await_if_missing(self, meeting_id: str, summary: dict, memory: Memory) -> None:
         # .get: a summary from a checkpoint older than chats has no "chat" count.
@@ -334,7 +355,9 @@ class WebexSource(Source):
                 summaries[meeting_id] = memory.open[meeting_id]
             else:
                 memory.awaiting.pop(meeting_id)
-        self._meeting_artifacts(summaries, memory, page, cancel)
+        unread: Counter[str] = Counter()
+        self._meeting_artifacts(summaries, memory, page, cancel, unread)
+        self._warn_unread(unread)
         page.sessions = [build_session(key, summary, None) for key, summary in summaries.items()]
         page.checkpoint = {**plan.checkpoint(), **memory.state()}
         return page

@@ -15,11 +15,14 @@ and a re-read overlap brings the same events again.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from app.model import Artifact, Event, Session
+from app.model import Artifact, Event, RawDocument, Session
 from app.timeutil import format_utc, iso_utc, parse_utc, plus, seconds_between
 
+#: What reading a record of an unexpected shape raises: such a record is kept raw only.
+READ_ERRORS = (ValueError, TypeError, AttributeError, KeyError)
 CALL_RESOURCES = frozenset({"telephony_calls", "call_records", "callRecords"})
 FLAGS = ("recordingEnabled", "transcriptionEnabled", "hasPostMeetingsChat")
 #: Seed 003 sends flags as "yes" strings and telephony booleans as "true" strings.
@@ -28,6 +31,13 @@ _CALL_EXTRA = ("callType", "userType", "callingLineId", "calledLineId", "dialedD
                "callRedirectingNumber", "callRedirectedReason")
 _MEETING_EXTRA = ("hostEmail", "siteUrl", "meetingType", "meetingSeriesId", "timezone",
                   "state", "title")
+
+
+def raw_document(item: Any) -> RawDocument:
+    """Every Webex record is keyed by its ``id``; one without is kept under a key made from
+    its content (``RawDocument.unkeyed``), so it is cached once and can be read later."""
+    keyed = isinstance(item, dict) and item.get("id")
+    return RawDocument(str(item["id"]), item) if keyed else RawDocument.unkeyed(item)
 
 
 def yes(value: Any) -> bool:
@@ -39,8 +49,11 @@ def event_time(event: dict[str, Any]) -> str:
 
 
 def session_key(event: dict[str, Any]) -> tuple[str, str]:
-    """(session id, session type) of an event."""
-    data = event.get("data") or {}
+    """(session id, session type) of an event; raises for one without an id, a time or a
+    ``data`` object (seed 003's shape), which no session can hold."""
+    data = event["data"]
+    if not (isinstance(data, dict) and event["id"] and event["created"]):
+        raise TypeError("not an event of seed 003's shape")
     resource = str(event.get("resource") or "event")
     meeting = data.get("meetingId") or (data.get("id") if resource == "meetings" else None)
     if meeting:
@@ -54,6 +67,22 @@ def session_key(event: dict[str, Any]) -> tuple[str, str]:
 def new_summary(kind: str) -> dict[str, Any]:
     return {"type": kind, "first": None, "last": None, "people": [], "extra": {},
             "flags": {}, "found": {"recording": 0, "transcript": 0, "chat": 0}}
+
+
+def add_event(session_id: str, summary: dict[str, Any], event: dict[str, Any],
+              people: dict[str, str]) -> Event:
+    """An event's row, once merged into ``summary``. One that cannot be read (a time that
+    is no time, a field of another shape) raises and leaves the summary as it was, so a
+    session never holds half an event (a copy one level deep: ``merge`` goes no deeper)."""
+    row = make_event(session_id, event, people)
+    before = {key: copy.copy(value) for key, value in summary.items()}
+    try:
+        merge(summary, event)
+    except READ_ERRORS:
+        summary.clear()
+        summary.update(before)
+        raise
+    return row
 
 
 def merge(summary: dict[str, Any], event: dict[str, Any]) -> None:
