@@ -599,7 +599,7 @@ def test_sessions_without_an_lsid_are_kept_apart_not_merged_into_one():
     assert keys[0] == keys[2] != keys[1] and all(k.startswith("no-id-") for k in keys)
 
 
-# -- unreadable sessions, the transcript flag -------------------------------------------------
+# -- unreadable sessions, the transcript flag, limit= ------------------------------------------
 
 #: Sessions an appliance might send that histview cannot read: no lsid, a start time no
 #: calendar holds, an event whose timestamp is out of range, a customer whose gsnumber is an
@@ -677,3 +677,50 @@ def test_the_transcript_flag_agrees_with_the_kinds_download_finds(cli, bt, data_
     assert cli("download", "bt", chatted.lsid, "--kind", "chat", "--to",
                str(tmp_path / "c")).code == 0
     assert [p.suffix for p in (tmp_path / "c").iterdir()] == [".txt"]
+
+
+def test_the_simulator_honours_limit_as_the_seed_shows(sim):
+    """Seed 004's SupportSession ``limit=`` (all, rep:ID, team:all, team:ID, members:ID,
+    site:ID), ignored beside lsid/lsids; checked against each session's own XML."""
+    import requests
+
+    token = requests.post(f"{sim.url}/oauth2/token", data={"grant_type": "client_credentials"},
+                          auth=(CLIENT_ID, SECRET)).json()["access_token"]
+
+    def ask(**params) -> list:
+        response = requests.post(f"{sim.url}/api/reporting",
+                                 data={"generate_report": "SupportSession", **params},
+                                 headers={"Authorization": f"Bearer {token}"})
+        root = etree.fromstring(response.content)
+        assert root.find("{*}error") is None and etree.QName(root).localname == "session_list"
+        return root.findall("{*}session")
+
+    window = {"start_time": 0, "duration": 0}
+    everything = ask(**window)
+    by_lsid = {s.get("lsid"): s for s in everything}
+    assert [s.get("lsid") for s in ask(**window, limit="all")] == list(by_lsid)
+
+    def lsids(path: str, value: str) -> list[str]:
+        return [lsid for lsid, s in by_lsid.items()
+                if value in {e.get("id") for e in s.findall(path)}]
+
+    rep_id = everything[0].find("{*}rep_list/{*}representative").get("id")
+    wanted = {
+        f"rep:{rep_id}": lsids("{*}rep_list/{*}representative", rep_id),
+        "team:2": lsids("{*}team_list/{*}team", "2"),
+        "team:all": [lsid for lsid, s in by_lsid.items() if s.findall("{*}team_list/{*}team")],
+        "site:2": lsids("{*}public_site", "2"),
+    }
+    members = {"2": {"8", "9", "10", "14"}}  # beyondtrust_data.REPS: Tier 2's members
+    wanted["members:2"] = [lsid for lsid, s in by_lsid.items() if members["2"] & {
+        e.get("id") for e in s.findall("{*}rep_list/{*}representative")}]
+    for limit, expected in wanted.items():
+        assert expected and (limit == "team:all" or len(expected) < len(everything)), limit
+        assert [s.get("lsid") for s in ask(**window, limit=limit)] == expected, limit
+    some = list(by_lsid)[:3]
+    assert [s.get("lsid") for s in ask(lsids=",".join(some), limit="site:999")] == some, \
+        "limit is ignored beside lsids"
+    assert [s.get("lsid") for s in ask(lsid=some[0], limit="site:999")] == some[:1]
+    bad = requests.get(f"{sim.url}/api/reporting", headers={"Authorization": f"Bearer {token}"},
+                       params={"generate_report": "SupportSession", **window, "limit": "nope"})
+    assert bad.status_code == 200 and b"<error" in bad.content

@@ -4,8 +4,9 @@ Behaves as seed 004 and ../shared/samples/beyondtrust.md describe: ``POST /oauth
 with HTTP Basic client credentials (at most 30 live tokens per account, a new one evicting
 the oldest, one hour each); ``/api/reporting`` by GET or form-encoded POST (multipart
 refused); SupportSession by ``start_date``/``end_date`` (days) or ``start_time``/``end_time``
-(seconds) + ``duration`` (0 = until now), ``lsid`` or ``lsids``; ``start_*`` also returns
-sessions in progress, ``end_*`` only closed ones; SupportSessionListing; the three recording
+(seconds) + ``duration`` (0 = until now), ``lsid`` or ``lsids``, with ``limit=``
+(``beyondtrust_limit``); ``start_*`` also returns sessions in progress, ``end_*`` only
+closed ones; SupportSessionListing; the three recording
 reports; an ``<error>`` answer (HTTP 200) for a bad request; any of the three namespaces.
 """
 
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.demo.beyondtrust_data import SimSession
+from app.demo.beyondtrust_limit import limit_filter
 from app.demo.beyondtrust_timeline import month
 from app.demo.beyondtrust_xml import document, error_document, listing_xml, session_xml
 from app.demo.server import HTML_ERROR, DemoSource, Request, Response, Simulator
@@ -182,6 +184,8 @@ class BeyondTrustSimulator(Simulator):
         report = params.get("generate_report", "")
         if report == "SupportSession":
             found = self._select(params, allow_ids=True)
+            if not isinstance(found, Response):
+                found = self._limited(found, params)
             return found if isinstance(found, Response) else Response(
                 200, self._session_list(found), {"Content-Type": XML})
         if report == "SupportSessionListing":
@@ -201,6 +205,22 @@ class BeyondTrustSimulator(Simulator):
         return document("session_list", self.namespace,
                         "".join(self._xml(s, now) for s in sessions)
                         + "".join(self.odd_sessions))
+
+    def _limited(self, found: list[SimSession], params: dict[str, str]
+                 ) -> list[SimSession] | Response:
+        """SupportSession's ``limit=``: seed 004 line 638 "The limit parameter cannot be used in
+        conjunction with either lsid or lsids. If it is used with either of these parameters,
+        the limit parameter will be ignored."; the categories are its query examples
+        (lines 756-767). SupportSessionListing documents no limit (lines 775-780)."""
+        if "limit" not in params or "lsid" in params or "lsids" in params:
+            return found
+        match = limit_filter(params["limit"])
+        if match is None:
+            # Assumption: the seed gives no message for an unknown category; the appliance
+            # answers a bad parameter with an <error>, as it does for the others.
+            return self._error("Invalid limit parameter")
+        now = int(time.time())
+        return [s for s in found if match(s, now)]
 
     def _xml(self, session: SimSession, now: int) -> str:
         if session.end is None:  # still running: its duration grows, never cached
