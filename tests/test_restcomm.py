@@ -587,6 +587,41 @@ def test_an_unreadable_record_is_kept_raw_and_the_rest_of_its_page_still_lands(
         {c.sid for c in sim.visible_calls()}
 
 
+def test_a_call_looked_up_for_its_traces_that_cannot_be_read_leaves_them_a_trace_session(
+        sim, data_dir, caplog):
+    """A trace names a call this sync has not seen, and ``Calls/{sid}.json`` answers a row
+    with an unreadable time: before, the traces page failed with it."""
+    serve = sim.handle
+
+    def unreadable_call(request: Request) -> Response:
+        response = serve(request)
+        if re.search(r"/Calls/[^/]+\.json$", request.path) and response.status == 200:
+            doc = json.loads(response.body)
+            doc["start_time"] = "2021-06-30T25:61:00Z"
+            response.body = json.dumps(doc).encode()
+        return response
+
+    sim.handle = unreadable_call
+    cfg = config(sim)
+    source = create_source(cfg, TOKEN)
+    store = Store(data_dir / "cache.db")
+    try:  # traces alone, as when calls start between the Calls and Traces reads
+        for page in source.pages("traces", None, SyncRequest(now=NOW), CancelToken()):
+            store.write_page(cfg.name, "restcomm", "traces", page.checkpoint,
+                             sessions=page.sessions, events=page.events,
+                             participants=page.participants, raw=page.raw)
+    finally:
+        store.close()
+    traced_calls = {t.session_sid for t in sim.visible_traces(NOW)} & set(sim.calls_by_sid)
+    assert traced_calls and traced_calls <= ids(data_dir, "SELECT _id FROM raw_restcomm_calls")
+    assert not ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'call'")
+    assert traced_calls <= ids(data_dir, "SELECT session_id FROM sessions "
+                                         "WHERE type = 'trace_session'")
+    assert ids(data_dir, "SELECT event_id FROM events WHERE kind = 'http_request'") == \
+        {t.sid for t in sim.visible_traces(NOW)}
+    assert "support: traces page: " in caplog.text and "25:61" not in caplog.text
+
+
 # -- list filters, sorting and formats the documents name -------------------------------------
 
 def api_get(sim: RestcommSimulator, path: str, accept: str | None = None, **params):

@@ -90,7 +90,9 @@ def restcomm_time(value: Any) -> str | None:
         return None
     text = str(value).strip()
     if text[:4].isdigit():
-        return iso_utc(text)
+        moment = iso_utc(text)
+        parse_utc(moment)  # iso_utc reads the shape only: "25:61" would pass as a time
+        return moment
     fraction = ""
     match = _RFC_FRACTION.match(text)
     if match:
