@@ -11,16 +11,24 @@ network's and the server's share. "Store only": the same pages, fetched and norm
 beforehand, written into a fresh cache page by page as the engine writes them, the cache's
 share. A sync does both, its writing on one thread (SQLite has one writer), so it can be no
 faster than either.
+
+Each step also prints the CPU seconds it took in this process (the client) and in the
+simulator's, and each case a "CPU floor": that CPU spread over every core of the machine, the
+soonest any sync doing the same work could end here, however well it overlapped fetching and
+storing. A target below the floor can only be met by doing less work per item.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -116,26 +124,72 @@ def store_only(url: str, auth: tuple[str, str], page_size: int,
     return sum(page.items for _, page in pages), elapsed
 
 
-def measure(conferences: int, latency: float, page_size: int = 1000,
-            workers: int = 4) -> tuple[float, float, float, float]:
-    process, (url, user, password, n_conf, n_part) = _pexip_server.start(conferences, latency)
+@dataclass
+class Step:
+    """One timed step: wall time and the CPU seconds each process spent on it."""
+
+    items: int
+    wall_s: float
+    client_cpu_s: float
+    server_cpu_s: float | None  # None where /proc cannot tell (not Linux)
+
+
+def timed(run: Callable[[], tuple[int, float]], server_pid: int) -> Step:
+    client, server = time.process_time(), _cpu_seconds(server_pid)
+    items, wall = run()
+    after = _cpu_seconds(server_pid)
+    return Step(items, wall, time.process_time() - client,
+                None if server is None or after is None else after - server)
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User and system CPU of another process (the simulator's), from /proc."""
     try:
-        crawl_items, crawl_s = sequential_crawl(url, (user, password), page_size)
-        fetch_items, fetch_s = concurrent_fetch(url, (user, password), page_size, workers)
-        sync_items, sync_s = histview_sync(url, (user, password), page_size, workers)
-        store_items, store_s = store_only(url, (user, password), page_size, workers)
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_floor(step: Step) -> float | None:
+    """The soonest a step could end with every core of this machine busy throughout: the
+    CPU it took, client's and simulator's, over the cores. A target below it cannot be met
+    on this machine by any overlap of fetching and storing, only by doing less work."""
+    if step.server_cpu_s is None:
+        return None
+    return (step.client_cpu_s + step.server_cpu_s) / (os.cpu_count() or 1)
+
+
+def measure(conferences: int, latency: float, page_size: int = 1000,
+            workers: int = 4) -> tuple[Step, Step, Step, Step]:
+    process, (url, user, password, n_conf, n_part) = _pexip_server.start(conferences, latency)
+    auth = (user, password)
+    try:
+        crawl = timed(lambda: sequential_crawl(url, auth, page_size), process.pid)
+        fetch = timed(lambda: concurrent_fetch(url, auth, page_size, workers), process.pid)
+        sync = timed(lambda: histview_sync(url, auth, page_size, workers), process.pid)
+        store = timed(lambda: store_only(url, auth, page_size, workers), process.pid)
     finally:
         process.terminate()
     print(f"  simulator: {n_conf} conferences, {n_part} participants, {latency * 1000:.0f} ms/page,"
           f" {page_size} per page")
-    print(f"  {'sequential crawl:':<30}{crawl_items} items in {crawl_s:.2f} s")
-    print(f"  {f'fetch only, {workers} in flight:':<30}{fetch_items} items in {fetch_s:.2f} s"
-          f" (no cache; {crawl_s / fetch_s:.2f}x faster than the crawl)")
-    print(f"  {'store only:':<30}{store_items} items in {store_s:.2f} s"
+    print(f"  {'sequential crawl:':<30}{crawl.items} items in {crawl.wall_s:.2f} s{_cpu(crawl)}")
+    print(f"  {f'fetch only, {workers} in flight:':<30}{fetch.items} items in {fetch.wall_s:.2f} s"
+          f" (no cache; {crawl.wall_s / fetch.wall_s:.2f}x faster than the crawl){_cpu(fetch)}")
+    print(f"  {'store only:':<30}{store.items} items in {store.wall_s:.2f} s"
           f" (pages fetched beforehand; the cache's own share)")
-    print(f"  {'histview sync:':<30}{sync_items} items in {sync_s:.2f} s "
-          f"({sync_items / sync_s:,.0f} items/s; the cache adds {sync_s - fetch_s:.2f} s)")
-    return crawl_s, fetch_s, store_s, sync_s
+    print(f"  {'histview sync:':<30}{sync.items} items in {sync.wall_s:.2f} s "
+          f"({sync.items / sync.wall_s:,.0f} items/s; the cache adds "
+          f"{sync.wall_s - fetch.wall_s:.2f} s){_cpu(sync)}")
+    if (floor := cpu_floor(sync)) is not None:
+        print(f"  {'CPU floor of the sync:':<30}{floor:.2f} s (its CPU over "
+              f"{os.cpu_count()} cores: no sync doing this work can end sooner here)")
+    return crawl, fetch, store, sync
+
+
+def _cpu(step: Step) -> str:
+    server = "" if step.server_cpu_s is None else f", simulator {step.server_cpu_s:.2f} s"
+    return f"\n  {'':<30}CPU: client {step.client_cpu_s:.2f} s{server}"
 
 
 def main() -> None:
@@ -147,24 +201,32 @@ def main() -> None:
                         help="requests in flight (histview's Pexip default is 4)")
     args = parser.parse_args()
     print("zero latency:")
-    crawl_s, fetch_s, store_s, sync_s = measure(args.conferences, 0.0, workers=args.workers)
-    print(f"  => cache cost: histview takes {sync_s / crawl_s:.2f}x the crawl alone "
-          f"(target <= 1.5x; fetching alone takes {fetch_s / crawl_s:.2f}x, "
-          f"storing alone {store_s / crawl_s:.2f}x)")
+    crawl, fetch, store, sync = measure(args.conferences, 0.0, workers=args.workers)
+    print(f"  => cache cost: histview takes {sync.wall_s / crawl.wall_s:.2f}x the crawl alone "
+          f"(target <= 1.5x; fetching alone takes {fetch.wall_s / crawl.wall_s:.2f}x, "
+          f"storing alone {store.wall_s / crawl.wall_s:.2f}x){_floor_note(sync, crawl, 1.5)}")
     print(f"{args.latency * 1000:.0f} ms per page:")
-    crawl_s, fetch_s, store_s, sync_s = measure(args.conferences, args.latency,
-                                                workers=args.workers)
-    print(f"  => histview is {crawl_s / sync_s:.2f}x faster than the sequential crawl "
-          f"(target >= 3x; fetching alone is {crawl_s / fetch_s:.2f}x faster, "
-          f"storing alone {crawl_s / store_s:.2f}x)")
+    crawl, fetch, store, sync = measure(args.conferences, args.latency, workers=args.workers)
+    print(f"  => histview is {crawl.wall_s / sync.wall_s:.2f}x faster than the sequential crawl "
+          f"(target >= 3x; fetching alone is {crawl.wall_s / fetch.wall_s:.2f}x faster, "
+          f"storing alone {crawl.wall_s / store.wall_s:.2f}x){_floor_note(sync, crawl, 1 / 3)}")
     print(f"{args.latency * 1000:.0f} ms per page, pages of {args.small_pages} "
           "(where latency, not the cache, dominates):")
-    crawl_s, fetch_s, store_s, sync_s = measure(args.conferences, args.latency,
-                                                args.small_pages, args.workers)
-    print(f"  => histview is {crawl_s / sync_s:.2f}x faster than the sequential crawl "
-          f"(fetching alone is {crawl_s / fetch_s:.2f}x faster, "
-          f"storing alone {crawl_s / store_s:.2f}x)")
+    crawl, fetch, store, sync = measure(args.conferences, args.latency, args.small_pages,
+                                        args.workers)
+    print(f"  => histview is {crawl.wall_s / sync.wall_s:.2f}x faster than the sequential crawl "
+          f"(fetching alone is {crawl.wall_s / fetch.wall_s:.2f}x faster, "
+          f"storing alone {crawl.wall_s / store.wall_s:.2f}x)")
 
+
+def _floor_note(sync: Step, crawl: Step, target_ratio: float) -> str:
+    """Whether the target's time is above the sync's CPU floor on this machine."""
+    floor = cpu_floor(sync)
+    if floor is None:
+        return ""
+    budget = crawl.wall_s * target_ratio
+    verdict = "reachable by overlap alone" if floor <= budget else "below the CPU floor"
+    return f"\n     the target's time is {budget:.2f} s; the CPU floor {floor:.2f} s: {verdict}"
 
 if __name__ == "__main__":
     main()
