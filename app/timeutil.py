@@ -36,6 +36,12 @@ def iso_utc(value: str | None) -> str | None:
     date, clock, fraction, offset = match.groups()
     fraction = fraction or ""
     if offset in (None, "Z", "+00:00", "+0000", "-00:00"):
+        # The right shape is not yet a moment: "2026-02-30" or "25:61" would be cached as
+        # text and sort among real times. A C-speed parse (0.1 us) says which.
+        try:
+            datetime.fromisoformat(f"{date}T{clock}")
+        except ValueError:
+            raise ValueError(f"not a moment in time: {text[:40]!r}") from None
         return f"{date}T{clock}{fraction}Z"
     parsed = datetime.fromisoformat(f"{date}T{clock}{fraction[:7]}{_colon(offset)}")
     utc = format_utc(parsed, with_fraction=bool(fraction))

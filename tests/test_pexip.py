@@ -231,6 +231,8 @@ def test_an_unreadable_record_is_kept_raw_and_the_rest_of_its_page_still_lands(
     pexip.odd_objects["conference"] = [
         {"name": "a conference without an id", "start_time": "2026-11-01T09:00:00"},
         {"id": "5b3e-odd", "name": "Odd", "start_time": "yesterday", "end_time": 5},
+        # The shape of a time, but no moment: before, cached as text among real times.
+        {"id": "5b3e-feb30", "name": "Odd", "start_time": "2026-02-30T25:61:00"},
         None,
     ]
     pexip.odd_objects["participant"] = [
@@ -242,7 +244,7 @@ def test_an_unreadable_record_is_kept_raw_and_the_rest_of_its_page_still_lands(
     assert {r[0] for r in cached(data_dir, "SELECT session_id FROM sessions")} \
         == pexip.conference_ids()  # the five new ones too; the odd one is no session
     raw = {r[0] for r in cached(data_dir, "SELECT _id FROM raw_pexip_conference")}
-    assert "5b3e-odd" in raw and sum(key.startswith("no-id-") for key in raw) == 2
+    assert {"5b3e-odd", "5b3e-feb30"} <= raw and sum(key.startswith("no-id-") for key in raw) == 2
     assert cached(data_dir, "SELECT count(*) FROM events WHERE event_id = 'p-odd'") == [(0,)]
 
 
