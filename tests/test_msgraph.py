@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 from datetime import timedelta
@@ -351,3 +352,53 @@ def test_cli_round_trip_keeps_secret_and_token_out_of_every_output(graph, cli, d
     for needle in [sim.client_secret, *sim.tokens]:
         assert all(needle not in o.out + o.err for o in outputs)
         assert files_containing(data_dir, needle) == []
+
+
+TOKEN_PATH = "/oauth2/v2.0/token"
+#: A token answer whose JSON ends inside the token: a part of it must reach no message or log.
+CUT_TOKEN = (b'{"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, '
+             b'"access_token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.cutTokenFragment')
+LOGIN_FAULTS = {
+    # A gateway's refusal, without Entra's JSON.
+    "401 bare": lambda sim: sim.login_answers.append(
+        Response(401, b"", {"WWW-Authenticate": 'Bearer realm="login"'})),
+    "401 in Graph's words": lambda sim: sim.faults.add("401", path_contains=TOKEN_PATH),
+    "html": lambda sim: sim.faults.add("html", path_contains=TOKEN_PATH),
+    "malformed": lambda sim: sim.login_answers.append(
+        Response(200, CUT_TOKEN, {"Content-Type": "application/json"})),
+    "cut off every time": lambda sim: sim.faults.add("truncate", count=20,
+                                                     path_contains=TOKEN_PATH),
+}
+LOGIN_EXPECTED = {"401 bare": "HTTP 401 Unauthorized from POST",
+                  "401 in Graph's words": "(credentials refused): InvalidAuthenticationToken",
+                  "html": "the server answered with an HTML page",
+                  "malformed": "malformed JSON", "cut off every time": "could not reach"}
+
+
+@pytest.mark.parametrize("fault", list(LOGIN_FAULTS))
+def test_a_bad_token_answer_is_one_clear_line_without_secrets(graph, data_dir, caplog, fault):
+    """Before, msal's own words came out ("Expecting value: line 1 column 1", a dict's
+    repr), and msal logged a cut-off token answer whole."""
+    sim, ca = graph
+    caplog.set_level(logging.DEBUG)
+    LOGIN_FAULTS[fault](sim)
+    [result] = sync(data_dir, [(sim, config(sim, ca))])
+    assert not result.ok
+    assert f"signing in at {sim.url}" in result.error, result.error
+    assert LOGIN_EXPECTED[fault] in result.error and "\n" not in result.error
+    assert "Expecting value" not in result.error and "{'" not in result.error
+    for needle in (sim.client_secret, "cutTokenFragment", *sim.tokens):
+        assert needle not in result.error and needle not in caplog.text
+        assert files_containing(data_dir, needle) == []
+    assert status(data_dir)["status"] == "failed"
+
+
+@pytest.mark.parametrize("fault", ["truncate", "drop"])
+def test_a_token_answer_cut_off_or_dropped_is_asked_again(graph, data_dir, fault):
+    """As any other request: before, the first cut-off or dropped answer failed the sync."""
+    sim, ca = graph
+    sim.faults.add(fault, count=2, path_contains=TOKEN_PATH)
+    [result] = sync(data_dir, [(sim, config(sim, ca))])
+    assert result.ok, result.error
+    assert len(sim.requests_to(TOKEN_PATH)) == 3
+    assert set(session_ids(data_dir)) == published(sim)

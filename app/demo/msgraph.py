@@ -19,6 +19,7 @@ import secrets
 import threading
 import time
 import urllib.parse
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,10 @@ class GraphSimulator(Simulator):
         self.clock_offset = timedelta(0)
         self.tokens: dict[str, float] = {}  # access token -> monotonic expiry
         self.tokens_issued = 0
+        #: What the next token requests get instead of a token, oldest first: a test's
+        #: refusal without Entra's JSON, a cut-off body (test-only; the faults in
+        #: ``server.py`` cover drops, HTML pages and 5xx).
+        self.login_answers: deque[Response] = deque()
         self._data_lock = threading.Lock()
         end = end or datetime.now(UTC)
         self.generator = CallLogGenerator(seed)
@@ -120,7 +125,7 @@ class GraphSimulator(Simulator):
             if not path.startswith(tenant_path):
                 return entra_error(400, "invalid_request",
                                    f"AADSTS90002: Tenant '{path.split('/')[1]}' not found.")
-            return self._token(request)
+            return self._login_answer() or self._token(request)
         match = _CALL_LOG.match(path)
         if match is None:
             return graph_error(400, "BadRequest",
@@ -172,6 +177,12 @@ class GraphSimulator(Simulator):
         self.tokens_issued += 1
         return Response.json({"token_type": "Bearer", "expires_in": self.token_lifetime_s,
                               "ext_expires_in": self.token_lifetime_s, "access_token": token})
+
+    def _login_answer(self) -> Response | None:
+        try:
+            return self.login_answers.popleft()
+        except IndexError:
+            return None
 
     def _authorized(self, request: Request) -> bool:
         expiry = self.tokens.get(request.bearer() or "")

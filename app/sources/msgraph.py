@@ -1,7 +1,9 @@
 """Microsoft Graph PSTN and Direct Routing call logs (seed 002, samples/msgraph.md).
 
 Auth is OAuth2 client credentials through msal, whose in-memory cache reuses a token until
-it expires; the token never leaves memory (it is added to the redactor at once). Each
+it expires; the token never leaves memory (it is added to the redactor at once). msal's
+requests go through the source's own ``HttpClient`` (``msgraph_login.MsalHttp``): the same
+TLS settings, retries and redaction as every Graph call. Each
 resource is read over windows of at most 90 days (the vendor's limit) following
 ``@odata.nextLink`` verbatim. Rows land in the log when a call ends, sometimes hours later,
 and ranges are on call *start*, so every sync re-reads a day before its high-water mark
@@ -10,7 +12,6 @@ and ranges are on call *start*, so every sync re-reads a day before its high-wat
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import threading
 import urllib.parse
@@ -19,11 +20,11 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 import msal
-import requests
 
 from app.http import SourceError, origin, parse_json, reason
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
 from app.sources.cloud import follow_links, split_windows
+from app.sources.msgraph_login import MsalHttp
 from app.sources.msgraph_parse import RESOURCES, error_message, normalize_page
 from app.timeutil import format_utc, parse_utc, utc_now
 
@@ -36,8 +37,9 @@ LATE_ROWS = timedelta(days=1)
 HISTORY = timedelta(days=365)
 LOGIN_TIMEOUT = (5.0, 30.0)
 
-_APPS: dict[tuple, msal.ConfidentialClientApplication] = {}
-_APPS_LOCK = threading.Lock()
+#: msal's token caches by credentials: one per process, never written to disk.
+_TOKEN_CACHES: dict[tuple, msal.TokenCache] = {}
+_CACHES_LOCK = threading.Lock()
 
 
 class GraphSource(Source):
@@ -56,6 +58,8 @@ class GraphSource(Source):
             raise SourceError(f"api_version must be v1.0 or beta, not {version!r}")
         self.version = version
         self.api = self.http(error_message=error_message)
+        self._msal: msal.ConfidentialClientApplication | None = None
+        self._msal_lock = threading.Lock()
 
     # -- auth -------------------------------------------------------------------------------
 
@@ -65,45 +69,42 @@ class GraphSource(Source):
         return f"{login}/{self.option('tenant_id')}"
 
     def _app(self) -> msal.ConfidentialClientApplication:
-        """One msal app per credentials in this process, so its token cache is shared by
-        every sync the window runs; nothing of it is ever written to disk."""
+        """This source's msal app, sending through this source's HTTP client (its cancel
+        token and retry policy are this sync's). Its token cache is shared by every source
+        with the same credentials in this process, so the syncs the window runs reuse a
+        token until it expires; nothing of it is ever written to disk."""
         key = (self.authority, self.option("client_id"), str(self.verify),
                hashlib.sha256(self.secret.encode()).hexdigest())
-        with _APPS_LOCK:
-            app = _APPS.get(key)
-            if app is None:
-                app = self._msal_call("signing in", lambda: msal.ConfidentialClientApplication(
-                    self.option("client_id"), client_credential=self.secret,
-                    authority=self.authority, http_client=self._login_session(),
-                    # The login URL is the user's choice (a national cloud, a proxy, the
-                    # simulator): trust it rather than asking login.microsoftonline.com.
-                    instance_discovery=False, token_cache=msal.TokenCache()))
-                _APPS[key] = app
-        return app
+        with _CACHES_LOCK:
+            cache = _TOKEN_CACHES.setdefault(key, msal.TokenCache())
+        with self._msal_lock:
+            if self._msal is None:
+                self._msal = self._msal_call("signing in", lambda: self._new_app(cache))
+        return self._msal
 
-    def _login_session(self) -> requests.Session:
-        """msal's HTTP session, verifying as this source says. msal's own ``verify=`` sets
-        the session default, which requests lets REQUESTS_CA_BUNDLE override; passing
-        ``verify`` with every request keeps ``--ca-bundle``/``--insecure`` in force."""
-        session = requests.Session()
-        session.request = functools.partial(  # type: ignore[method-assign]
-            session.request, verify=self.verify, timeout=LOGIN_TIMEOUT)
-        return session
+    def _new_app(self, cache: msal.TokenCache) -> msal.ConfidentialClientApplication:
+        login = self.http(base_url=origin(self.authority), timeout=LOGIN_TIMEOUT,
+                          error_message=error_message)
+        return msal.ConfidentialClientApplication(
+            self.option("client_id"), client_credential=self.secret, authority=self.authority,
+            http_client=MsalHttp(login), token_cache=cache,
+            # The login URL is the user's choice (a national cloud, a proxy, the simulator):
+            # trust it rather than asking login.microsoftonline.com.
+            instance_discovery=False)
 
     def _msal_call(self, what: str, call):
-        """Run an msal call, turning its exceptions into one-line source errors."""
+        """Run an msal call, its failures as one-line source errors naming the login host:
+        ``MsalHttp``'s (already worded and redacted by ``app.http``) and msal's own
+        ``ValueError`` (a discovery document it cannot use)."""
         login = origin(self.authority)
         try:
             return call()
-        except requests.exceptions.SSLError as error:
-            raise SourceError(self.redactor(
-                f"{what}: TLS verification failed for {login} (give --ca-bundle, or "
-                f"--insecure to skip verification): {reason(error, self.redactor)}")) from None
-        except (requests.ConnectionError, requests.Timeout) as error:
-            raise SourceError(self.redactor(
-                f"{what}: could not reach {login}: {reason(error, self.redactor)}")) from None
+        except SourceError as error:
+            raise SourceError(self.redactor(f"{what} at {login}: {error}"), status=error.status,
+                              unreachable=error.unreachable) from None
         except ValueError as error:
-            raise SourceError(self.redactor(f"{what} at {login}: {reason(error, self.redactor)}")) from None
+            raise SourceError(self.redactor(
+                f"{what} at {login}: {reason(error, self.redactor)}")) from None
 
     def token(self) -> str:
         scope = [f"{self.config.url.rstrip('/')}/.default"]
