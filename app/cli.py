@@ -161,7 +161,7 @@ def read_secret(args: argparse.Namespace) -> str | None:
 # -- sync -----------------------------------------------------------------------------------
 
 def cmd_sync(args: argparse.Namespace, data_dir: Path) -> int:
-    from app.sync import sync_sources  # imports the sources only when syncing
+    from app.sync import sync_sources, unreadable_note  # imports the sources only when syncing
 
     since, until = _time(args.since, "--since"), _time(args.until, "--until")
     _check_range(since, until, "--since", "--until")
@@ -180,8 +180,8 @@ def cmd_sync(args: argparse.Namespace, data_dir: Path) -> int:
     for result in results:
         if result.ok:
             if not args.quiet:
-                print(f"{result.source}: {result.items} items in {result.pages} pages",
-                      file=sys.stderr)
+                print(f"{result.source}: {result.items} items in {result.pages} pages"
+                      f"{unreadable_note(result.unreadable)}", file=sys.stderr)
         else:
             failed += 1
             print(f"histview: sync {result.source} failed: {result.error}", file=sys.stderr)

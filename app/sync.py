@@ -43,6 +43,7 @@ class SourceResult:
     pages: int = 0
     error: str | None = None
     cancelled: bool = False
+    unreadable: int = 0  # records kept in the raw tables only (``Page.unreadable``)
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -122,6 +123,15 @@ def sync_one(store: Store, config: SourceConfig, secret_for: SecretLookup,
     return result
 
 
+def unreadable_note(count: int) -> str:
+    """What a sync's outcome adds, in the window and on the command line, when the source
+    sent records it could not read (they are cached as sent, in the raw tables)."""
+    if not count:
+        return ""
+    return (f"; {count:,} record{'s' if count != 1 else ''} could not be read and "
+            f"{'are' if count != 1 else 'is'} kept only as sent (raw tables)")
+
+
 def _unexpected(error: Exception, redact: Redactor, where: str = "") -> str:
     """The one line of an unforeseen failure; its trace goes to the debug log (``-v`` shows
     histview's lines, and this is one of them)."""
@@ -140,6 +150,7 @@ def _sync_resource(store: Store, config: SourceConfig, source, resource: str,
         items[page.resource] = items.get(page.resource, 0) + page.items
         result.items += page.items
         result.pages += 1
+        result.unreadable += page.unreadable
         if progress is not None:
             progress(Progress(config.name, page.resource, items[page.resource], result.pages,
                               page.total))

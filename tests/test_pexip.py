@@ -241,6 +241,8 @@ def test_an_unreadable_record_is_kept_raw_and_the_rest_of_its_page_still_lands(
     result = cli("sync")
     assert result.code == 0, result.err
     assert "kept in the raw table only" in result.err
+    # The outcome says it too, where the window's sync summary shows it.
+    assert "px: " in result.err and "5 records could not be read" in result.err
     assert {r[0] for r in cached(data_dir, "SELECT session_id FROM sessions")} \
         == pexip.conference_ids()  # the five new ones too; the odd one is no session
     raw = {r[0] for r in cached(data_dir, "SELECT _id FROM raw_pexip_conference")}

@@ -134,6 +134,21 @@ def test_a_failure_comes_first_in_a_summary_that_fits_and_stays(data_dir, make_w
     box.close()
 
 
+def test_the_summary_says_how_many_records_could_not_be_read(data_dir, make_window, pexip,
+                                                               qtbot):
+    pexip.latency_s = 0.0
+    pexip.odd_objects["conference"] = [{"name": "a conference without an id"}]
+    add_pexip(data_dir, "video", pexip.url)
+    window = make_window(data_dir)
+    with qtbot.waitSignal(window.sync.sync_finished, timeout=60000):
+        window.start_sync([])
+    text = window.findChild(QLabel, "syncSummary").toolTip()
+    # Before, only a log line no window shows said that some history was not shown. (The
+    # simulator puts the odd record on every page of 10, so it is counted on each.)
+    assert re.fullmatch(r"✓ video: [\d,]+ items; [\d,]+ records could not be read and are "
+                        r"kept only as sent \(raw tables\)", text), text
+
+
 def test_rows_keep_arriving_during_a_first_sync_and_the_selection_stays(
         data_dir, make_window, pexip, qtbot):
     add_pexip(data_dir, "video", pexip.url)

@@ -81,6 +81,9 @@ class Page:
     saves ``checkpoint`` under the resource it asked ``pages()`` for, which may crawl several.
     ``replace_children`` says the page carries complete sessions: their stored events and
     artifacts are replaced rather than merged (a re-fetched session can lose a recording).
+    ``unreadable`` counts the records the source could not read (no key, a time that is no
+    time): they are in ``raw`` only, and the sync's outcome says how many, so a manager
+    learns that some history is cached as sent rather than shown.
     """
 
     resource: str
@@ -93,6 +96,7 @@ class Page:
     replace_children: bool = False
     items: int = 0
     total: int | None = None
+    unreadable: int = 0
 
 
 class Source(ABC):

@@ -145,7 +145,8 @@ class BeyondTrustSource(Source):
             raw["support_session_listing"] = [
                 {**r, "_id": raw_key(_lsid(r), r.get("_doc") or "")} for r in listing]
         return Page(RESOURCE, checkpoint, sessions=sessions, events=events,
-                    artifacts=artifacts, raw=raw, replace_children=True, items=len(found))
+                    artifacts=artifacts, raw=raw, replace_children=True, items=len(found),
+                    unreadable=unread)
 
 
 class _Walk:

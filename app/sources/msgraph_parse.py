@@ -144,6 +144,7 @@ def normalize_page(resource: str, rows: list[dict[str, Any]], checkpoint: dict |
         page.events.extend(events)
         page.raw[resource].append(RawDocument(str(row["id"]), row))
     page.items = len(page.sessions)
+    page.unreadable = unkeyed
     if unkeyed:
         log.warning("%s: %d row(s) without an id: kept in the raw table only",
                     resource, unkeyed)

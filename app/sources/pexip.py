@@ -191,6 +191,7 @@ class PexipSource(Source):
                 normalize(obj, page)
             except (ValueError, TypeError, AttributeError, KeyError):
                 unread += 1  # each normalizer adds all of an object's rows or none
+        page.unreadable += unread
         if unread:
             log.warning("%s: %s: %d %s(s) without an id or with unreadable fields: kept in the "
                         "raw table only", self.config.name, resource, unread, resource)

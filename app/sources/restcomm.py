@@ -296,6 +296,7 @@ class RestcommSource(Source):
     def _warn_unread(self, page: Page, unread: Counter[str]) -> None:
         """One line per page, with counts only: a record may quote credentials or a
         customer's words, which do not belong in a log."""
+        page.unreadable += sum(unread.values())
         counts = ", ".join(f"{n} {name}" for name, n in sorted(unread.items()) if n)
         if counts:
             log.warning("%s: %s page: %s without a sid or with unreadable fields: kept in "

@@ -261,12 +261,12 @@ class WebexSource(Source):
             if summary["type"] in HORIZON:
                 memory.open[key] = summary
         page.items = len(page.raw["events"])
-        self._warn_unread(unread)
+        self._warn_unread(page, unread)
         return page
 
-    def _warn_unread(self, unread: Counter[str]) -> None:
-        """One warning per page for what was kept raw only: resource and count, never a
-        record's content (it may be a customer's words)."""
+    def _warn_unread(self, page: Page, unread: Counter[str]) -> None:
+        """One warning per page, with counts only: a record may hold a customer's words."""
+        page.unreadable += sum(unread.values())
         if unread:
             counts = ", ".join(f"{resource}: {count}" for resource, count in unread.items())
             log.warning("%s: records without an id or with a time or field that cannot be "
@@ -357,7 +357,7 @@ class WebexSource(Source):
                 memory.awaiting.pop(meeting_id)
         unread: Counter[str] = Counter()
         self._meeting_artifacts(summaries, memory, page, cancel, unread)
-        self._warn_unread(unread)
+        self._warn_unread(page, unread)
         page.sessions = [build_session(key, summary, None) for key, summary in summaries.items()]
         page.checkpoint = {**plan.checkpoint(), **memory.state()}
         return page
