@@ -276,23 +276,28 @@ def test_every_trace_that_existed_is_cached_exactly_once(sim, data_dir):
     assert cached <= ids(data_dir, "SELECT event_id FROM events WHERE kind = 'http_request'")
 
 
-def test_traces_before_their_call_row_join_the_call_when_it_comes(sim, data_dir):
+def store_traces_alone(sim, data_dir) -> None:
+    """The Traces list alone through the source into the cache, no Calls read first."""
     cfg = config(sim)
     source = create_source(cfg, TOKEN)
     store = Store(data_dir / "cache.db")
-    try:  # traces alone first, as when a call starts between the Calls and Traces reads
+    try:
         for page in source.pages("traces", None, SyncRequest(now=NOW), CancelToken()):
             store.write_page(cfg.name, "restcomm", "traces", page.checkpoint,
                              sessions=page.sessions, events=page.events,
                              participants=page.participants, raw=page.raw)
     finally:
         store.close()
+
+
+def test_traces_before_their_call_row_join_the_call_when_it_comes(sim, data_dir):
+    store_traces_alone(sim, data_dir)  # as when a call starts between Calls and Traces
     traced_calls = {t.session_sid for t in sim.visible_traces(NOW)} & \
         {c.sid for c in sim.visible_calls(NOW)}
     assert ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'call'") == traced_calls
     trace_events = ids(data_dir, "SELECT event_id FROM events WHERE kind = 'http_request'")
 
-    [result] = sync(data_dir, (sim, cfg), now=NOW)
+    [result] = sync(data_dir, (sim, config(sim)), now=NOW)
     assert result.ok, result.error
     assert ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'call'") == \
         {c.sid for c in sim.visible_calls(NOW)}
@@ -602,16 +607,7 @@ def test_a_call_looked_up_for_its_traces_that_cannot_be_read_leaves_them_a_trace
         return response
 
     sim.handle = unreadable_call
-    cfg = config(sim)
-    source = create_source(cfg, TOKEN)
-    store = Store(data_dir / "cache.db")
-    try:  # traces alone, as when calls start between the Calls and Traces reads
-        for page in source.pages("traces", None, SyncRequest(now=NOW), CancelToken()):
-            store.write_page(cfg.name, "restcomm", "traces", page.checkpoint,
-                             sessions=page.sessions, events=page.events,
-                             participants=page.participants, raw=page.raw)
-    finally:
-        store.close()
+    store_traces_alone(sim, data_dir)
     traced_calls = {t.session_sid for t in sim.visible_traces(NOW)} & set(sim.calls_by_sid)
     assert traced_calls and traced_calls <= ids(data_dir, "SELECT _id FROM raw_restcomm_calls")
     assert not ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'call'")
