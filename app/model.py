@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,26 @@ class RawDocument:
         text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
         digest = hashlib.sha256(text.encode()).hexdigest()[:20]
         return cls(f"no-id-{digest}", doc if isinstance(doc, dict) else {"value": doc})
+
+
+def keyed_documents(records: list, key: str, usable: Callable[[Any], bool] = bool
+                    ) -> tuple[list[dict], list[RawDocument]]:
+    """A vendor page split for the sync: the records whose ``key`` field is ``usable``
+    (those can become rows), and every record as a raw document, one without a usable key
+    under a key made from its content (``RawDocument.unkeyed``).
+
+    Failing the page for such a record instead would fail it on every sync, and nothing
+    newer would be cached until the vendor's retention deleted it.
+    """
+    readable, raws = [], []
+    for record in records:
+        value = record.get(key) if isinstance(record, dict) else None
+        if value is not None and usable(value):
+            readable.append(record)
+            raws.append(RawDocument(str(value), record))
+        else:
+            raws.append(RawDocument.unkeyed(record))
+    return readable, raws
 
 
 @dataclass

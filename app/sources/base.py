@@ -29,6 +29,11 @@ from app.http import (
 from app.model import Artifact, Event, RawDocument, Session, SourceConfig
 from app.timeutil import format_utc, parse_utc, utc_now
 
+#: What reading one odd vendor record can raise: a missing key, a field of another type, a
+#: time that cannot be parsed. A source keeps such a record raw only and goes on with its
+#: page (``Page.unreadable``); anything else is a bug of ours and still fails the sync.
+READ_ERRORS = (ValueError, TypeError, AttributeError, KeyError)
+
 
 class Cancelled(Exception):
     """The user cancelled the sync; everything written so far stays."""

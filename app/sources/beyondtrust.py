@@ -28,7 +28,15 @@ import requests
 
 from app.http import SourceError, origin
 from app.model import Artifact, Event, Session
-from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
+from app.sources.base import (
+    READ_ERRORS,
+    CancelToken,
+    Page,
+    RangePlan,
+    Source,
+    SyncRequest,
+    download_headers,
+)
 from app.sources.beyondtrust_normalize import normalize, raw_key, raw_row, session_time
 from app.sources.beyondtrust_parse import SessionXml, error_text, parse_listing, parse_sessions
 from app.sources.oauth import ClientCredentials
@@ -131,7 +139,7 @@ class BeyondTrustSource(Source):
             try:
                 session, its_events, its_artifacts = normalize(
                     item, self.config.url, abandoned_tracking=item.lsid in abandoned)
-            except (ValueError, TypeError, AttributeError, KeyError):
+            except READ_ERRORS:
                 unread += 1  # normalize returns all of a session's rows or raises: none land
                 continue
             sessions.append(session)
@@ -173,7 +181,7 @@ class _Walk:
             try:
                 end = session_time(item.record.get("end_time"))
                 start = session_time(item.record.get("start_time"))
-            except (ValueError, TypeError, AttributeError, KeyError):
+            except READ_ERRORS:
                 self.open.pop(item.lsid, None)  # unreadable times: kept raw only, not chased
                 continue
             if end:

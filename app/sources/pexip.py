@@ -22,8 +22,8 @@ from datetime import timedelta
 from typing import Any
 
 from app.http import SourceError, parse_json
-from app.model import Event, RawDocument, Session
-from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
+from app.model import Event, Session, keyed_documents
+from app.sources.base import READ_ERRORS, CancelToken, Page, RangePlan, Source, SyncRequest
 from app.sources.concurrent import fetch_concurrently
 from app.timeutil import format_utc, iso_utc, parse_utc
 
@@ -180,7 +180,7 @@ class PexipSource(Source):
         normalize: Callable[[dict, Page], None] = (
             _conference_into if resource == "conference" else _participant_into)
         page = Page(resource, None, items=len(data["objects"]))
-        objects, page.raw[resource] = _keyed(data["objects"])
+        objects, page.raw[resource] = keyed_documents(data["objects"], "id", _has_id)
         unread = len(data["objects"]) - len(objects)
         if resource == "participant":
             # The crawl runs newest-ended first, so the customer who stayed to the end came
@@ -189,7 +189,7 @@ class PexipSource(Source):
         for obj in objects:
             try:
                 normalize(obj, page)
-            except (ValueError, TypeError, AttributeError, KeyError):
+            except READ_ERRORS:
                 unread += 1  # each normalizer adds all of an object's rows or none
         page.unreadable += unread
         if unread:
@@ -212,7 +212,7 @@ class PexipSource(Source):
                 offset += len(data["objects"])
                 page = Page("alarm", plan.update(rng, {"offset": offset}),
                             items=len(data["objects"]))
-                page.raw["alarm"] = _keyed(data["objects"])[1]
+                page.raw["alarm"] = keyed_documents(data["objects"], "id", _has_id)[1]
                 yield page
                 if not data["meta"].get("next") or not data["objects"]:
                     break
@@ -232,18 +232,9 @@ def _naive(iso: str) -> str:
     return iso[:-1] if iso.endswith("Z") else iso
 
 
-def _keyed(objects: list) -> tuple[list[dict], list[RawDocument]]:
-    """The objects that carry an ``id`` (a number or a UUID: every Pexip history object
-    has one), and every object as a raw document; one without an id is kept under a key
-    made from its content (``RawDocument.unkeyed``), so it is cached once and read later."""
-    keyed, raws = [], []
-    for obj in objects:
-        if isinstance(obj, dict) and obj.get("id") not in (None, ""):
-            keyed.append(obj)
-            raws.append(RawDocument(str(obj["id"]), obj))
-        else:
-            raws.append(RawDocument.unkeyed(obj))
-    return keyed, raws
+def _has_id(value: Any) -> bool:
+    """Every Pexip history object has an id, a number or a UUID."""
+    return value != ""
 
 
 def _joined(participant: dict) -> tuple[str, str, str]:

@@ -16,7 +16,8 @@ from typing import Any
 
 import requests
 
-from app.model import Artifact, Event, RawDocument, Session
+from app.model import Artifact, Event, RawDocument, Session, keyed_documents
+from app.sources.base import READ_ERRORS
 from app.timeutil import format_utc, iso_utc, parse_utc, seconds_between
 
 #: Call statuses that will still change (notes: queued, ringing, in-progress, completed,
@@ -28,31 +29,15 @@ _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "
 DST_MARGIN = timedelta(hours=1)
 #: Before any date told us the server's zone: the widest UTC offset there is.
 ANY_ZONE = timedelta(hours=14)
-#: What reading one odd record can raise: a missing key, a field of another type, a time
-#: that cannot be parsed. Anything else is a bug of ours and still fails the sync.
-READ_ERRORS = (ValueError, TypeError, AttributeError, KeyError)
 
 
 # -- records ------------------------------------------------------------------------------------
 
 def keyed(records: list) -> tuple[list[dict], list[RawDocument]]:
     """The records that carry a ``sid`` (every Restcomm record has one: notes, "Field
-    formats"; seed, "sid"), credentials masked, and every record as a raw document.
-
-    One without a sid (or not even an object) is kept under a key made from its content
-    (``RawDocument.unkeyed``): failing its page instead would fail it on every sync, and
-    nothing newer would be cached until retention (two days for traces) deleted it.
-    """
-    readable, raws = [], []
-    for record in records:
-        record = mask_credentials(record)
-        sid = record.get("sid") if isinstance(record, dict) else None
-        if isinstance(sid, str) and sid.strip():
-            readable.append(record)
-            raws.append(RawDocument(sid, record))
-        else:
-            raws.append(RawDocument.unkeyed(record))
-    return readable, raws
+    formats"; seed, "sid"), credentials masked, and every record as a raw document."""
+    return keyed_documents([mask_credentials(record) for record in records], "sid",
+                           lambda sid: isinstance(sid, str) and bool(sid.strip()))
 
 
 def text_field(doc: dict[str, Any], key: str) -> str | None:

@@ -36,10 +36,11 @@ from typing import Any, NamedTuple
 import requests
 
 from app.http import SourceError, origin, parse_json
+from app.model import keyed_documents
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
 from app.sources.cloud import follow_links, link_header_next
 from app.sources.concurrent import fetch_concurrently
-from app.sources.webex_parse import (
+from app.sources.webex_parse import (  # READ_ERRORS is base's, as webex_parse uses it
     READ_ERRORS,
     add_event,
     build_session,
@@ -47,7 +48,6 @@ from app.sources.webex_parse import (
     learn_people,
     merge_chat,
     new_summary,
-    raw_document,
     recording_artifact,
     session_key,
     transcript_artifacts,
@@ -227,7 +227,7 @@ class WebexSource(Source):
         can be read. One without an id, a time or a ``data`` object, or whose fields cannot
         be read, is kept raw only and counted in a warning: failing the page instead would
         fail it on every sync, and nothing newer than it would ever be cached."""
-        page = Page("events", None, raw={"events": [raw_document(item) for item in items]})
+        page = Page("events", None, raw={"events": keyed_documents(items, "id")[1]})
         unread: Counter[str] = Counter()
         groups: dict[str, tuple[str, list[dict]]] = {}
         for item in items:
@@ -312,7 +312,7 @@ class WebexSource(Source):
         read, an artifact (recordings, transcripts) or a timeline event with its sender
         among the people (chats); the others are counted in ``unread``, as events are."""
         table = LISTINGS[kind].raw
-        page.raw.setdefault(table, []).extend(raw_document(item) for item in items)
+        page.raw.setdefault(table, []).extend(keyed_documents(items, "id")[1])
         summary["found"][kind] = 0
         for item in items:
             try:  # an item's rows are all made before any is added

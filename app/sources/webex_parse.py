@@ -18,11 +18,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from app.model import Artifact, Event, RawDocument, Session
+from app.model import Artifact, Event, Session
+from app.sources.base import READ_ERRORS
 from app.timeutil import format_utc, iso_utc, parse_utc, plus, seconds_between
 
-#: What reading a record of an unexpected shape raises: such a record is kept raw only.
-READ_ERRORS = (ValueError, TypeError, AttributeError, KeyError)
 CALL_RESOURCES = frozenset({"telephony_calls", "call_records", "callRecords"})
 FLAGS = ("recordingEnabled", "transcriptionEnabled", "hasPostMeetingsChat")
 #: Seed 003 sends flags as "yes" strings and telephony booleans as "true" strings.
@@ -31,13 +30,6 @@ _CALL_EXTRA = ("callType", "userType", "callingLineId", "calledLineId", "dialedD
                "callRedirectingNumber", "callRedirectedReason")
 _MEETING_EXTRA = ("hostEmail", "siteUrl", "meetingType", "meetingSeriesId", "timezone",
                   "state", "title")
-
-
-def raw_document(item: Any) -> RawDocument:
-    """Every Webex record is keyed by its ``id``; one without is kept under a key made from
-    its content (``RawDocument.unkeyed``), so it is cached once and can be read later."""
-    keyed = isinstance(item, dict) and item.get("id")
-    return RawDocument(str(item["id"]), item) if keyed else RawDocument.unkeyed(item)
 
 
 def yes(value: Any) -> bool:
