@@ -14,71 +14,50 @@ whose events arrive further apart than that horizon is rebuilt from the later ev
 (its events and artifacts stay; the row shows what those events say).
 
 Meetings with recording, transcription or classic-client chat on get their recordings,
-transcripts and post-meeting chats listed when their events are read; what is not there yet
-(recordings appear minutes after a meeting ends) is asked for again on the next syncs for
-two days. Chats become events on the meeting's timeline. Their collection is "upon-request
-and not enabled by default" for an org (Meeting Chats reference), so an org that answers
-403/404 is asked no more chats for the rest of the sync, and the sync goes on without them.
+transcripts and post-meeting chats listed when their events are read (``webex_artifacts``);
+chats become events on the meeting's timeline.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import threading
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 import requests
 
 from app.http import SourceError, origin, parse_json
 from app.model import keyed_documents
-from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
-from app.sources.cloud import follow_links, link_header_next
-from app.sources.concurrent import fetch_concurrently
-from app.sources.webex_parse import (  # READ_ERRORS is base's, as webex_parse uses it
+from app.sources.base import (
     READ_ERRORS,
+    CancelToken,
+    Page,
+    RangePlan,
+    Source,
+    SyncRequest,
+    download_headers,
+)
+from app.sources.cloud import follow_links, link_header_next
+from app.sources.webex_artifacts import MeetingArtifacts
+from app.sources.webex_events import learn_people
+from app.sources.webex_parse import (
+    HORIZON,
+    Memory,
     add_event,
     build_session,
-    chat_event,
-    learn_people,
-    merge_chat,
     new_summary,
-    recording_artifact,
     session_key,
-    transcript_artifacts,
 )
-from app.timeutil import format_utc, parse_utc, utc_now
+from app.timeutil import format_utc, utc_now
 
 OVERLAP = timedelta(minutes=15)
 PAGE_MAX = 1000  # seed 003: "between 1 and 1000, inclusive"
-ARTIFACT_WAIT = timedelta(hours=48)
-#: How long after its last event a session may still receive events (and stays in memory).
-HORIZON = {"meeting": timedelta(hours=12), "call": timedelta(hours=1)}
 
 log = logging.getLogger("histview.webex")
-
-
-class Listing(NamedTuple):
-    """A per-meeting list: the meeting flag that promises it (seed 003), its path (listed
-    by ``meetingId``, ``max`` 1-100, Link-paged) and the raw table of its documents."""
-
-    flag: str
-    path: str
-    raw: str
-
-
-LISTINGS = {
-    "recording": Listing("recordingEnabled", "/v1/recordings", "recordings"),
-    "transcript": Listing("transcriptionEnabled", "/v1/meetingTranscripts",
-                          "meeting_transcripts"),
-    # Meeting Chats reference; seed 003 calls it "the postMeetingsChat resource".
-    "chat": Listing("hasPostMeetingsChat", "/v1/meetings/postMeetingChats", "meeting_chats"),
-}
 
 
 def error_message(response: requests.Response) -> str | None:
@@ -104,70 +83,6 @@ def _fix_next(link: str | None) -> str | None:
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 
-class Memory:
-    """Summaries of sessions that may still grow, and meetings awaiting artifacts."""
-
-    def __init__(self, checkpoint: dict | None) -> None:
-        checkpoint = checkpoint or {}
-        self.open: dict[str, dict[str, Any]] = dict(checkpoint.get("open") or {})
-        self.awaiting: dict[str, str] = dict(checkpoint.get("awaiting") or {})
-        self.checked: set[str] = set()  # meetings whose artifacts this sync already listed
-        self.people: dict[str, str] = {}  # person id -> e-mail, from snapshots (learn_people)
-
-    def state(self) -> dict[str, Any]:
-        return {"open": self.open, "awaiting": self.awaiting}
-
-    def prune(self, low: str | None, high: str | None, range_end: str) -> None:
-        """Keep summaries near the page just read, near the range's end, or awaiting."""
-        keep = {}
-        for key, summary in self.open.items():
-            horizon = HORIZON.get(summary["type"], timedelta(0))
-            last, first = parse_utc(summary["last"]), parse_utc(summary["first"])
-            near_page = low is not None and last >= parse_utc(low) - horizon \
-                and first <= parse_utc(high) + horizon
-            if near_page or last >= parse_utc(range_end) - horizon or key in self.awaiting:
-                keep[key] = summary
-        self.open = keep
-
-
-class OrgFeature:
-    """A listing an org may not have, learnt from the first request for it.
-
-    Webex collects meeting chats only for orgs that asked (Meeting Chats reference:
-    "upon-request and not enabled by default"). What it answers an org without them is not
-    documented: assumed 403 with its usual error body, and 404 is read the same way. Until
-    one request has answered, requests go one at a time, so such an org gets one request
-    per sync rather than one per meeting in flight; after a refusal none is sent.
-    """
-
-    def __init__(self, source_name: str, what: str) -> None:
-        self.source_name, self.what = source_name, what
-        self.disabled = False
-        self._settled = False
-        self._lock = threading.Lock()
-
-    def fetch(self, list_all: Callable[[], list[dict]]) -> list[dict] | None:
-        """``list_all()``'s items, or None when the org does not have the feature."""
-        if not self._settled:
-            with self._lock:
-                if not self._settled:
-                    return self._first(list_all)
-        return None if self.disabled else list_all()
-
-    def _first(self, list_all: Callable[[], list[dict]]) -> list[dict] | None:
-        try:
-            items = list_all()
-        except SourceError as error:
-            if error.status not in (403, 404):
-                raise  # 401, 5xx after retries, malformed JSON: a failure like any other
-            self.disabled = True
-            log.info("%s: %s are not enabled for this organization; not asked again this "
-                     "sync (%s)", self.source_name, self.what, error)
-            items = None
-        self._settled = True
-        return items
-
-
 class WebexSource(Source):
     kind = "webex"
     title = "Webex: meetings, calls, recordings and transcripts"
@@ -179,7 +94,7 @@ class WebexSource(Source):
         self.api = self.http(headers={"Authorization": f"Bearer {secret}"},
                              error_message=error_message)
         # What the org said about chats holds for this sync: sync_one makes a source a sync.
-        self.chats = OrgFeature(config.name, "post-meeting chats")
+        self.artifacts = MeetingArtifacts(config.name, self._list, self.api.base_url)
 
     def _list(self, url: str) -> tuple[dict[str, Any], str | None]:
         response = self.api.get(url)
@@ -255,7 +170,7 @@ class WebexSource(Source):
             # The session's document: its events on this page, when they define it.
             if fresh or any(e.get("resource") == "meetings" for e in read):
                 raws[key] = json.dumps(read, ensure_ascii=False)
-        self._meeting_artifacts(summaries, memory, page, cancel, unread)
+        self.artifacts.add(summaries, memory, page, cancel, unread)
         for key, summary in summaries.items():
             page.sessions.append(build_session(key, summary, raws.get(key)))
             if summary["type"] in HORIZON:
@@ -274,76 +189,6 @@ class WebexSource(Source):
 
     # -- artifacts --------------------------------------------------------------------------
 
-    def _meeting_artifacts(self, summaries: dict[str, dict], memory: Memory, page: Page,
-                           cancel: CancelToken, unread: Counter[str]) -> None:
-        """List recordings, transcripts and chats of the page's meetings whose flags promise
-        them, once per sync each, a few listings at a time: each listing is its own round
-        trip, and a meeting's listings need not wait for one another."""
-        listings = [(key, kind) for key, summary in summaries.items()
-                    if summary["type"] == "meeting" and key not in memory.checked
-                    for kind in self._promised(summary["flags"])]
-        wanted = list(dict.fromkeys(key for key, _ in listings))
-        memory.checked.update(wanted)
-
-        def fetch(listing: tuple[str, str]) -> list[dict] | None:
-            return self._listing(*listing, cancel)
-
-        for (key, kind), items in fetch_concurrently(fetch, listings, cancel):
-            if items is not None:
-                self._add_found(kind, key, summaries[key], items, page, unread)
-        for key in wanted:
-            self._await_if_missing(key, summaries[key], memory)
-
-    def _promised(self, flags: dict) -> list[str]:
-        """The listings a meeting's flags promise, chats left out once the org said it
-        has none."""
-        return [kind for kind, listing in LISTINGS.items() if flags.get(listing.flag)
-                and not (kind == "chat" and self.chats.disabled)]
-
-    def _listing(self, meeting_id: str, kind: str, cancel: CancelToken) -> list[dict] | None:
-        """One meeting's items of one kind; None for chats the org does not have."""
-        url = f"{LISTINGS[kind].path}?meetingId={urllib.parse.quote(meeting_id)}&max=100"
-        list_all = functools.partial(self._all, url, cancel)
-        return self.chats.fetch(list_all) if kind == "chat" else list_all()
-
-    def _add_found(self, kind: str, meeting_id: str, summary: dict, items: list[Any],
-                   page: Page, unread: Counter[str]) -> None:
-        """One listing's items as the page's rows: each a raw document and, when it can be
-        read, an artifact (recordings, transcripts) or a timeline event with its sender
-        among the people (chats); the others are counted in ``unread``, as events are."""
-        table = LISTINGS[kind].raw
-        page.raw.setdefault(table, []).extend(keyed_documents(items, "id")[1])
-        summary["found"][kind] = 0
-        for item in items:
-            try:  # an item's rows are all made before any is added
-                if not item["id"]:
-                    raise KeyError("id")
-                if kind == "recording":
-                    page.artifacts.append(recording_artifact(meeting_id, item, self.api.base_url))
-                elif kind == "transcript":
-                    page.artifacts.extend(transcript_artifacts(meeting_id, item))
-                else:
-                    event = chat_event(meeting_id, item)
-                    merge_chat(summary, item)
-                    page.events.extend([event] if event else [])
-                summary["found"][kind] += 1
-            except READ_ERRORS:  # no id, or a time or number of another shape
-                unread[table] += 1
-
-    def _all(self, url: str, cancel: CancelToken) -> list[Any]:
-        return [item for linked in follow_links(url, self._list, cancel, what="Webex listing")
-                for item in linked.body["items"]]
-
-    def _await_if_missing(self, meeting_id: str, summary: dict, memory: Memory) -> None:
-        # .get: a summary from a checkpoint older than chats has no "chat" count.
-        missing = any(not summary["found"].get(kind)
-                      for kind in self._promised(summary["flags"]))
-        deadline = format_utc(parse_utc(summary["last"]) + ARTIFACT_WAIT)
-        if missing and deadline > format_utc(utc_now()):
-            memory.awaiting[meeting_id] = deadline
-        else:
-            memory.awaiting.pop(meeting_id, None)
-
     def _awaited_artifacts(self, plan: RangePlan, memory: Memory, cancel: CancelToken) -> Page:
         """Recordings, transcripts and chats that were not ready when their meeting was
         read."""
@@ -356,7 +201,7 @@ class WebexSource(Source):
             else:
                 memory.awaiting.pop(meeting_id)
         unread: Counter[str] = Counter()
-        self._meeting_artifacts(summaries, memory, page, cancel, unread)
+        self.artifacts.add(summaries, memory, page, cancel, unread)
         self._warn_unread(page, unread)
         page.sessions = [build_session(key, summary, None) for key, summary in summaries.items()]
         page.checkpoint = {**plan.checkpoint(), **memory.state()}

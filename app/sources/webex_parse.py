@@ -1,5 +1,4 @@
-"""Webex events grouped into sessions (CONTRACT.md), recordings/transcripts as artifacts, and
-post-meeting chats as events of their meeting.
+"""Webex events grouped into sessions (CONTRACT.md), across pages and syncs.
 
 Grouping: an event whose ``data`` carries a ``meetingId`` (or a ``meetings`` event, whose
 ``data.id`` is the meeting) belongs to that meeting; a telephony CDR event
@@ -10,34 +9,35 @@ session of its own whose type is its resource.
 A meeting's events arrive over many pages and syncs, so a session is kept as a *summary*
 (plain JSON, stored in the checkpoint while the session may still grow) that every new event
 is merged into. Merges are order-free (min, max, union, or) because Webex lists newest first
-and a re-read overlap brings the same events again.
+and a re-read overlap brings the same events again. ``Memory`` is what the checkpoint keeps
+of them, and of the meetings whose recordings, transcripts or chats are still awaited
+(``webex_artifacts``). How one event reads on a timeline is ``webex_events``'s concern.
 """
 
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 from typing import Any
 
-from app.model import Artifact, Event, Session
+from app.model import Event, Session
 from app.sources.base import READ_ERRORS
+from app.sources.webex_events import (
+    CALL_RESOURCES,
+    event_time,
+    make_event,
+    membership_text,
+    yes,
+)
 from app.timeutil import format_utc, iso_utc, parse_utc, plus, seconds_between
 
-CALL_RESOURCES = frozenset({"telephony_calls", "call_records", "callRecords"})
+#: How long after its last event a session may still receive events (and stays in memory).
+HORIZON = {"meeting": timedelta(hours=12), "call": timedelta(hours=1)}
 FLAGS = ("recordingEnabled", "transcriptionEnabled", "hasPostMeetingsChat")
-#: Seed 003 sends flags as "yes" strings and telephony booleans as "true" strings.
-_YES = frozenset({"yes", "true", "on", "1", "y"})
 _CALL_EXTRA = ("callType", "userType", "callingLineId", "calledLineId", "dialedDigits",
                "callRedirectingNumber", "callRedirectedReason")
 _MEETING_EXTRA = ("hostEmail", "siteUrl", "meetingType", "meetingSeriesId", "timezone",
                   "state", "title")
-
-
-def yes(value: Any) -> bool:
-    return value is True or str(value).strip().lower() in _YES
-
-
-def event_time(event: dict[str, Any]) -> str:
-    return iso_utc(str(event["created"])) or ""
 
 
 def session_key(event: dict[str, Any]) -> tuple[str, str]:
@@ -162,11 +162,16 @@ def _merge_call(summary: dict[str, Any], data: dict) -> None:
 
 def _merge_other(summary: dict[str, Any], event: dict[str, Any], data: dict) -> None:
     text = data.get("text") or data.get("markdown")
-    summary["title"] = (str(text)[:80] if text else None) or _membership_text(event, data) \
+    summary["title"] = (str(text)[:80] if text else None) or membership_text(event, data) \
         or f"{event.get('resource')} {event.get('type')}"
     _add_people(summary, data.get("personEmail"))
     _put(summary["extra"], data, ("roomId", "roomType", "personEmail", "text", "id"))
     summary["extra"]["eventType"] = event.get("type")
+
+
+def merge_chat(summary: dict[str, Any], item: dict[str, Any]) -> None:
+    """A chat's sender took part in the meeting, whether or not an event named them."""
+    _add_people(summary, _person(summary, item.get("sender")))
 
 
 # -- sessions ------------------------------------------------------------------------------
@@ -239,150 +244,29 @@ def _call_session(session_id: str, summary: dict[str, Any], raw: str | None) -> 
         status="answered" if answered else "not answered", extra=extra, raw=raw)
 
 
-# -- events --------------------------------------------------------------------------------
+# -- what the checkpoint keeps -------------------------------------------------------------
 
-def make_event(session_id: str, event: dict[str, Any],
-               people: dict[str, str] | None = None) -> Event:
-    """One compliance event; ``people`` (see ``learn_people``) names actors whose own
-    snapshot does not."""
-    data = event.get("data") or {}
-    resource, kind = event.get("resource"), event.get("type")
-    lane = data.get("personEmail") or data.get("hostEmail") or _leg_lane(data) or resource
-    return Event(session_id, str(event["id"]), event_time(event), str(lane or "system"),
-                 f"{resource}.{kind}", actor=_actor(event, data, people or {}),
-                 detail=_detail(event, data), data=dict(data))
+class Memory:
+    """Summaries of sessions that may still grow, and meetings awaiting artifacts."""
 
+    def __init__(self, checkpoint: dict | None) -> None:
+        checkpoint = checkpoint or {}
+        self.open: dict[str, dict[str, Any]] = dict(checkpoint.get("open") or {})
+        self.awaiting: dict[str, str] = dict(checkpoint.get("awaiting") or {})
+        self.checked: set[str] = set()  # meetings whose artifacts this sync already listed
+        self.people: dict[str, str] = {}  # person id -> e-mail, from snapshots (learn_people)
 
-#: Snapshot fields that name a person by id, beside the field with that person's e-mail.
-_PERSON_FIELDS = (("personId", "personEmail"), ("hostUserId", "hostEmail"))
+    def state(self) -> dict[str, Any]:
+        return {"open": self.open, "awaiting": self.awaiting}
 
-
-def learn_people(data: dict, people: dict[str, str]) -> None:
-    """Add the person ids a snapshot gives beside an e-mail (a message's sender, a meeting's
-    host and attendees) to ``people``. A transcript's event names its actor by id alone;
-    the meeting's own events, read earlier in the same sync, usually say who that is."""
-    for id_field, email_field in _PERSON_FIELDS:
-        if data.get(id_field) and data.get(email_field):
-            people[str(data[id_field])] = str(data[email_field])
-    attendees = data.get("attendees") if isinstance(data.get("attendees"), list) else []
-    for person in (data.get("host"), *attendees):
-        if isinstance(person, dict) and person.get("personId") and person.get("email"):
-            people[str(person["personId"])] = str(person["email"])
-
-
-def _actor(event: dict[str, Any], data: dict, people: dict[str, str]) -> str | None:
-    """Who acted, as a manager can read it: the e-mail the event's own snapshot gives for
-    its ``actorId`` (a message's sender, a meeting's host), or for a call leg's own user that
-    leg's number, or what this sync learnt of that id; else the vendor's person id: naming
-    the rest would take a People API request per person, which the seed does not cover."""
-    actor = event.get("actorId")
-    if not actor:
-        return None
-    for id_field, email_field in _PERSON_FIELDS:
-        if data.get(id_field) == actor and data.get(email_field):
-            return str(data[email_field])
-    if data.get("userId") == actor:
-        return _leg_lane(data) or actor
-    return people.get(str(actor), actor)
-
-
-def _leg_lane(data: dict) -> str | None:
-    direction = str(data.get("callDirection") or "").upper()
-    if direction.startswith("ORIG"):
-        return data.get("callingNumber")
-    if direction.startswith("TERM"):
-        return data.get("calledNumber")
-    return None
-
-
-def _detail(event: dict[str, Any], data: dict) -> str:
-    resource = event.get("resource")
-    if data.get("text"):
-        return str(data["text"])[:300]
-    if resource == "meetings":
-        return f"meeting {event.get('type')}: {data.get('title') or data.get('id')}"
-    if resource in CALL_RESOURCES:
-        answered = "answered" if yes(data.get("isCallAnswered")) else "not answered"
-        return (f"{data.get('callDirection') or 'call'} leg {data.get('callingNumber') or '?'}"
-                f" → {data.get('calledNumber') or '?'}, {answered}, "
-                f"{data.get('callDurationSeconds') or 0} s")
-    return _membership_text(event, data) or f"{resource} {event.get('type')}"
-
-
-_MEMBERSHIP_VERBS = {"created": "added to", "deleted": "removed from", "updated": "changed in"}
-
-
-def _membership_text(event: dict[str, Any], data: dict) -> str | None:
-    """``dana@example.com added to a space``: who, and what happened to their membership (the
-    event names the space only by its id)."""
-    if event.get("resource") != "memberships":
-        return None
-    who = data.get("personDisplayName") or data.get("personEmail") or "someone"
-    return f"{who} {_MEMBERSHIP_VERBS.get(str(event.get('type')), 'changed in')} a space"
-
-
-# -- post-meeting chats --------------------------------------------------------------------
-
-def merge_chat(summary: dict[str, Any], item: dict[str, Any]) -> None:
-    """A chat's sender took part in the meeting, whether or not an event named them."""
-    _add_people(summary, _person(summary, item.get("sender")))
-
-
-def chat_event(meeting_id: str, item: dict[str, Any]) -> Event | None:
-    """A post-meeting chat (Meeting Chats reference) on its meeting's timeline, in its
-    sender's e-mail lane as the meeting's meetingMessages events are; None without a time."""
-    time = iso_utc(str(item.get("chatTime") or ""))
-    if time is None:
-        return None
-    sender = _contact(item.get("sender"))
-    receivers = [_contact(r) for r in item.get("receivers") or [] if isinstance(r, dict)]
-    kind = str(item.get("type") or "")
-    return Event(meeting_id, f"chat:{item['id']}", time,
-                 sender.get("email") or sender.get("displayName") or "system", "chat",
-                 actor=sender.get("displayName") or sender.get("email"),
-                 detail=_chat_detail(kind, receivers, str(item.get("text") or "")),
-                 data={"type": kind, "sender": sender, "receivers": receivers})
-
-
-def _contact(value: Any) -> dict[str, str]:
-    """A chat's sender or receiver by name and e-mail (its ids stay in the raw table)."""
-    value = value if isinstance(value, dict) else {}
-    return {k: str(value[k]) for k in ("displayName", "email") if value.get(k)}
-
-
-def _chat_detail(kind: str, receivers: list[dict[str, str]], text: str) -> str:
-    """The text, and for a private (1:1) or group chat whom it went to: a manager reading
-    the timeline must not take a whisper for something everyone heard."""
-    if kind not in ("private", "group") or not receivers:
-        return text
-    names = ", ".join(r.get("displayName") or r.get("email") or "?" for r in receivers)
-    return f"to {names}: {text}"
-
-
-# -- artifacts -----------------------------------------------------------------------------
-
-def recording_artifact(meeting_id: str, item: dict[str, Any], api: str) -> Artifact:
-    """A recording by its stable resource URL: the direct-download links in its details
-    expire within hours (samples/webex.md), so they are fetched when a download starts."""
-    minutes, seconds = divmod(int(item.get("durationSeconds") or 0), 60)
-    data = {k: item[k] for k in ("topic", "format", "durationSeconds", "sizeBytes",
-                                 "createTime", "timeRecorded", "downloadUrl", "playbackUrl",
-                                 "siteUrl", "hostEmail") if item.get(k) not in (None, "")}
-    return Artifact(meeting_id, str(item["id"]), "recording",
-                    f"Recording {item.get('topic') or ''} ({item.get('format') or 'MP4'}, "
-                    f"{minutes}:{seconds:02d})".replace("  ", " "),
-                    f"{api}/v1/recordings/{item['id']}", item.get("playbackUrl"), data)
-
-
-def transcript_artifacts(meeting_id: str, item: dict[str, Any]) -> list[Artifact]:
-    """One artifact per transcript format: the txt and vtt download links (stable API
-    URLs, downloaded with the bearer token)."""
-    found = []
-    for fmt in ("txt", "vtt"):
-        link = item.get(f"{fmt}DownloadLink")
-        if link:
-            data = {k: item[k] for k in ("startTime", "meetingTopic", "siteUrl")
-                    if item.get(k)}
-            found.append(Artifact(meeting_id, f"{item['id']}.{fmt}", "transcript",
-                                  f"Transcript ({fmt})", link, None, {"format": fmt, **data}))
-    return found
+    def prune(self, low: str | None, high: str | None, range_end: str) -> None:
+        """Keep summaries near the page just read, near the range's end, or awaiting."""
+        keep = {}
+        for key, summary in self.open.items():
+            horizon = HORIZON.get(summary["type"], timedelta(0))
+            last, first = parse_utc(summary["last"]), parse_utc(summary["first"])
+            near_page = low is not None and last >= parse_utc(low) - horizon \
+                and first <= parse_utc(high) + horizon
+            if near_page or last >= parse_utc(range_end) - horizon or key in self.awaiting:
+                keep[key] = summary
+        self.open = keep
