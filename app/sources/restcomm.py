@@ -10,10 +10,7 @@ The crawl, and why it is shaped this way:
   fetched concurrently against a list that grows meanwhile can miss the rows that shift past
   the page already fetched, and a trace missed is gone for good after two days: so no
   concurrency here.
-- ``next_page_uri`` drops the list's filters (notes: ``<uri>?Page=..&PageSize=..&AfterSid=..``)
-  and its prefix may not be the API root's (the seed's ``/api/...`` under a ``/restcomm``
-  root): the link is followed with its own ``Page``/``PageSize``/``AfterSid`` and our filters
-  put back, relative to the configured root.
+- How a ``next_page_uri`` is followed, and a page past the end read: ``restcomm_crawl``.
 - Incremental by date filter: Calls' and Recordings' ``StartTime`` take a day, which the
   server reads in its own zone (notes): the day sent is early enough in UTC and in the zone
   the server's own dates show, and the re-read boundary day is deduplicated by sid. Traces'
@@ -28,29 +25,25 @@ The crawl, and why it is shaped this way:
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import urllib.parse
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import requests
 
-from app.http import HttpClient, SourceError, origin, parse_json
+from app.http import HttpClient, SourceError, origin
 from app.model import RawDocument
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
-from app.sources.cloud import follow_links
+from app.sources.restcomm_crawl import PAGE_SIZE, AccountLists, Normalizer
 from app.sources.restcomm_parse import (
     READ_ERRORS,
     call_events,
     call_session,
     error_message,
-    filter_day,
     integer,
-    is_null,
     is_open,
     keyed,
     mask_credentials,
@@ -62,20 +55,11 @@ from app.sources.restcomm_parse import (
     utc_offset_minutes,
     widen_span,
 )
-from app.timeutil import format_utc
 
 log = logging.getLogger("histview.restcomm")
 
-API_VERSION = "2012-04-24"
-#: The server enforces no maximum (notes); bigger pages mean fewer round trips.
-PAGE_SIZE = 500
-#: list name -> (path under the account, the array's key). Traces are JSON only (seed).
-LISTS = {"calls": ("Calls.json", "calls"), "recordings": ("Recordings.json", "recordings"),
-         "traces": ("Traces", "traces")}
 #: A trace is stamped when the response arrived and may be written a little later.
 TRACE_OVERLAP = timedelta(minutes=15)
-
-Normalizer = Callable[[dict, dict, dict, CancelToken], Page]
 
 
 class RestcommSource(Source):
@@ -93,17 +77,15 @@ class RestcommSource(Source):
             raise SourceError("no account SID configured (source add ... --account-sid SID)")
         self.redactor.add_basic(self.account_sid, secret)
         self.client = self.http(auth=(self.account_sid, secret), error_message=error_message)
-        self.page_size = _page_size(self.option("page_size"))
+        self.lists = AccountLists(self.client, self.account_sid, self.option("page_size"),
+                                  self.redactor)
         self.known_calls: set[str] = set()  # call sids seen this sync (rows or lookups)
         self.not_calls: set[str] = set()  # session sids with no call row
         self._anonymous: HttpClient | None = None
 
-    @property
-    def account_path(self) -> str:
-        return f"/{API_VERSION}/Accounts/{self.account_sid}"
-
     def test(self) -> str:
-        account = self._json(self.client.get(self.account_path + ".json"), "account")
+        account = self.lists.json(self.client.get(self.lists.account_path + ".json"),
+                                  "account")
         if not isinstance(account, dict):
             raise SourceError("account: not a Restcomm account document")
         name = account.get("friendly_name") or self.account_sid
@@ -126,7 +108,8 @@ class RestcommSource(Source):
                          overlap=TRACE_OVERLAP if resource == "traces" else timedelta(0))
         if resource == "calls" and extras.get("open"):
             yield self._refresh_open(plan, extras, cancel)
-        yield from self._crawl(resource, plan, extras, request, cancel, normalizers[resource])
+        yield from self.lists.crawl(resource, plan, extras, request, cancel,
+                                    normalizers[resource])
 
     def open_download(self, artifact: dict, offset: int = 0,
                       if_range: str | None = None) -> requests.Response:
@@ -139,100 +122,6 @@ class RestcommSource(Source):
             self._anonymous = self.http(error_message=error_message)
         return self._anonymous.get(url, stream=True, headers=download_headers(offset, if_range))
 
-    # -- the crawl -----------------------------------------------------------------------------
-
-    def _crawl(self, resource: str, plan: RangePlan, extras: dict, request: SyncRequest,
-               cancel: CancelToken, normalize: Normalizer) -> Iterator[Page]:
-        """Every page of every pending range, each with the checkpoint valid once stored."""
-        for rng in plan.ranges():
-            state = dict(rng["state"])
-            if "filters" not in state:  # fixed for the range: resumed offsets stay valid
-                state["filters"] = self._filters(resource, rng, request, extras)
-            filters = state["filters"]
-            start = state.get("next") or self._first_url(resource, filters)
-            fetch = functools.partial(self._fetch, resource, filters=filters)
-            for linked in follow_links(start, fetch, cancel, what=LISTS[resource][0]):
-                page = normalize(linked.body, state, extras, cancel)
-                if linked.next_url:
-                    state = {**state, "next": linked.next_url}
-                    done = plan.update(rng, state)
-                else:
-                    done = plan.finish(rng)
-                page.checkpoint = {**done, **json.loads(json.dumps(extras))}
-                yield page
-
-    def _filters(self, resource: str, rng: dict, request: SyncRequest,
-                 extras: dict) -> dict[str, str]:
-        if resource == "traces":
-            # Seed: DateCreated is a UTC date-time, inclusive.
-            return {"DateCreated": rng["from"][:19]} if rng["from"] else {}
-        offset = extras.get("utc_offset")
-        filters = {}
-        if rng["from"]:
-            filters["StartTime"] = filter_day(rng["from"], offset, upper=False)
-        if rng["to"] < format_utc(request.now - timedelta(days=1)):  # an explicit --until
-            filters["EndTime"] = filter_day(rng["to"], offset, upper=True)
-        return filters
-
-    def _first_url(self, resource: str, filters: dict[str, str]) -> str:
-        query = {"Page": 0, "PageSize": self.page_size, **filters}
-        return f"{self.account_path}/{LISTS[resource][0]}?{urllib.parse.urlencode(query)}"
-
-    def _fetch(self, resource: str, url: str, filters: dict[str, str]) -> tuple[dict, str | None]:
-        name, key = LISTS[resource]
-        what = f"{name} page {_page_index(url)}"
-        try:
-            response = self.client.get(url)
-        except SourceError as error:
-            # Notes: a Page past num_pages is a 400 with no body. The list shrank under us
-            # (traces expire from the tail): nothing is left there to read.
-            if error.status == 400 and _page_index(url) > 0 and self._past_end(url, what):
-                return {key: []}, None
-            raise
-        body = self._json(response, what)
-        if not isinstance(body, dict) or not isinstance(body.get(key), list):
-            raise SourceError(f"{what}: not a Restcomm list (no {key!r} array)")
-        link = body.get("next_page_uri")
-        return body, None if is_null(link) else self._next_url(str(link), filters)
-
-    def _past_end(self, url: str, what: str) -> bool:
-        """Whether the page asked for lies past the list's last page, asked afresh.
-        ``num_pages`` is the last page's *index* (total // page size), not a count."""
-        first = self._json(self.client.get(_with_query(url, Page="0")), what)
-        last = first.get("num_pages") if isinstance(first, dict) else None
-        return isinstance(last, int) and _page_index(url) > last
-
-    def _next_url(self, link: str, filters: dict[str, str]) -> str:
-        parts = urllib.parse.urlsplit(link)
-        query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-        present = {name for name, _ in query}
-        query += [(name, value) for name, value in filters.items() if name not in present]
-        at = parts.path.find(f"/{API_VERSION}/")
-        if at >= 0:
-            base = parts.path[at:]  # relative to the configured API root
-        elif parts.scheme:
-            base = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-        else:
-            base = origin(self.client.base_url) + parts.path
-        return f"{base}?{urllib.parse.urlencode(query)}"
-
-    def _json(self, response: requests.Response, what: str) -> Any:
-        data = parse_json(response, what)
-        text = response.text
-        cleaned = self.redactor(text)
-        return data if cleaned == text else json.loads(cleaned)
-
-    def _get_call(self, sid: str) -> dict | None:
-        try:
-            response = self.client.get(
-                f"{self.account_path}/Calls/{urllib.parse.quote(sid, safe='')}.json")
-        except SourceError as error:
-            if error.status == 404:
-                return None
-            raise
-        doc = self._json(response, f"call {sid}")
-        return doc if isinstance(doc, dict) and doc.get("sid") else None
-
     # -- calls ---------------------------------------------------------------------------------
 
     def _refresh_open(self, plan: RangePlan, extras: dict, cancel: CancelToken) -> Page:
@@ -241,7 +130,7 @@ class RestcommSource(Source):
         still_open, unread = [], Counter[str]()
         for sid in extras["open"]:
             cancel.check()
-            doc = self._get_call(sid)
+            doc = self.lists.call(sid)
             if doc is None:
                 continue
             # A row gone unreadable is not asked for again: it would be, on every sync.
@@ -359,35 +248,10 @@ class RestcommSource(Source):
         for sid in sorted(session_sids - self.known_calls - self.not_calls):
             if session_channel(sid) == "call":
                 cancel.check()
-                doc = self._get_call(sid)
+                doc = self.lists.call(sid)
                 if doc is not None and self._read_call(page, doc, unread):
                     continue
             self.not_calls.add(sid)
-
-
-# -- helpers ---------------------------------------------------------------------------------
-
-def _page_size(value: str | None) -> int:
-    try:
-        return min(max(int(value or PAGE_SIZE), 1), 5000)
-    except ValueError:
-        return PAGE_SIZE
-
-
-def _page_index(url: str) -> int:
-    values = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("Page") or ["0"]
-    try:
-        return int(values[-1])
-    except ValueError:
-        return 0
-
-
-def _with_query(url: str, **changes: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-             if k not in changes and k != "AfterSid"]
-    query += list(changes.items())
-    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 
 SOURCE = RestcommSource
