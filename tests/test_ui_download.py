@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QTreeWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+)
 
 from app import registry
 from app.demo.beyondtrust import BeyondTrustSimulator
@@ -138,3 +145,55 @@ def test_a_download_with_the_appliance_offline_shows_an_error_and_changes_nothin
     assert button.isEnabled() and button.text() == "Download"  # it can be tried again
     assert not window.findChild(QPushButton, "openDownloadedFile").isVisible()
     assert not window.findChild(QProgressBar, "downloadProgress").isVisible()
+
+
+def session_with(data_dir: Path, kinds: set[str]) -> str:
+    """The first cached BeyondTrust session with artifacts of each of these kinds."""
+    store = Store(Settings(data_dir).cache_path)
+    try:
+        rows = store.db.conn.execute(
+            "SELECT session_id, group_concat(kind) FROM artifacts WHERE source = 'bt' "
+            "GROUP BY session_id ORDER BY session_id").fetchall()
+    finally:
+        store.close()
+    return next(sid for sid, found in rows if kinds <= set(found.split(",")))
+
+
+def test_a_downloaded_chat_log_is_read_in_the_artifacts_tab_and_a_recording_is_not(
+        data_dir, make_window, appliance, qtbot):
+    session_id = session_with(data_dir, {"chat", "recording"})
+    said = [event.body for event in appliance.sessions[session_id].events
+            if event.event_type == "Chat Message"]
+    window = make_window(data_dir)
+    view = open_recording(window, session_id, qtbot)
+    reader = window.detail.artifacts.reader
+    assert not reader.isVisible()  # a recording is played, not read
+    view.setCurrentItem(next(view.topLevelItem(i) for i in range(view.topLevelItemCount())
+                             if view.topLevelItem(i).text(0) == "chat"))
+    text = window.findChild(QPlainTextEdit, "readerText")
+    assert reader.isVisible() and text.toPlainText() == ""
+    assert "Download this chat to read it here" in text.placeholderText()
+
+    window.findChild(QPushButton, "downloadArtifact").click()
+    qtbot.waitUntil(lambda: text.toPlainText() != "", timeout=15000)
+    shown = text.toPlainText()
+    where = [shown.find(body.splitlines()[0]) for body in said]
+    assert -1 not in where and where == sorted(where)  # every message, in the order said
+    title = window.findChild(QLabel, "readerTitle").text()
+    assert title == f"Chat transcript ({len(shown.splitlines())} lines)"
+
+    find = window.findChild(QLineEdit, "readerFind")
+    word = said[-1].split()[-1]
+    find.setText(word)
+    assert reader.find_next() and text.textCursor().selectedText() == word
+    find.setText("zebra-crossing-quartz")
+    assert not reader.find_next() and find.styleSheet()  # marked as not found
+
+    appliance.stop()  # offline: the downloaded chat log is still read from its file
+    window.detail.artifacts.clear()
+    window.close()
+    again = make_window(data_dir)
+    view = open_recording(again, session_id, qtbot)
+    view.setCurrentItem(next(view.topLevelItem(i) for i in range(view.topLevelItemCount())
+                             if view.topLevelItem(i).text(0) == "chat"))
+    assert again.findChild(QPlainTextEdit, "readerText").toPlainText() == shown

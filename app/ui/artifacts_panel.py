@@ -5,7 +5,8 @@ Double-click (or Enter) opens the artifact's ``view_url`` in the browser; the AP
 needs credentials, so it is fetched by Download, on a worker thread through the same core
 calls as ``histview download`` (``download_job``). The file's path is recorded in the cache
 on the GUI thread once the file is complete; a failed download changes nothing but the
-message under the list.
+message under the list. A downloaded transcript or chat log is read below the list
+(``artifact_reader``).
 """
 
 from __future__ import annotations
@@ -23,13 +24,16 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from app.artifact_text import is_readable
 from app.store import Store, queries
+from app.ui.artifact_reader import ArtifactReader
 from app.ui.download_job import download_job
 from app.ui.formatting import duration_text, size_text
 from app.ui.workers import Worker
@@ -76,10 +80,17 @@ class ArtifactsPanel(QWidget):
         # after looking at another session and coming back (before, it was gone).
         self._said: dict[tuple[str, str], tuple[str, bool]] = {}
         self.view = self._build_view()
+        self.reader = ArtifactReader(self)
         self._build_actions()
+        split = QSplitter(Qt.Orientation.Vertical, self, objectName="artifactsSplit")
+        split.addWidget(self.view)
+        split.addWidget(self.reader)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 3)  # a session has a few artifacts; a transcript is long
+        split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(split, 1)
         layout.addLayout(self._build_buttons())
         layout.addWidget(self.status)
         self._update_buttons()
@@ -95,7 +106,7 @@ class ArtifactsPanel(QWidget):
         view.itemActivated.connect(self._open_in_browser)
         view.itemClicked.connect(lambda item, column: column == 2
                                  and self._open_in_browser(item))
-        view.currentItemChanged.connect(lambda _current, _previous: self._update_buttons())
+        view.currentItemChanged.connect(lambda _current, _previous: self._follow_current())
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(
             lambda pos: self.context_menu().popup(view.viewport().mapToGlobal(pos)))
@@ -147,7 +158,7 @@ class ArtifactsPanel(QWidget):
     def clear(self) -> None:
         self._key = None
         self.view.clear()
-        self._update_buttons()
+        self._follow_current()
 
     def set_artifacts(self, session: dict[str, Any], artifacts: list[dict[str, Any]]) -> None:
         """Fill the list, keeping the current artifact when it is the same session."""
@@ -172,7 +183,7 @@ class ArtifactsPanel(QWidget):
         if not artifacts and self._worker is None:  # an empty list alone looks broken
             self._say(NO_ARTIFACTS)
         self._fit_columns()
-        self._update_buttons()
+        self._follow_current()
 
     def _fit_columns(self) -> None:
         """Kind, label and link as wide as their text (the label up to ``LABEL_SHARE`` of
@@ -229,6 +240,16 @@ class ArtifactsPanel(QWidget):
         path = Path(artifact["downloaded_path"]) if artifact and artifact.get(
             "downloaded_path") else None
         return path if path is not None and path.is_file() else None
+
+    def _follow_current(self) -> None:
+        """Buttons and reader follow the current artifact: the reader shows a transcript
+        or chat log (or any text file downloaded), and hides for a recording."""
+        self._update_buttons()
+        artifact = self.selected_artifact()
+        readable = artifact is not None and is_readable(artifact)
+        if readable:
+            self.reader.show_artifact(artifact, label_text(artifact) or artifact["kind"])
+        self.reader.setVisible(readable)
 
     def _update_buttons(self) -> None:
         artifact = self.selected_artifact()
