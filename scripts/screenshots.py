@@ -6,8 +6,8 @@ Usage (a display is needed for real fonts; Xvfb is enough):
 
 It starts the simulators exactly as ``histview demo`` does, syncs them into a throwaway
 data folder, opens the real window and saves ``QWidget.grab()`` images of the main window,
-the detail pane (a conference's timeline; a support session's artifacts, one of them
-downloaded) and the sources dialog.
+the detail pane (a conference's timeline; a support session's artifacts, its recording and
+chat log downloaded, the chat log read below the list) and the sources dialog.
 """
 
 from __future__ import annotations
@@ -110,20 +110,22 @@ def shoot(out: Path, data_dir: Path) -> list[Path]:
 
 
 def shoot_download(app, window, row: int, path: Path) -> None:
-    """The Artifacts tab of a support session after downloading its recording."""
+    """The Artifacts tab of a support session after downloading its recording and its chat
+    log, the chat log open in the reader."""
     window.select_rows([row])
     window.detail.tabs.setCurrentIndex(2)
     settle(app)
     panel = window.detail.artifacts
     view = panel.view
-    for index in range(view.topLevelItemCount()):
-        if view.topLevelItem(index).text(0) == "recording":
-            view.setCurrentItem(view.topLevelItem(index))
-    worker = panel.download_selected()
-    while worker is not None and worker.is_running():
-        settle(app, 1)
-        time.sleep(0.01)
-    settle(app, 40)
+    for kind in ("recording", "chat"):
+        for index in range(view.topLevelItemCount()):
+            if view.topLevelItem(index).text(0) == kind:
+                view.setCurrentItem(view.topLevelItem(index))
+        worker = panel.download_selected()
+        while worker is not None and worker.is_running():
+            settle(app, 1)
+            time.sleep(0.01)
+        settle(app, 40)
     window.detail.grab().save(str(path))
 
 
