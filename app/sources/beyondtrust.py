@@ -37,7 +37,8 @@ from app.sources.base import (
     SyncRequest,
     download_headers,
 )
-from app.sources.beyondtrust_normalize import normalize, raw_key, raw_row, session_time
+from app.sources.beyondtrust_fields import session_time
+from app.sources.beyondtrust_normalize import normalize, raw_key, raw_row
 from app.sources.beyondtrust_parse import SessionXml, error_text, parse_listing, parse_sessions
 from app.sources.oauth import ClientCredentials
 from app.timeutil import format_utc, parse_utc, utc_now

@@ -1,24 +1,22 @@
 """Turning one parsed BeyondTrust support session into histview's normalized records.
 
-Session = the support session (LSID); events = its ``session_details`` in the appliance's
-order, each on the lane of whoever performed it (a gsnumber resolved to the name the
-customer or representative list gives it); artifacts = the recordings and the chat
-transcript the XML offers, and only those.
+Session = the support session (LSID), with the fields a manager searches and sorts by read
+from its customer and representative lists and surveys; events = its ``session_details`` in
+the appliance's order (``beyondtrust_events``); artifacts = the recordings and the chat
+transcript the XML offers, and only those (``beyondtrust_artifacts``). The raw table's row
+is made here too, from the same parsed record.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import urllib.parse
-from datetime import datetime, timedelta
 from typing import Any
 
 from app.model import Artifact, Event, Session
+from app.sources.beyondtrust_artifacts import artifacts_of
+from app.sources.beyondtrust_events import events_of
+from app.sources.beyondtrust_fields import as_list, attr, session_time, text
 from app.sources.beyondtrust_parse import SessionXml
-from app.timeutil import epoch_utc, iso_utc
-
-SYSTEM_LANE = "System"
 
 #: Session children that become artifacts or events rather than ``extra`` fields.
 _NOT_EXTRA = {
@@ -29,25 +27,6 @@ _NOT_EXTRA = {
     "custom_attributes", "primary_customer", "primary_rep", "primary_team", "public_site",
     "jumpoint", "duration",
 }
-
-
-def text(value: Any) -> str:
-    """An element's text, whether ``element_dict`` gave a string or a dict with ``value``."""
-    if isinstance(value, dict):
-        return str(value.get("value") or "")
-    if isinstance(value, list):
-        return text(value[0]) if value else ""
-    return str(value or "")
-
-
-def attr(value: Any, name: str) -> str | None:
-    return value.get(name) or None if isinstance(value, dict) else None
-
-
-def as_list(value: Any) -> list:
-    if value is None or value == "":
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 # -- the session ---------------------------------------------------------------------------
@@ -80,40 +59,6 @@ def normalize(session: SessionXml, base_url: str, *, abandoned_tracking: bool = 
     )
     events = events_of(record, lsid, names, start)
     return result, events, artifacts
-
-
-def session_time(value: Any) -> str | None:
-    """A ``<start_time timestamp="..">ISO</start_time>``: the UNIX timestamp first (it is
-    UTC by definition), the ISO text when the attribute is missing; empty means unknown."""
-    stamp = attr(value, "timestamp")
-    if stamp:
-        return _epoch(stamp)
-    return iso_utc(text(value)) if text(value).strip() else None
-
-
-def _epoch(stamp: str) -> str | None:
-    """``epoch_utc``, with a timestamp out of any calendar's range ("1e400") said as the
-    ValueError every other unreadable time is, so the session is skipped, not the page."""
-    try:
-        return epoch_utc(stamp)
-    except (OverflowError, OSError) as error:
-        raise ValueError(f"timestamp out of range: {stamp[:40]!r}") from error
-
-
-def stamp_utc(stamp: str) -> str | None:
-    """``epoch_utc`` for the whole-second UNIX timestamps events carry, without a datetime
-    per event (a busy day has 100,000 of them)."""
-    if not stamp.isdigit():
-        return _epoch(stamp)
-    day, second = divmod(int(stamp), 86400)
-    if day > 2932896:  # past 9999-12-31: no datetime can hold it
-        raise ValueError(f"timestamp out of range: {stamp[:40]!r}")
-    return f"{_day(day)}T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}Z"
-
-
-@functools.lru_cache(maxsize=4096)
-def _day(day: int) -> str:
-    return (datetime(1970, 1, 1) + timedelta(days=day)).strftime("%Y-%m-%d")
 
 
 def duration_seconds(record: dict[str, Any]) -> float | None:
@@ -262,116 +207,7 @@ def _questions(surveys: Any) -> list[dict[str, Any]]:
             for question in survey.get("questions", [])]
 
 
-# -- events and artifacts -----------------------------------------------------------------
-
-def events_of(record: dict[str, Any], lsid: str, names: dict[str, str],
-              session_start: str | None) -> list[Event]:
-    events = []
-    for seq, event in enumerate(record.get("session_details") or []):
-        performer = _party(event.get("performed_by"), names)
-        target = _party(event.get("destination"), names)
-        data = {k: v for k, v in event.items() if k not in ("timestamp", "event_type")}
-        if performer:
-            data["performed_by"] = performer
-        if target:
-            data["destination"] = target
-        stamp = event.get("timestamp")
-        lane = _lane(performer)
-        events.append(Event(
-            session_id=lsid, event_id=str(seq), seq=seq,
-            time=stamp_utc(stamp) if stamp else (session_start or ""),
-            lane=lane, kind=event.get("event_type") or "event",
-            actor=None if lane == SYSTEM_LANE else lane,
-            detail=_detail(event, target), data=data,
-        ))
-    return events
-
-
-def _party(element: dict[str, Any] | None, names: dict[str, str]) -> dict[str, Any] | None:
-    if not element:
-        return None
-    party = dict(element)
-    resolved = names.get(party.get("gsnumber") or "")
-    if party.get("type") != "system" and resolved:
-        party["name"] = resolved
-    return party
-
-
-def _lane(performer: dict[str, Any] | None) -> str:
-    if not performer or performer.get("type") == "system":
-        return SYSTEM_LANE
-    return performer.get("name") or f"{performer.get('type', 'member')} #{performer.get('gsnumber')}"
-
-
-def _detail(event: dict[str, Any], target: dict[str, Any] | None) -> str | None:
-    if event.get("body") is not None and event.get("body") != "":
-        return event["body"]
-    if event.get("filename"):
-        size = event.get("filesize")
-        return f"{event['filename']} ({size} bytes)" if size else str(event["filename"])
-    if event.get("files"):
-        return ", ".join(text(f.get("name")) if isinstance(f, dict) else text(f)
-                         for f in event["files"])
-    if event.get("system_information"):
-        categories = [c.get("name") or c.get("title") or "?" for c in event["system_information"]]
-        return "System information: " + ", ".join(categories)
-    if event.get("data"):
-        return "; ".join(f"{k}: {v}" for k, v in event["data"].items())[:400]
-    if target and target.get("name"):
-        return f"to {target['name']}"
-    return None
-
-
-def artifacts_of(record: dict[str, Any], lsid: str, base_url: str) -> list[Artifact]:
-    """The recordings and transcript the XML offers. Recordings are fetched through the
-    reporting API (``url``), which the API account may call with its bearer token; the
-    appliance's own links are kept (``view_url`` and ``data.download_url``)."""
-    artifacts = []
-    recording_view = text(record.get("session_recording_view_url")) or None
-    recording_link = text(record.get("session_recording_download_url")) or None
-    if recording_view or recording_link:
-        artifacts.append(Artifact(
-            lsid, "recording", "recording", "Session recording",
-            url=report_url(base_url, "SupportSessionRecording", lsid), view_url=recording_view,
-            data={"download_url": recording_link}))
-    chat_view = text(record.get("session_chat_view_url")) or None
-    chat_link = text(record.get("session_chat_download_url")) or None
-    if chat_view or chat_link:
-        # No report serves the transcript: the appliance's own link is the download.
-        artifacts.append(Artifact(lsid, "chat", "chat", "Chat transcript",
-                                  url=chat_link or chat_view or "", view_url=chat_view,
-                                  data={"download_url": chat_link}))
-    for kind, section, report, label in (
-            ("screen_recording", "show_my_screen_recordings", "ShowMyScreenRecording",
-             "Show My Screen recording"),
-            ("shell_recording", "command_shell_recordings", "CommandShellRecording",
-             "Command shell recording")):
-        for position, item in enumerate(as_list(record.get(section))):
-            artifacts.append(_instance_artifact(lsid, base_url, kind, report, label,
-                                                position, item))
-    return artifacts
-
-
-def _instance_artifact(lsid: str, base_url: str, kind: str, report: str, label: str,
-                       position: int, item: Any) -> Artifact:
-    """One Show My Screen or command shell recording. Seed 004 says the XML's ``instance``
-    attribute starts at 0, as the API's ``instance=`` parameter does (its CommandShellRecording
-    note about a report "starting at 1" is the /login web report); the position in the list
-    stands in when the attribute is missing."""
-    item = item if isinstance(item, dict) else {}
-    instance = item.get("instance")
-    instance = int(instance) if str(instance or "").isdigit() else position
-    return Artifact(
-        lsid, f"{kind}:{instance}", kind, f"{label} {instance}",
-        url=report_url(base_url, report, lsid, instance=instance),
-        view_url=text(item.get("view_url")) or None,
-        data={"instance": instance, "download_url": text(item.get("download_url")) or None})
-
-
-def report_url(base_url: str, report: str, lsid: str, **extra: Any) -> str:
-    query = urllib.parse.urlencode({"generate_report": report, "lsid": lsid, **extra})
-    return f"{base_url.rstrip('/')}/api/reporting?{query}"
-
+# -- the raw row ---------------------------------------------------------------------------
 
 def raw_key(lsid: str | None, xml: str) -> str:
     """A raw row's key: the LSID, or for a record the appliance sent without one a digest
