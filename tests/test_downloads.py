@@ -406,3 +406,22 @@ def test_a_part_cut_at_a_dot_leaves_no_double_dot(tmp_path: Path):
     path = target_path(tmp_path, {"session_id": "CA1", "title": "T" * 59 + ". late"},
                        {"label": "L" * 39 + ". late", "kind": "recording", "artifact_id": "R"})
     assert re.fullmatch(f"{'T' * 59} - {'L' * 39} [0-9a-f]{{12}}\\.mp4", path.name)
+
+
+def test_a_full_re_sync_keeps_what_was_downloaded(vendor, cli, data_dir, tmp_path):
+    """The path of a downloaded file is the user's, not the vendor's: a sync that fetches
+    the session again (``--full``, or the overlap of the next sync) must not forget it.
+    Before, a BeyondTrust session sent again lost it, and its file showed as never fetched."""
+    session_id, _ = a_recording(data_dir, vendor.name)
+    assert cli("download", vendor.name, session_id, "--kind", "recording", "--to",
+               str(tmp_path)).code == 0
+
+    def downloaded() -> dict[str, str | None]:
+        return {a["label"]: a["downloaded_path"]
+                for a in json.loads(cli("artifacts", vendor.name, session_id, "--format",
+                                        "json").out) if a["kind"] == "recording"}
+
+    before = downloaded()
+    assert before and all(before.values())
+    assert cli("sync", "--full").code == 0
+    assert downloaded() == before

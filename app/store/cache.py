@@ -101,7 +101,7 @@ class Store:
             for raw_resource, records in (raw or {}).items():
                 self.raw.write(source, raw_table_name(kind, raw_resource), records)
             if replace_children:
-                self._delete_children(source, [s.session_id for s in sessions])
+                self._delete_children(source, [s.session_id for s in sessions], artifacts)
             self._write_sessions(source, kind, sessions)
             self._write_participants(source, participants or {})
             self._write_events(source, events)
@@ -114,11 +114,18 @@ class Store:
             if checkpoint is not None:
                 self._save_checkpoint(source, resource, checkpoint)
 
-    def _delete_children(self, source: str, session_ids: list[str]) -> None:
+    def _delete_children(self, source: str, session_ids: list[str],
+                         artifacts: list[Artifact]) -> None:
+        """Clear what complete sessions no longer have. An artifact the page still lists
+        is kept, to be upserted: its download (path and text) is the user's, not the
+        vendor's, and was lost when a session was sent again."""
         ids = jsontext.dumps(session_ids)
-        for table in ("events", "artifacts"):
-            self.db.conn.execute(f"DELETE FROM {table} WHERE source = ? AND {IN_IDS}",
-                                 (source, ids))
+        self.db.conn.execute(f"DELETE FROM events WHERE source = ? AND {IN_IDS}", (source, ids))
+        listed = jsontext.dumps([[a.session_id, a.artifact_id] for a in artifacts])
+        self.db.conn.execute(
+            f"DELETE FROM artifacts WHERE source = ? AND {IN_IDS} AND (session_id, artifact_id) "
+            "NOT IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
+            "FROM json_each(?))", (source, ids, listed))
 
     def _write_sessions(self, source: str, kind: str, sessions: list[Session]) -> None:
         if not sessions:
