@@ -52,6 +52,17 @@ def is_readable(artifact: dict) -> bool:
             or Path(path).suffix.lower() in TEXT_SUFFIXES)
 
 
+def searchable_text(artifact: dict, path: Path) -> str | None:
+    """The words of a downloaded transcript or chat log, kept for its session's search
+    text; None for a recording, or a file that is not text or no longer there."""
+    if not is_readable({**artifact, "downloaded_path": str(path)}):
+        return None
+    try:
+        return readable_text(path).text or None
+    except NotReadable:
+        return None
+
+
 def readable_text(path: Path, limit: int = READ_LIMIT) -> ReadableText:
     """The file's content as lines a person reads, whatever its text format."""
     try:

@@ -23,6 +23,7 @@ import requests
 from urllib3.exceptions import HTTPError as StreamError
 from urllib3.exceptions import ReadTimeoutError
 
+from app.artifact_text import searchable_text
 from app.http import SourceError
 from app.registry import RegistryError, open_source
 from app.settings import Settings
@@ -370,7 +371,8 @@ def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
             try:
                 path, size = fetch_to(source, artifact, target_path(folder, session,
                                                                     artifact))
-                store.set_downloaded(source_name, session_id, artifact["artifact_id"], str(path))
+                store.set_downloaded(source_name, session_id, artifact["artifact_id"], str(path),
+                                     searchable_text(artifact, path))
                 if not quiet:
                     print(f"{artifact['label']}: {size:,} bytes -> {path}", file=out)
             except SourceError as error:

@@ -3,11 +3,16 @@ manager sees in the Artifacts tab's reader, from files as vendors send them."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from app.artifact_text import NotReadable, is_readable, readable_text
+from app.store import Store, queries
+from app.store.queries import SessionFilter
+from tests.conftest import cache_before
 
 #: A Webex meeting transcript as its API renders ``?format=vtt``: numbered cues whose id
 #: names the speaker, the words prefixed with the speaker again; plus a NOTE, cue settings,
@@ -102,3 +107,63 @@ def test_transcripts_chats_and_downloaded_text_files_are_readable_recordings_are
     assert is_readable({"kind": "report", "downloaded_path": "/d/summary.HTML"})
     assert not is_readable({"kind": "recording", "downloaded_path": "/d/call.mp4"})
     assert not is_readable({"kind": "recording"})
+
+
+def test_a_downloaded_transcript_s_words_find_its_meeting_even_after_a_full_sync(cli,
+                                                                                 data_dir):
+    from app.demo.webex import WebexSimulator
+
+    sim = WebexSimulator(days=3)
+    sim.start()
+    try:
+        assert cli("source", "add", "webex", "wx", "--url", sim.url, "--secret-stdin",
+                   stdin=sim.token + "\n").code == 0
+        assert cli("sync").code == 0
+
+        def found(words: str) -> list[str]:
+            answer = cli("sessions", "--search", words, "--format", "json")
+            return [s["session_id"] for s in json.loads(answer.out)]
+
+        # Said only in the transcripts (the simulator's lines), in no field the API lists.
+        assert found("reproduce") == [] and found('"capture the logs"') == []
+        meeting = next(s["session_id"] for s in json.loads(
+            cli("sessions", "--format", "json", "--limit", "1000").out)
+            if s["has_transcript"])
+        assert cli("download", "wx", meeting, "--kind", "transcript").code == 0
+        assert found("reproduce") == [meeting] and found('"capture the logs"') == [meeting]
+        assert cli("sync", "--full").code == 0
+        assert found("reproduce") == [meeting]
+    finally:
+        sim.stop()
+
+
+def test_transcripts_downloaded_before_this_version_are_found_once_it_opens_the_cache(
+        tmp_path):
+    path = tmp_path / "cache.db"
+    transcript = write(tmp_path, "meeting.vtt", WEBVTT)
+    cache_before(path, "m011_artifact_downloaded_text",
+                 {"source": "wx", "session_id": "m1", "kind": "webex", "type": "meeting",
+                  "title": "Renewal", "start_time": "2026-11-02T10:00:00Z",
+                  "search_text": "wx webex Renewal m1 meeting"},
+                 {"source": "wx", "session_id": "m2", "kind": "webex", "type": "meeting",
+                  "title": "Kickoff", "start_time": "2026-11-03T10:00:00Z",
+                  "search_text": "wx webex Kickoff m2 meeting"})
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO artifacts (source, session_id, artifact_id, kind, downloaded_path) "
+            "VALUES ('wx', ?, ?, ?, ?)",
+            [("m1", "t1", "transcript", str(transcript)),
+             ("m2", "t2", "transcript", str(tmp_path / "moved-away.vtt"))])
+    conn.close()
+    store = Store(path)  # applies m011
+    try:
+        def found(words: str) -> list[str]:
+            return [s["session_id"] for s in queries.list_sessions(
+                store.db.conn, SessionFilter(search=words))]
+
+        assert found("reproduce") == ["m1"] and found("Renewal") == ["m1"]
+        assert found("Kickoff") == ["m2"]  # a file gone since leaves its session as it was
+        store.db.conn.execute("INSERT INTO sessions_fts (sessions_fts) VALUES "
+                              "('integrity-check')")
+    finally:
+        store.close()

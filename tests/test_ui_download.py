@@ -181,6 +181,13 @@ def test_a_downloaded_chat_log_is_read_in_the_artifacts_tab_and_a_recording_is_n
     assert -1 not in where and where == sorted(where)  # every message, in the order said
     title = window.findChild(QLabel, "readerTitle").text()
     assert title == f"Chat transcript ({len(shown.splitlines())} lines)"
+    store = Store(Settings(data_dir).cache_path)
+    try:  # what is read is also what the session's search now finds
+        assert store.db.conn.execute(
+            "SELECT text FROM artifacts WHERE source = 'bt' AND session_id = ? AND "
+            "kind = 'chat'", (session_id,)).fetchone() == (shown,)
+    finally:
+        store.close()
 
     find = window.findChild(QLineEdit, "readerFind")
     word = said[-1].split()[-1]

@@ -219,12 +219,16 @@ class Store:
             return None
         return {"status": row[0], "last_sync_at": row[1], "last_error": row[2], "items": row[3]}
 
-    def set_downloaded(self, source: str, session_id: str, artifact_id: str, path: str) -> None:
+    def set_downloaded(self, source: str, session_id: str, artifact_id: str, path: str,
+                       text: str | None = None) -> None:
+        """Record a finished download; ``text`` (a transcript's or chat log's, from
+        ``artifact_text.searchable_text``) joins the session's search text."""
         with self.db.atomic():
             self.db.conn.execute(
-                "UPDATE artifacts SET downloaded_path = ? "
+                "UPDATE artifacts SET downloaded_path = ?, text = ? "
                 "WHERE source = ? AND session_id = ? AND artifact_id = ?",
-                (path, source, session_id, artifact_id))
+                (path, text, source, session_id, artifact_id))
+            self.refresh_sessions(source, [session_id])
 
     def has_history(self, source: str) -> bool:
         """Whether anything of the source is cached (a sync writes its status first)."""

@@ -128,7 +128,7 @@ def m007_search_text_has_type_status_direction(db: Database) -> None:
     # The search text now holds the session's own type, status and direction (a search for
     # "successful" found none of 214 Graph calls): recompute it for every cached session.
     # The index is rebuilt once afterwards instead of by the update trigger row by row.
-    _rewrite_search_text(db, SEARCH_TEXT_SQL)
+    _rewrite_search_text(db, _search_text_sql(downloaded_text=False))  # m011 adds that
 
 
 @MIGRATIONS()
@@ -164,6 +164,25 @@ def m010_search_text_has_source_name_and_kind(db: Database) -> None:
             f"THEN phone_words({SOURCE_WORDS} || coalesce(search_text, '')) "
             f"ELSE {SOURCE_WORDS} || coalesce(search_text, '') END",
         f"substr(coalesce(search_text, ''), 1, length({SOURCE_WORDS})) IS NOT {SOURCE_WORDS}")
+
+
+@MIGRATIONS()
+def m011_artifact_downloaded_text(db: Database) -> None:
+    # A downloaded transcript or chat log's words join its session's search text (what was
+    # said is what a manager remembers). Files downloaded before are read now, so they are
+    # found too; a file since moved or unreadable is left out, as a recording is.
+    db["artifacts"].add_column("text", str)
+    from app.artifact_text import searchable_text  # imported here: only this needs it
+
+    register_functions(db.conn)
+    rows = db.execute("SELECT rowid, source, session_id, kind, downloaded_path FROM artifacts "
+                      "WHERE coalesce(downloaded_path, '') != ''").fetchall()
+    for rowid, source, session_id, kind, path in rows:
+        text = searchable_text({"kind": kind}, Path(path))
+        if text:
+            db.execute("UPDATE artifacts SET text = ? WHERE rowid = ?", (text, rowid))
+            db.execute(f"UPDATE sessions SET search_text = {SEARCH_TEXT_SQL} "
+                       "WHERE source = ? AND session_id = ?", (source, session_id))
 
 
 #: A GLOB pattern for text with a run of 7 digits: a phone number may be in it.
@@ -204,15 +223,26 @@ SOURCE_WORDS = "source || ' ' || coalesce(kind, '') || ' '"
 #: A child row (``x``) of the session being updated.
 SAME_SESSION = "x.source = sessions.source AND x.session_id = sessions.session_id"
 _TEXTS = "j.type = 'text'"
-#: A session's search text, written by ``cache.REFRESH_SQL`` and recomputed by migrations:
-#: its source's name and kind, its title, id, type, status and direction, people, extra
-#: values, every event's words (``cache.event_words``, kept in ``events.text``) and every
-#: artifact's words and text data values (CONTRACT.md: "full-text over every cached field").
-#: Numbers in vendor data are counters and bitrates: indexing them tripled the cost of a sync
-#: and found nothing a manager searches for (phone numbers and ids arrive as text).
-#: ``phone_words`` appends the tails of phone numbers, so a number is found without its
-#: country or area code.
-SEARCH_TEXT_SQL = f"""phone_words({SOURCE_WORDS} || coalesce(title, '') || ' ' || session_id
+
+
+def _search_text_sql(*, downloaded_text: bool = True) -> str:
+    """A session's search text, written by ``cache.REFRESH_SQL`` and recomputed by
+    migrations: its source's name and kind, its title, id, type, status and direction,
+    people, extra values, every event's words (``cache.event_words``, kept in
+    ``events.text``), every artifact's words and text data values (CONTRACT.md: "full-text
+    over every cached field") and the text of its downloaded transcripts and chat logs
+    (``artifacts.text``, from m011 on: m007 runs before that column exists).
+
+    Numbers in vendor data are counters and bitrates: indexing them tripled the cost of a
+    sync and found nothing a manager searches for (phone numbers and ids arrive as text).
+    ``phone_words`` appends the tails of phone numbers, so a number is found without its
+    country or area code.
+    """
+    downloads = (f"""
+    || ' ' || coalesce((SELECT group_concat(x.text, ' ') FROM artifacts x
+                        WHERE {SAME_SESSION} AND x.text IS NOT NULL), '')""" if downloaded_text
+                 else "")
+    return f"""phone_words({SOURCE_WORDS} || coalesce(title, '') || ' ' || session_id
     || ' ' || coalesce(type, '') || ' ' || coalesce(status, '') || ' ' || coalesce(direction, '')
     || ' ' || coalesce((SELECT group_concat(name, ' ') FROM participants x
                         WHERE {SAME_SESSION}), '')
@@ -222,7 +252,10 @@ SEARCH_TEXT_SQL = f"""phone_words({SOURCE_WORDS} || coalesce(title, '') || ' ' |
     || ' ' || coalesce((SELECT group_concat(coalesce(label, ''), ' ') FROM artifacts x
                         WHERE {SAME_SESSION}), '')
     || ' ' || coalesce((SELECT group_concat(j.value, ' ') FROM artifacts x, json_tree(x.data) j
-                        WHERE {SAME_SESSION} AND {_TEXTS}), ''))"""
+                        WHERE {SAME_SESSION} AND {_TEXTS}), ''){downloads})"""
+
+
+SEARCH_TEXT_SQL = _search_text_sql()
 
 #: Stored text with every ASCII digit made "0": a phone-like number is then a run of 7 to 15
 #: zeros (E.164 allows 15 digits), found by ``bytes.find``, which is ~40x faster than a

@@ -345,7 +345,7 @@ class ArtifactsPanel(QWidget):
         if not result:
             return
         try:
-            self._store.set_downloaded(*key, result["path"])
+            self._store.set_downloaded(*key, result["path"], result.get("text"))
         except sqlite3.Error as error:
             self._say(f"{label} was saved to {result['path']}, but the cache could not "
                       f"record it: {error}", error=True, key=key[:2])

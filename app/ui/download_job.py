@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.artifact_text import searchable_text
 from app.downloads import download_folder, fetch_to, target_path
 from app.http import SourceError
 from app.registry import open_source
@@ -24,7 +25,7 @@ PROGRESS_EVERY_S = 0.1
 
 def download_job(data_dir: Path, source_name: str, session: dict[str, Any], artifact: dict):
     """A ``Worker`` job: progress reports ``(bytes so far, total or None)``; the result is
-    ``{"path": str, "size": int}``. A failure leaves no folder it created behind."""
+    ``{"path": str, "size": int, "text": str | None}``. A failure leaves no folder it created behind."""
 
     def run(progress: Callable[[Any], None], cancel: CancelToken) -> dict[str, Any]:
         source = open_source(data_dir, source_name)
@@ -43,7 +44,8 @@ def download_job(data_dir: Path, source_name: str, session: dict[str, Any], arti
         except BaseException:
             _remove_if_empty(created)
             raise
-        return {"path": str(path), "size": size}
+        # Read here, off the GUI thread: a transcript's words join its session's search text.
+        return {"path": str(path), "size": size, "text": searchable_text(artifact, path)}
 
     return run
 
