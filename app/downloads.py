@@ -359,11 +359,15 @@ def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
         session = queries.get_session(store.db.conn, source_name, session_id)
         if session is None:
             raise RegistryError(f"no cached session {source_name}:{session_id}")
-        artifacts = [a for a in queries.list_artifacts(store.db.conn, source_name, session_id)
-                     if kind is None or a["kind"] == kind]
+        listed = queries.list_artifacts(store.db.conn, source_name, session_id)
+        artifacts = [a for a in listed if kind is None or a["kind"] == kind]
         if not artifacts:
+            # Say what there is: a BeyondTrust session "with a recording" may have only a
+            # screen or shell recording, which --kind recording does not take.
+            kinds = ", ".join(sorted({a["kind"] for a in listed}))
             print(f"{source_name}:{session_id} has no artifacts"
-                  + (f" of kind {kind}" if kind else ""), file=out)
+                  + (f" of kind {kind}" if kind else "")
+                  + (f" (it has: {kinds})" if kinds else ""), file=out)
             return 0
         folder.mkdir(parents=True, exist_ok=True)  # only once there is something to put in it
         failed = 0
