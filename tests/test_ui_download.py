@@ -204,3 +204,13 @@ def test_a_downloaded_chat_log_is_read_in_the_artifacts_tab_and_a_recording_is_n
     view.setCurrentItem(next(view.topLevelItem(i) for i in range(view.topLevelItemCount())
                              if view.topLevelItem(i).text(0) == "chat"))
     assert again.findChild(QPlainTextEdit, "readerText").toPlainText() == shown
+
+    # The file deleted (a cleaned-up downloads folder): the cache kept its text.
+    [chat] = [a for a in cached_artifacts(data_dir, session_id) if a["kind"] == "chat"]
+    Path(chat["downloaded_path"]).unlink()
+    chat_item = view.currentItem()
+    view.setCurrentItem(next(view.topLevelItem(i) for i in range(view.topLevelItemCount())
+                             if view.topLevelItem(i).text(0) == "recording"))
+    view.setCurrentItem(chat_item)
+    assert again.findChild(QPlainTextEdit, "readerText").toPlainText() == shown
+    assert "kept in the cache" in again.findChild(QLabel, "readerTitle").text()

@@ -273,6 +273,15 @@ def list_artifacts(conn: sqlite3.Connection, source: str, session_id: str) -> li
     ]
 
 
+def downloaded_text(conn: sqlite3.Connection, source: str, session_id: str,
+                    artifact_id: str) -> str | None:
+    """The text kept from an artifact's download (``artifacts.text``): a transcript stays
+    readable after its file is deleted or moved."""
+    row = conn.execute("SELECT text FROM artifacts WHERE source = ? AND session_id = ? AND "
+                       "artifact_id = ?", (source, session_id, artifact_id)).fetchone()
+    return row[0] if row else None
+
+
 def cache_age(conn: sqlite3.Connection) -> str | None:
     """When the newest successful sync of any source finished."""
     row = conn.execute("SELECT MAX(last_sync_at) FROM source_status").fetchone()

@@ -45,11 +45,18 @@ class ArtifactReader(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.text, 1)
 
-    def show_artifact(self, artifact: dict[str, Any], label: str) -> None:
-        """Show the artifact's downloaded file, or say how to get it read here."""
+    def show_artifact(self, artifact: dict[str, Any], label: str,
+                      kept_text: str | None = None) -> None:
+        """Show the artifact's downloaded file; with the file gone, the text the cache kept
+        of it (``kept_text``); else say how to get it read here."""
         path = Path(artifact["downloaded_path"]) if artifact.get("downloaded_path") else None
         if path is None or not path.is_file():
             self._shown = None
+            if kept_text:
+                self.text.setPlainText(kept_text)
+                self.title.setText(f"{label} ({_lines(kept_text)}, kept in the cache: the "
+                                   "downloaded file is no longer there)")
+                return
             self.title.setText(label)
             self.text.clear()
             self.text.setPlaceholderText(
@@ -68,8 +75,7 @@ class ArtifactReader(QWidget):
             self.text.setPlaceholderText(str(error))
             return
         self.text.setPlainText(content.text)
-        lines = content.text.count("\n") + 1 if content.text else 0
-        about = f"{lines} line{'' if lines == 1 else 's'}"
+        about = _lines(content.text)
         if content.truncated:
             about += f"; the first {size_text(READ_LIMIT)} of the file"
         self.title.setText(f"{label} ({about})")
@@ -89,3 +95,8 @@ class ArtifactReader(QWidget):
         cursor.movePosition(QTextCursor.MoveOperation.Start)
         self.text.setTextCursor(cursor)
         return self.text.find(words, QTextDocument.FindFlag(0))
+
+
+def _lines(text: str) -> str:
+    count = text.count("\n") + 1 if text else 0
+    return f"{count} line{'' if count == 1 else 's'}"

@@ -248,7 +248,9 @@ class ArtifactsPanel(QWidget):
         artifact = self.selected_artifact()
         readable = artifact is not None and is_readable(artifact)
         if readable:
-            self.reader.show_artifact(artifact, label_text(artifact) or artifact["kind"])
+            kept = None if self.downloaded_file() or self._key is None else \
+                queries.downloaded_text(self._conn, *self._key, artifact["artifact_id"])
+            self.reader.show_artifact(artifact, label_text(artifact) or artifact["kind"], kept)
         self.reader.setVisible(readable)
 
     def _update_buttons(self) -> None:
