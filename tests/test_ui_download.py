@@ -60,16 +60,25 @@ def cached_artifacts(data_dir: Path, session_id: str) -> list[dict]:
         store.close()
 
 
-def recorded_session(data_dir: Path) -> str:
+def cached_rows(data_dir: Path, sql: str, *params: str) -> list[tuple]:
     store = Store(Settings(data_dir).cache_path)
     try:
-        row = store.db.conn.execute(
-            "SELECT session_id FROM artifacts WHERE source = 'bt' AND kind = 'recording' "
-            "ORDER BY session_id LIMIT 1").fetchone()
+        return store.db.conn.execute(sql, params).fetchall()
     finally:
         store.close()
-    assert row, "the simulator's month should hold a recorded session"
-    return row[0]
+
+
+def session_with(data_dir: Path, kinds: set[str]) -> str:
+    """The first cached BeyondTrust session with artifacts of each of these kinds."""
+    rows = cached_rows(data_dir, "SELECT session_id, group_concat(kind) FROM artifacts "
+                                 "WHERE source = 'bt' GROUP BY session_id ORDER BY session_id")
+    found = next((sid for sid, have in rows if kinds <= set(have.split(","))), None)
+    assert found, f"the simulator's month should hold a session with {sorted(kinds)}"
+    return found
+
+
+def recorded_session(data_dir: Path) -> str:
+    return session_with(data_dir, {"recording"})
 
 
 def open_recording(window, session_id: str, qtbot) -> QTreeWidget:
@@ -147,17 +156,6 @@ def test_a_download_with_the_appliance_offline_shows_an_error_and_changes_nothin
     assert not window.findChild(QProgressBar, "downloadProgress").isVisible()
 
 
-def session_with(data_dir: Path, kinds: set[str]) -> str:
-    """The first cached BeyondTrust session with artifacts of each of these kinds."""
-    store = Store(Settings(data_dir).cache_path)
-    try:
-        rows = store.db.conn.execute(
-            "SELECT session_id, group_concat(kind) FROM artifacts WHERE source = 'bt' "
-            "GROUP BY session_id ORDER BY session_id").fetchall()
-    finally:
-        store.close()
-    return next(sid for sid, found in rows if kinds <= set(found.split(",")))
-
 
 def test_a_downloaded_chat_log_is_read_in_the_artifacts_tab_and_a_recording_is_not(
         data_dir, make_window, appliance, qtbot):
@@ -181,13 +179,9 @@ def test_a_downloaded_chat_log_is_read_in_the_artifacts_tab_and_a_recording_is_n
     assert -1 not in where and where == sorted(where)  # every message, in the order said
     title = window.findChild(QLabel, "readerTitle").text()
     assert title == f"Chat transcript ({len(shown.splitlines())} lines)"
-    store = Store(Settings(data_dir).cache_path)
-    try:  # what is read is also what the session's search now finds
-        assert store.db.conn.execute(
-            "SELECT text FROM artifacts WHERE source = 'bt' AND session_id = ? AND "
-            "kind = 'chat'", (session_id,)).fetchone() == (shown,)
-    finally:
-        store.close()
+    # What is read is also what the session's search now finds.
+    assert cached_rows(data_dir, "SELECT text FROM artifacts WHERE source = 'bt' AND "
+                                 "session_id = ? AND kind = 'chat'", session_id) == [(shown,)]
 
     find = window.findChild(QLineEdit, "readerFind")
     word = said[-1].split()[-1]
