@@ -246,10 +246,11 @@ class ArtifactsPanel(QWidget):
         or chat log (or any text file downloaded), and hides for a recording."""
         self._update_buttons()
         artifact = self.selected_artifact()
-        readable = artifact is not None and is_readable(artifact)
+        readable = artifact is not None and self._key is not None and is_readable(artifact)
         if readable:
-            kept = None if self.downloaded_file() or self._key is None else \
-                queries.downloaded_text(self._conn, *self._key, artifact["artifact_id"])
+            # The cache's copy of the text is looked up only when the file has gone.
+            kept = None if self.downloaded_file() else queries.downloaded_text(
+                self._conn, *self._key, artifact["artifact_id"])
             self.reader.show_artifact(artifact, label_text(artifact) or artifact["kind"], kept)
         self.reader.setVisible(readable)
 
