@@ -36,10 +36,17 @@ import requests
 
 from app.http import HttpClient, SourceError, origin
 from app.model import RawDocument
-from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest, download_headers
+from app.sources.base import (
+    READ_ERRORS,
+    CancelToken,
+    Page,
+    RangePlan,
+    Source,
+    SyncRequest,
+    download_headers,
+)
 from app.sources.restcomm_crawl import PAGE_SIZE, AccountLists, Normalizer
 from app.sources.restcomm_parse import (
-    READ_ERRORS,
     call_events,
     call_session,
     error_message,

@@ -177,12 +177,15 @@ def m011_artifact_downloaded_text(db: Database) -> None:
     register_functions(db.conn)
     rows = db.execute("SELECT rowid, source, session_id, kind, downloaded_path FROM artifacts "
                       "WHERE coalesce(downloaded_path, '') != ''").fetchall()
+    touched: set[tuple[str, str]] = set()
     for rowid, source, session_id, kind, path in rows:
         text = searchable_text({"kind": kind}, Path(path))
         if text:
             db.execute("UPDATE artifacts SET text = ? WHERE rowid = ?", (text, rowid))
-            db.execute(f"UPDATE sessions SET search_text = {SEARCH_TEXT_SQL} "
-                       "WHERE source = ? AND session_id = ?", (source, session_id))
+            touched.add((source, session_id))
+    for key in touched:  # once per session, however many of its files were read
+        db.execute(f"UPDATE sessions SET search_text = {SEARCH_TEXT_SQL} "
+                   "WHERE source = ? AND session_id = ?", key)
 
 
 #: A GLOB pattern for text with a run of 7 digits: a phone number may be in it.

@@ -9,7 +9,6 @@ downloading stays the panel's job.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
@@ -45,12 +44,12 @@ class ArtifactReader(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.text, 1)
 
-    def show_artifact(self, artifact: dict[str, Any], label: str,
+    def show_artifact(self, kind: str, label: str, path: Path | None,
                       kept_text: str | None = None) -> None:
-        """Show the artifact's downloaded file; with the file gone, the text the cache kept
-        of it (``kept_text``); else say how to get it read here."""
-        path = Path(artifact["downloaded_path"]) if artifact.get("downloaded_path") else None
-        if path is None or not path.is_file():
+        """Show the artifact's downloaded file (``path``, None when there is none or it has
+        gone); else the text the cache kept of it (``kept_text``); else say how to get it
+        read here."""
+        if path is None:
             self._shown = None
             if kept_text:
                 self.text.setPlainText(kept_text)
@@ -60,7 +59,7 @@ class ArtifactReader(QWidget):
             self.title.setText(label)
             self.text.clear()
             self.text.setPlaceholderText(
-                f"Download this {artifact.get('kind') or 'file'} to read it here; "
+                f"Download this {kind or 'file'} to read it here; "
                 "it stays readable offline.")
             return
         stamp = (str(path), path.stat().st_mtime)

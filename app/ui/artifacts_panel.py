@@ -249,9 +249,11 @@ class ArtifactsPanel(QWidget):
         readable = artifact is not None and self._key is not None and is_readable(artifact)
         if readable:
             # The cache's copy of the text is looked up only when the file has gone.
-            kept = None if self.downloaded_file() else queries.downloaded_text(
-                self._conn, *self._key, artifact["artifact_id"])
-            self.reader.show_artifact(artifact, label_text(artifact) or artifact["kind"], kept)
+            path = self.downloaded_file()
+            kept = None if path else queries.downloaded_text(self._conn, *self._key,
+                                                              artifact["artifact_id"])
+            self.reader.show_artifact(artifact["kind"], label_text(artifact) or artifact["kind"],
+                                      path, kept)
         self.reader.setVisible(readable)
 
     def _update_buttons(self) -> None:
