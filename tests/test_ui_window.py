@@ -63,6 +63,15 @@ def test_first_run_shows_a_friendly_empty_state(data_dir, make_window):
     assert "Sources…" in texts and "histview demo" in texts
 
 
+def test_the_window_has_histview_s_own_icon_not_the_platform_s_blank(data_dir, make_window):
+    window = make_window(data_dir)
+    image = window.windowIcon().pixmap(32, 32).toImage()
+    assert not image.isNull()
+    # Drawn, not blank: the icon's blue face fills the middle.
+    middle = image.pixelColor(16, 16)
+    assert middle.alpha() == 255 and middle.blue() > middle.red()
+
+
 def test_typing_a_search_narrows_the_table(data_dir, make_window, qtbot):
     fill_cache(data_dir, COUNT)
     window = make_window(data_dir)

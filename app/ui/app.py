@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSplashScreen
 
 from app.settings import Settings, SettingsError
 from app.store import CacheError, needs_migrating
+from app.ui.icon import app_icon
 from app.ui.main_window import create_main_window
 
 
@@ -21,7 +22,9 @@ def application() -> QApplication:
         app = QApplication(sys.argv[:1])
         app.setApplicationName("histview")
         app.setApplicationDisplayName("histview")
+        # The desktop entry packaging/ installs: it names the window in the task switcher.
         app.setDesktopFileName("io.github.histview")
+        app.setWindowIcon(app_icon())
     return app  # type: ignore[return-value]
 
 

@@ -41,6 +41,7 @@ from app.ui.empty_state import EmptyState, NoMatches
 from app.ui.export_dialog import ExportDialog, export_job
 from app.ui.filter_bar import FilterBar, filter_from_state
 from app.ui.formatting import age_text
+from app.ui.icon import app_icon
 from app.ui.sessions_model import SessionsModel
 from app.ui.sessions_table import (
     SessionsTable,
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle(f"histview — {data_dir}")
+        self.setWindowIcon(app_icon())
         self.data_dir = data_dir
         self.settings = Settings(data_dir)
         self.store = Store(self.settings.cache_path)
