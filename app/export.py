@@ -9,6 +9,7 @@ data for programs and is written as is. Numbers stay numbers.
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
 import stat
@@ -65,7 +66,7 @@ def export_sessions(sessions: Iterable[dict[str, Any]], path: Path, fmt: str,
     a failed export never leaves a half file where the user expects a complete one."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
-    path = Path(path)
+    path = _target(Path(path))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".part")
     os.close(fd)
     try:
@@ -77,6 +78,22 @@ def export_sessions(sessions: Iterable[dict[str, Any]], path: Path, fmt: str,
         Path(tmp).unlink(missing_ok=True)
         raise
     return count
+
+
+def _target(path: Path) -> Path:
+    """The file the export replaces: a symlink's target, so ``latest.csv -> 2026-11.csv``
+    stays a link and its target gets the rows (replacing the link itself would leave the
+    target stale). A pipe, a device or a socket is refused: the rename would destroy it
+    (``/dev/null`` too) and a reader of the pipe would get nothing."""
+    target = path.resolve() if path.is_symlink() else path
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return target
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "not a regular file (a pipe, a device or a folder): "
+                                    "export to a file", str(path))
+    return target
 
 
 def _mode_for(path: Path) -> int:
