@@ -128,6 +128,9 @@ class Source(ABC):
     #: checked when the source is saved, not at its first sync.
     whole_number_options: ClassVar[dict[str, tuple[int, int]]] = {}
     default_url: ClassVar[str | None] = None
+    #: Options that hold a URL the secret is sent to (msgraph's ``login_url``): checked like
+    #: ``--url`` when the source is saved (https, or http on loopback only).
+    url_options: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: SourceConfig, secret: str) -> None:
         self.config = config
@@ -237,28 +240,35 @@ class RangePlan:
     def _add_requested(self) -> None:
         req = self.request
         until = format_utc(min(req.until or req.now, req.now))
+        reaches_back = False
         if req.since is not None or req.until is not None:
             start = format_utc(req.since) if req.since else None
         elif req.full:
             start = None
         else:
-            start = self._resume_point()
+            start, reaches_back = self._resume_point()
         if start is not None and start >= until:
             return
         new = {"from": start, "to": until, "state": {}}
+        if reaches_back:  # as far back as the source keeps: done, it is all history
+            new["reaches_back"] = True
         if not any(r["from"] == new["from"] and r["to"] == new["to"] for r in self.pending):
             self.pending.append(new)
 
-    def _resume_point(self) -> str | None:
-        """Where a plain sync starts: the high-water mark, or where an unfinished first
-        sync's range ends (its older part is finished from ``pending``)."""
+    def _resume_point(self) -> tuple[str | None, bool]:
+        """Where a plain sync starts, and whether that is as far back as the source keeps:
+        the high-water mark, or where an unfinished first sync's range ends (its older part
+        is finished from ``pending``), or the source's first-sync horizon."""
         base = self.hwm
         if base is None:
-            open_ends = [r["to"] for r in self.pending if r["from"] is None]
+            open_ends = [r["to"] for r in self.pending
+                         if r["from"] is None or r.get("reaches_back")]
             base = max(open_ends) if open_ends else None
         if base is None:
-            return format_utc(self.request.now - self.first_sync) if self.first_sync else None
-        return format_utc(parse_utc(base) - self.overlap)
+            if self.first_sync is None:
+                return None, True
+            return format_utc(self.request.now - self.first_sync), True
+        return format_utc(parse_utc(base) - self.overlap), False
 
     def ranges(self) -> list[dict]:
         """The ranges still to do, oldest request first; the caller may update their state."""
@@ -275,7 +285,11 @@ class RangePlan:
     def finish(self, rng: dict) -> dict:
         """Mark a range done, advancing ``hwm`` when the range reaches back to it."""
         self.pending = [r for r in self.pending if r is not rng]
-        contiguous = rng["from"] is None or self.hwm is None or rng["from"] <= self.hwm
+        # Only a range that reaches back to the mark, or to the oldest history, moves it: a
+        # first ``sync --since X`` leaves no mark, so the next plain sync still fetches what
+        # came before X instead of taking X's range as everything.
+        reaches_back = rng["from"] is None or rng.get("reaches_back", False)
+        contiguous = reaches_back or (self.hwm is not None and rng["from"] <= self.hwm)
         if contiguous and (self.hwm is None or rng["to"] > self.hwm):
             self.hwm = rng["to"]
         return self.checkpoint()
