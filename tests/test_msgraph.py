@@ -327,6 +327,26 @@ def test_without_the_ca_bundle_tls_fails_clearly(graph, data_dir):
     assert sim.tokens_issued == 0
 
 
+def test_a_sign_in_failure_names_the_login_host_once(graph, data_dir):
+    """Before, the failure was wrapped twice: "signing in at X: signing in at X: TLS ..."."""
+    sim, _ = graph
+    [result] = sync(data_dir, [(sim, config(sim, None))])
+    assert not result.ok
+    assert result.error.count("signing in at") == 1, result.error
+    assert result.error.startswith(f"signing in at {sim.url}: TLS verification failed")
+
+
+def test_a_plain_http_login_url_is_refused_in_whole_words(graph, data_dir):
+    """Before, the prefix came twice and the message lost its closing parenthesis."""
+    sim, ca = graph
+    login = "http://192.0.2.2:47123"
+    [result] = sync(data_dir, [(sim, config(sim, ca, login_url=login))])
+    assert not result.ok
+    assert result.error == (f"signing in at {login}: {login} is plain http: use https "
+                            "(http is allowed only for loopback addresses)")
+    assert sim.requests_to(TOKEN_PATH) == []
+
+
 def test_cli_round_trip_keeps_secret_and_token_out_of_every_output(graph, cli, data_dir):
     sim, ca = graph
     common = ("--url", sim.url, "--tenant-id", sim.tenant_id, "--client-id", sim.client_id,

@@ -13,6 +13,7 @@ and ranges are on call *start*, so every sync re-reads a day before its high-wat
 from __future__ import annotations
 
 import hashlib
+import textwrap
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from typing import Any, ClassVar
 
 import msal
 
-from app.http import SourceError, origin, parse_json, reason
+from app.http import SourceError, origin, parse_json
 from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
 from app.sources.cloud import follow_links, split_windows
 from app.sources.msgraph_login import MsalHttp
@@ -50,6 +51,7 @@ class GraphSource(Source):
     optional_options: ClassVar[dict[str, str | None]] = {
         "login_url": "https://login.microsoftonline.com", "api_version": "v1.0"}
     default_url = "https://graph.microsoft.com"
+    url_options = ("login_url",)  # the client secret is posted to it
 
     def __init__(self, config, secret: str) -> None:
         super().__init__(config, secret)
@@ -103,13 +105,17 @@ class GraphSource(Source):
             raise SourceError(self.redactor(f"{what} at {login}: {error}"), status=error.status,
                               unreachable=error.unreachable) from None
         except ValueError as error:
+            # Said whole: ``reason`` trims brackets off both ends (made for urllib3's repr
+            # chains), which cut the closing parenthesis off our own URL check's words.
+            said = textwrap.shorten(self.redactor(str(error)), 200, placeholder=" …")
             raise SourceError(self.redactor(
-                f"{what} at {login}: {reason(error, self.redactor)}")) from None
+                f"{what} at {login}: {said or type(error).__name__}")) from None
 
     def token(self) -> str:
         scope = [f"{self.config.url.rstrip('/')}/.default"]
+        app = self._app()  # its failures already say "signing in at ...": not said twice
         result = self._msal_call("signing in",
-                                 lambda: self._app().acquire_token_for_client(scopes=scope))
+                                 lambda: app.acquire_token_for_client(scopes=scope))
         result = result or {}
         token = result.get("access_token")
         if not token:
