@@ -222,6 +222,16 @@ def test_bad_answers_give_one_line_and_keep_the_cache(cli, pexip, data_dir, faul
     assert len(sessions_json(cli)) == len(pexip.conference_ids())
 
 
+def test_a_failed_sync_names_the_source_once(cli, pexip):
+    """Before: "sync px failed: px: conference/: malformed JSON (...)"."""
+    pexip.faults.add("malformed", count=1)
+    result = cli("sync")
+    assert result.code == 1
+    [line] = [ln for ln in result.err.splitlines() if "failed" in ln]
+    assert line.startswith("histview: sync px failed: conference/: malformed JSON"), line
+    assert line.count("px") == 1
+
+
 def test_an_unreadable_record_is_kept_raw_and_the_rest_of_its_page_still_lands(
         cli, pexip, data_dir):
     """Before, one record without an id failed its page on every sync, so nothing newer was

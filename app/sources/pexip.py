@@ -164,7 +164,8 @@ class PexipSource(Source):
 
     def _get(self, path: str, params: dict[str, Any]) -> dict:
         response = self.client.get(API + path, params=params)
-        data = parse_json(response, f"{self.config.name}: {path}")
+        # No source name here: the sync's own line already says "sync NAME failed:".
+        data = parse_json(response, path)
         if not isinstance(data, dict) or not isinstance(data.get("objects"), list) \
                 or not isinstance(data.get("meta"), dict):
             raise SourceError(f"{path}: not a Tastypie list (no meta/objects)")
