@@ -131,11 +131,14 @@ def check_url(url: str) -> str:
     """Refuse URLs that would send credentials in clear text off this machine."""
     parts = urllib.parse.urlsplit(url)
     if parts.username is not None or parts.password is not None:
-        # Said without the URL, which holds the password: it would be echoed to the screen.
-        raise ValueError("the URL holds a user name or password: give the URL without them "
-                         "(the secret goes to the OS keyring, never into the settings)")
+        # Said with the host only: the password would be echoed to the screen. Every message
+        # starts with the URL, so "--login-url " or a form's "Login URL " can lead it.
+        raise ValueError(f"{parts.scheme}://{parts.hostname or ''}… holds a user name or "
+                         "password: give the URL without them (the secret goes to the OS "
+                         "keyring, never into the settings)")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"not an http(s) URL: {url!r} (it starts with https://)")
+        raise ValueError(f"{url!r} is not an http(s) URL: give the full address; it starts "
+                         "with https://, e.g. https://host.example.com")
     if parts.scheme == "http" and not is_loopback(url):
         raise ValueError(
             f"{url} is plain http: use https (http is allowed only for loopback addresses)"

@@ -43,9 +43,11 @@ def validate(config: SourceConfig) -> SourceConfig:
         raise RegistryError(f"unknown kind {config.kind!r} (known: {', '.join(KINDS)})")
     if not config.name:
         raise RegistryError("a source needs a name")
-    if any(c in config.name for c in "/\\:") or config.name.startswith("-"):
-        raise RegistryError(f"invalid source name {config.name!r} (no / \\ or :, and not "
-                            "starting with -)")
+    # No comma either: ``export --ids SOURCE:ID,...`` splits on commas, so a source named
+    # "a,b" could never be exported by id.
+    if any(c in config.name for c in "/\\:,") or config.name.startswith("-"):
+        raise RegistryError(f"invalid source name {config.name!r} (no / \\ : or comma, and "
+                            "not starting with -)")
     cls = source_class(config.kind)
     if not config.url and cls.default_url:
         config.url = cls.default_url
@@ -54,13 +56,24 @@ def validate(config: SourceConfig) -> SourceConfig:
             raise OptionError(option, f"is required for a {config.kind} source")
     for option, (lowest, highest) in cls.whole_number_options.items():
         _check_whole_number(config.options, option, lowest, highest)
-    try:
-        config.url = check_url(config.url)
-    except ValueError as error:
-        raise RegistryError(str(error)) from None
+    if not config.url:
+        raise OptionError("url", f"is required for a {config.kind} source")
+    config.url = _checked_url("url", config.url)
+    for option in cls.url_options:  # msgraph's --login-url gets the secret too
+        if config.options.get(option):
+            config.options[option] = _checked_url(option, config.options[option])
     if config.ca_bundle:
         config.ca_bundle = str(check_ca_bundle(Path(config.ca_bundle)))
     return config
+
+
+def _checked_url(option: str, url: str) -> str:
+    """``check_url`` at save time, naming the option: a plain-http login URL refused here,
+    not at the first sync, where it failed with exit 1 and no word of which option."""
+    try:
+        return check_url(url)
+    except ValueError as error:
+        raise OptionError(option, str(error)) from None
 
 
 def _check_whole_number(options: dict, option: str, lowest: int, highest: int) -> None:
