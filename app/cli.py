@@ -31,12 +31,16 @@ from app.registry import (
     test_source,
 )
 from app.settings import Settings, SettingsError, default_data_dir
+from app.sources import source_class
 from app.sources.base import CancelToken, SyncRequest
 from app.store import BadQuery, CacheError, SessionFilter, Store, queries
 from app.store.search_syntax import search_notes
-from app.timeutil import format_utc, parse_utc
+from app.timeutil import TimeOutOfRange, format_utc, parse_utc
 
-SESSION_TABLE = ("start", "source", "type", "title", "duration_s", "participants")
+#: The id comes last and whole: ``events``/``artifacts``/``download`` need it, and ids run
+#: to 78 characters (Webex), which as a middle column would push every title off the line.
+SESSION_TABLE = ("start", "source", "type", "title", "duration_s", "participants",
+                 "session_id")
 TLS_OFF = "TLS verification OFF"
 
 
@@ -119,7 +123,7 @@ def dispatch(args: argparse.Namespace, data_dir: Path) -> int:
 
 def cmd_source(args: argparse.Namespace, data_dir: Path) -> int:
     if args.action == "add":
-        options = {o: getattr(args, o) for o in KIND_OPTIONS if getattr(args, o)}
+        options = kind_options(args)
         config = SourceConfig(args.name, args.kind, args.url or "", options,
                               ca_bundle=args.ca_bundle, insecure=args.insecure)
         updated = add_source(data_dir, config, read_secret(args))
@@ -145,6 +149,26 @@ def cmd_source(args: argparse.Namespace, data_dir: Path) -> int:
             return 1
     remove_source(data_dir, args.name, purge=args.purge)
     return 0
+
+
+def kind_options(args: argparse.Namespace) -> dict[str, str]:
+    """The kind options given to ``source add``, refusing one the kind does not use:
+    ``source add webex wx --username bob`` stored a username no webex request ever reads,
+    and said nothing, so a mistyped kind or option went unnoticed."""
+    cls = source_class(args.kind)
+    used = [o for o in KIND_OPTIONS if o in cls.options or o in cls.optional_options]
+    given = {o: getattr(args, o) for o in KIND_OPTIONS if getattr(args, o) is not None}
+    for option in given:
+        if option not in used:
+            flags = ", ".join(_flag(o) for o in used)
+            takes = f"takes {flags}" if flags else "takes none"
+            raise UsageError(f"{_flag(option)} is not an option of a {args.kind} source "
+                             f"(a {args.kind} source {takes})")
+    return {o: value for o, value in given.items() if value}
+
+
+def _flag(option: str) -> str:
+    return "--" + option.replace("_", "-")
 
 
 def read_secret(args: argparse.Namespace) -> str | None:
@@ -193,6 +217,8 @@ def _time(value: str | None, flag: str):
         return None
     try:
         return parse_utc(value)
+    except TimeOutOfRange as error:
+        raise UsageError(f"{flag}: {error}") from None
     except ValueError:
         raise UsageError(f"{flag}: not an ISO 8601 time: {value!r}") from None
 
@@ -274,8 +300,7 @@ def cmd_sessions(args: argparse.Namespace, data_dir: Path) -> int:
     try:
         check_filter(store, flt, data_dir)
         # One row more than asked for says whether the list was cut short.
-        rows = queries.list_sessions(store.db.conn, flt,
-                                     limit=args.limit + 1 if args.limit else None)
+        rows = queries.list_sessions(store.db.conn, flt, limit=_fetch_limit(args.limit))
     finally:
         store.close()
     cut = bool(args.limit) and len(rows) > args.limit
@@ -283,7 +308,7 @@ def cmd_sessions(args: argparse.Namespace, data_dir: Path) -> int:
     if args.format == "csv":
         write_csv(rows, sys.stdout)
     else:
-        print_listing(rows, args.format, SESSION_TABLE, sys.stdout)
+        print_listing(rows, args.format, SESSION_TABLE, sys.stdout, whole={"session_id"})
     if not args.quiet:
         say_search_notes(flt.search)
         if not rows and args.format == "table":
@@ -294,6 +319,20 @@ def cmd_sessions(args: argparse.Namespace, data_dir: Path) -> int:
             print(f"histview: the newest {plural(args.limit, 'matching session')}; more "
                   "match (--limit N for more, --limit 0 for all)", file=sys.stderr)
     return 0
+
+
+#: SQLite's LIMIT is a signed 64-bit integer, and one more row than asked for is fetched.
+SQLITE_MAX_LIMIT = 2**63 - 2
+
+
+def _fetch_limit(limit: int) -> int | None:
+    """The LIMIT to ask SQLite for: one row more than ``--limit``, or None for all.
+
+    A limit beyond what SQLite can count (``--limit 99999999999999999999``) is more than any
+    cache holds, so it means "all", as a limit larger than the cache already does: "at most
+    N" is met by every session. Refusing it would only make the user type a smaller number
+    for the same answer; it used to end in an OverflowError traceback."""
+    return limit + 1 if 0 < limit <= SQLITE_MAX_LIMIT else None
 
 
 def say_search_notes(search: str | None) -> None:

@@ -4,39 +4,49 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, TextIO
 
 from app.sync import Progress
 
 
 def _cell(value: Any) -> str:
+    """One table cell on one line: a tab or newline in a title or a participant's name
+    would break the row or its alignment, so each item's whitespace becomes single spaces."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(_cell(v) for v in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return " ".join(str(value).split())
 
 
+def _fit(text: str, max_width: int) -> str:
+    return text if len(text) <= max_width else text[: max_width - 1] + "…"
+
+
 def print_records(rows: Iterable[dict], columns: Sequence[str], out: TextIO,
-                  max_width: int = 48) -> None:
-    """An aligned text table; long cells are cut with an ellipsis."""
+                  max_width: int = 48, whole: Collection[str] = ()) -> None:
+    """An aligned text table; long cells are cut with an ellipsis, except in the ``whole``
+    columns, whose values are copied into other commands (a cut session id is no id)."""
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    cells = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in r] for r in cells]
+    cells = [[c if name in whole else _fit(c, max_width) for name, c in zip(columns, r,
+                                                                           strict=True)]
+             for r in cells]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     print("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(), file=out)
     for row in cells:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
 
 
-def print_listing(rows: list[dict], fmt: str, columns: Sequence[str], out: TextIO) -> None:
+def print_listing(rows: list[dict], fmt: str, columns: Sequence[str], out: TextIO,
+                  whole: Collection[str] = ()) -> None:
     """Rows as CONTRACT.md's JSON array, or as an aligned table for a person."""
     if fmt == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False), file=out)
     else:
-        print_records(rows, columns, out)
+        print_records(rows, columns, out, whole=whole)
 
 
 class ProgressPrinter:

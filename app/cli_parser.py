@@ -101,9 +101,9 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", help="only this source")
     parser.add_argument("--kind", choices=KINDS, help="only this kind")
     parser.add_argument("--type", help="only this session type")
-    parser.add_argument("--search", help='full-text search over every field of the session, '
-                        'its people and its events: words (each a prefix), "a phrase", '
-                        "-excluded, OR")
+    parser.add_argument("--search", action=_SearchText, help="full-text search over every "
+                        "field of the session, its people and its events: words (each a "
+                        'prefix), "a phrase", -excluded, OR')
     parser.add_argument("--from", dest="start_from", help="sessions starting at or after (ISO)")
     parser.add_argument("--to", dest="start_to", help="sessions starting before (ISO)")
 
@@ -140,6 +140,15 @@ def _count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more, got {text!r}")
     return value
+
+
+class _SearchText(argparse.Action):
+    """Stores ``--search`` as given. argparse drops a ``--`` value even after ``=``
+    (``--search=--`` arrives as ``[]``), which silently searched for nothing and listed every
+    session; kept as ``--``, it is told "type a word to search for" as ``-`` is."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values if isinstance(values, str) else "--")
 
 
 def search_values_kept(argv: list[str]) -> list[str]:

@@ -61,15 +61,25 @@ def epoch_utc(seconds: float | int | str | None) -> str | None:
 
 
 def format_utc(moment: datetime, *, with_fraction: bool = True) -> str:
-    """Format an aware (or naive-UTC) datetime as ISO 8601 UTC with ``Z``."""
+    """Format an aware (or naive-UTC) datetime as ISO 8601 UTC with ``Z``.
+
+    ``isoformat`` rather than ``strftime``: glibc's ``%Y`` writes the year 999 as ``999``,
+    which sorts after ``2026`` as text, so ``--from 0999-01-01`` matched nothing."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
-    spec = "%Y-%m-%dT%H:%M:%S.%f" if with_fraction else "%Y-%m-%dT%H:%M:%S"
-    return moment.strftime(spec) + "Z"
+    return moment.isoformat(timespec="microseconds" if with_fraction else "seconds") + "Z"
+
+
+class TimeOutOfRange(ValueError):
+    """A valid ISO time whose UTC moment falls outside the years 1 to 9999."""
 
 
 def parse_utc(value: str) -> datetime:
-    """Parse any ISO time we produce or a user gives (``--since``) into an aware UTC datetime."""
+    """Parse any ISO time we produce or a user gives (``--since``) into an aware UTC datetime.
+
+    ``0001-01-01T00:00:00+01:00`` is a valid time whose UTC moment is in the year 0, which
+    Python cannot hold: that is a ``TimeOutOfRange`` (a ``ValueError``, as bad input is),
+    not the ``OverflowError`` that reached the user as a traceback."""
     text = value.strip()
     if len(text) == 10:  # a plain date: midnight UTC
         text += "T00:00:00"
@@ -77,7 +87,11 @@ def parse_utc(value: str) -> datetime:
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise TimeOutOfRange(f"{value.strip()[:40]!r} is outside the years 1 to 9999 "
+                             "in UTC") from None
 
 
 def utc_now() -> datetime:
