@@ -12,12 +12,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from app.store.schema import SOURCE_TYPE_INDEX, START_INDEX
+from app.store.schema import SOURCE_TYPE_INDEX, START_INDEX, START_KEY
 from app.store.search_syntax import BadQuery, fts_query
 
 #: Sortable columns by their public name (also the window's column names).
 SORT_COLUMNS = {
-    "start": "start_time", "end": "end_time", "duration_s": "duration_s", "title": "title",
+    "start": START_KEY, "end": "rtrim(end_time, 'Z')", "duration_s": "duration_s", "title": "title",
     "source": "source", "type": "type", "kind": "kind", "status": "status",
     "direction": "direction", "session_id": "session_id", "participants": "participants",
     "has_recording": "has_recording", "has_transcript": "has_transcript",
@@ -61,11 +61,11 @@ def _clauses(flt: SessionFilter) -> tuple[list[str], list[Any]]:
             clauses.append(f"{column} = ?")
             params.append(value)
     if flt.start_from:
-        clauses.append("start_time >= ?")
-        params.append(flt.start_from)
+        clauses.append(f"{START_KEY} >= ?")
+        params.append(time_key(flt.start_from))
     if flt.start_to:
-        clauses.append("start_time < ?")
-        params.append(flt.start_to)
+        clauses.append(f"{START_KEY} < ?")
+        params.append(time_key(flt.start_to))
     if flt.search:
         query = fts_query(flt.search)
         # FTS5 cannot MATCH a pure negation: "-Reid" is every session but Reid's. SQLite
@@ -94,6 +94,16 @@ BLANK = {
     **{name: f"coalesce({name}, '') = ''" for name in ("title", "type", "kind", "status",
                                                         "direction")},
 }
+
+
+def time_key(iso: str) -> str:
+    """An ISO UTC bound as ``START_KEY`` compares: no "Z", and no trailing zeros in its
+    fraction, so "…:26.000000Z" is "…:26", which a start of "…:26Z" or "…:26.000Z" is not
+    before (both are the same instant, and text puts a prefix first)."""
+    text = iso.rstrip("Z")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
 def _order(sort: str, descending: bool) -> str:
@@ -318,7 +328,7 @@ def extra_keys(conn: sqlite3.Connection, per_kind: int = 40) -> list[str]:
     keys: dict[str, None] = {}
     for kind in fast_distinct(conn, "kind"):
         for (extra,) in conn.execute("SELECT extra FROM sessions WHERE kind = ? "
-                                     "ORDER BY start_time DESC LIMIT ?", (kind, per_kind)):
+                                     f"ORDER BY {START_KEY} DESC LIMIT ?", (kind, per_kind)):
             keys.update(dict.fromkeys(json.loads(extra or "{}")))
     return list(keys)
 

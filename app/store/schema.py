@@ -1,14 +1,12 @@
 """The cache's schema, as numbered migrations (one concern each).
 
-``apply_migrations`` copies the file aside before changing an existing cache: the cache is
-the user's only copy of history the vendors have already deleted, so a failed migration must
-never be the end of it.
+``app.store.upgrade`` applies them, copying the file aside before changing an existing
+cache: the cache is the user's only copy of history the vendors have already deleted, so a
+failed migration must never be the end of it.
 """
 
 from __future__ import annotations
 
-import logging
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -16,14 +14,16 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from app.store.raw import RAW_TABLE, define_flat_view
-from app.store.sql import connect_read_only
 
-log = logging.getLogger("histview.store")
 MIGRATIONS = Migrations("histview")
 
 #: The FTS5 tokenizer: case- and accent-insensitive words, so "Jose" finds "José".
 TOKENIZE = "unicode61 remove_diacritics 2"
 START_INDEX = "idx_sessions_start"
+#: A session's start as text that sorts in time order. Sources send starts with and without
+#: fractions ("…:26Z", "…:26.916Z"); as text 'Z' sorts after '.', so the whole second came
+#: after its own fractions. Without the "Z" it is their prefix, and sorts first.
+START_KEY = "rtrim(start_time, 'Z')"
 SOURCE_TYPE_INDEX = "idx_sessions_source_type"
 
 
@@ -188,6 +188,20 @@ def m011_artifact_downloaded_text(db: Database) -> None:
                    "WHERE source = ? AND session_id = ?", key)
 
 
+@MIGRATIONS()
+def m012_start_indexes_in_time_order(db: Database) -> None:
+    # The listing's indexes hold START_KEY instead of the start's text, so sessions of one
+    # second list in time order and a --from inside that second places them right. The
+    # names change with the definition (m002's names said "start_time").
+    for old in (START_INDEX, "idx_sessions_source_start_time", "idx_sessions_type_start_time",
+                "idx_sessions_kind_start_time"):
+        db.execute(f"DROP INDEX IF EXISTS {old}")
+    db.execute(f"CREATE INDEX {START_INDEX} ON sessions({START_KEY}, source, session_id)")
+    for column in ("source", "type", "kind"):
+        db.execute(f"CREATE INDEX idx_sessions_{column}_start_key ON sessions({column}, "
+                   f"{START_KEY})")
+
+
 #: A GLOB pattern for text with a run of 7 digits: a phone number may be in it.
 SEVEN_DIGITS = "'*" + "[0-9]" * 7 + "*'"
 
@@ -325,46 +339,3 @@ FTS_TRIGGERS = (
        END""",
     FTS_UPDATE_TRIGGER,
 )
-
-
-def apply_migrations(db: Database, path: Path | None) -> None:
-    pending = MIGRATIONS.pending(db)
-    if not pending:
-        return
-    if path is not None and path.exists() and db["sessions"].exists():
-        # On stderr unless -q: a large cache takes seconds (see needs_migrating).
-        log.warning("updating the cache for this version of histview (%d change%s); "
-                    "a copy of it as it was is kept as %s", len(pending),
-                    "" if len(pending) == 1 else "s", backup_before_migrating(db, path).name)
-    MIGRATIONS.apply(db)
-
-
-def needs_migrating(path: Path) -> bool:
-    """Whether opening this cache will first copy it aside and update it: a window says so
-    before it blocks (m010 took 11-14 s over a million sessions, the copy included).
-    Reads only; a file that is no cache, or cannot be read, is left for ``Store`` to report."""
-    if not path.exists():
-        return False
-    try:
-        conn = connect_read_only(path)
-    except sqlite3.Error:
-        return False
-    try:
-        db = Database(conn)
-        return db["sessions"].exists() and bool(MIGRATIONS.pending(db))
-    except sqlite3.DatabaseError:
-        return False
-    finally:
-        conn.close()
-
-
-def backup_before_migrating(db: Database, path: Path) -> Path:
-    backup = path.with_name(path.name + ".before-migration")
-    db.conn.execute("PRAGMA wal_checkpoint(FULL)")
-    target = sqlite3.connect(backup)
-    try:
-        db.conn.backup(target)
-    finally:
-        target.close()
-    shutil.copymode(path, backup)
-    return backup
