@@ -2,6 +2,6 @@
 
 from app.store.cache import CacheError, Store
 from app.store.queries import BadQuery, SessionFilter
-from app.store.schema import needs_migrating
+from app.store.upgrade import needs_migrating
 
 __all__ = ["BadQuery", "CacheError", "SessionFilter", "Store", "needs_migrating"]

@@ -22,10 +22,10 @@ from app.store.raw import RawTables, raw_table_name
 from app.store.schema import (
     SAME_SESSION,
     SEARCH_TEXT_SQL,
-    apply_migrations,
     register_functions,
 )
 from app.store.sql import upsert
+from app.store.upgrade import apply_migrations
 from app.timeutil import format_utc, utc_now
 
 PAGE_SIZE = 16384
