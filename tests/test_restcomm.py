@@ -246,6 +246,41 @@ def test_second_sync_fetches_only_the_boundary_day_and_finishes_open_calls(sim, 
         {c.sid for c in sim.visible_calls(later)}
 
 
+@pytest.mark.parametrize(("since", "until"), [
+    # --until within the last day: no EndTime is sent (it would drop calls still going).
+    (datetime(2021, 6, 29, tzinfo=UTC), datetime(2021, 6, 30, tzinfo=UTC)),
+    # --until further back: EndTime is sent, whole days in Denver's zone.
+    (datetime(2021, 6, 28, 18, tzinfo=UTC), datetime(2021, 6, 29, 12, tzinfo=UTC)),
+    # A call of 15:48 whose traces run to 15:56: they stay with it.
+    (datetime(2021, 6, 30, 12, tzinfo=UTC), datetime(2021, 6, 30, 15, 50, tzinfo=UTC)),
+])
+def test_a_since_until_sync_caches_no_session_outside_the_range(sim, data_dir, since, until):
+    """Before, the boundary days the day filters let through and every call and text named
+    by a trace up to now (Traces' DateCreated has no upper bound) were cached as sessions:
+    the tester's 642 sessions for one day, 270 inside it."""
+    [result] = sync_sources(data_dir / "cache.db", [config(sim)],
+                            secret_for=lambda c: TOKEN,
+                            request=SyncRequest(since=since, until=until, now=NOW))
+    assert result.ok, result.error
+    starts = [parse_utc(r[0]) for r in rows(data_dir, "SELECT start_time FROM sessions")]
+    assert starts and all(since <= start < until for start in starts)
+    inside = {c.sid for c in sim.visible_calls(NOW) if since <= c.created < until}
+    assert ids(data_dir, "SELECT session_id FROM sessions WHERE type = 'call'") == inside
+    # A trace past --until is kept for a call of the range; no call after it is looked up.
+    traces = sim.visible_traces(NOW)
+    kept = ids(data_dir, "SELECT event_id FROM events WHERE kind = 'http_request'")
+    if until.hour == 15:
+        assert any(t.created >= until and t.session_sid in inside for t in traces)
+    assert {t.sid for t in traces if t.session_sid in inside} <= kept
+    assert all(since <= t.created < until or t.session_sid in inside
+               for t in traces if t.sid in kept)
+    after = {c.sid for c in sim.visible_calls(NOW) if c.created >= until}
+    assert not [t for t in sim.requests_to("/Calls/") if any(sid in t for sid in after)]
+    # What the server sent is all still in the raw tables.
+    assert ids(data_dir, "SELECT _id FROM raw_restcomm_traces") == \
+        {t.sid for t in traces if t.created >= since}
+
+
 def test_every_trace_that_existed_is_cached_exactly_once(sim, data_dir):
     cfg = config(sim, page_size=10)
     sim.trace_tick = timedelta(minutes=3)  # new traces arrive (and old ones expire) as we page

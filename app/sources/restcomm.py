@@ -62,6 +62,7 @@ from app.sources.restcomm_parse import (
     utc_offset_minutes,
     widen_span,
 )
+from app.timeutil import parse_utc
 
 log = logging.getLogger("histview.restcomm")
 
@@ -88,6 +89,7 @@ class RestcommSource(Source):
                                   self.redactor)
         self.known_calls: set[str] = set()  # call sids seen this sync (rows or lookups)
         self.not_calls: set[str] = set()  # session sids with no call row
+        self.outside: set[str] = set()  # calls starting outside the asked range (not kept)
         self._anonymous: HttpClient | None = None
 
     def test(self) -> str:
@@ -159,7 +161,8 @@ class RestcommSource(Source):
                 open_calls.add(doc["sid"])
             else:
                 open_calls.discard(doc["sid"])
-        extras["open"] = sorted(open_calls)
+        self._drop_outside(page, state.get("asked") or {})
+        extras["open"] = sorted(open_calls - self.outside)
         self._learn_offset(docs, extras)
         self._warn_unread(page, unread)
         return page
@@ -187,7 +190,23 @@ class RestcommSource(Source):
         if leg:  # an agent leg: its callee joins the customer's call
             page.participants.setdefault(leg[0], []).append(leg[1])
         self.known_calls.add(session.session_id)
+        self.outside.discard(session.session_id)  # another range may hold it
         return True
+
+    def _drop_outside(self, page: Page, asked: dict[str, str]) -> None:
+        """Take out of ``page`` the calls that start outside the range the user asked for,
+        with their events: the day filters let the boundary days' calls through (notes,
+        "Filters (Calls)": day granularity, in the server's zone), and a trace may name a
+        call of any day. Their rows stay in the raw table: nothing sent is thrown away."""
+        dropped = {s.session_id for s in page.sessions if outside(s.start, asked)}
+        if not dropped:
+            return
+        self.outside |= dropped
+        self.known_calls -= dropped
+        page.sessions = [s for s in page.sessions if s.session_id not in dropped]
+        page.events = [e for e in page.events if e.session_id not in dropped]
+        for sid in dropped:
+            page.participants.pop(sid, None)
 
     def _warn_unread(self, page: Page, unread: Counter[str]) -> None:
         """One line per page, with counts only: a record may quote credentials or a
@@ -221,7 +240,7 @@ class RestcommSource(Source):
             except READ_ERRORS:  # kept raw only, as an unreadable call is
                 unread["recordings"] += 1
                 continue
-            if artifact is not None:
+            if artifact is not None and artifact.session_id not in self.outside:
                 page.artifacts.append(artifact)
         self._learn_offset(docs, extras)
         self._warn_unread(page, unread)
@@ -234,8 +253,17 @@ class RestcommSource(Source):
         docs, page.raw["traces"] = keyed(body["traces"])
         unread = Counter({"traces": len(body["traces"]) - len(docs)})
         read = [found for doc in docs if (found := read_trace(doc, unread)) is not None]
+        asked = state.get("asked") or {}
+        # Seed, "List Filter": DateCreated is a lower bound only, so every trace up to now
+        # comes. One past an asked --until is kept only when its call is already known to
+        # start inside the range (a callback after the bound); its session is not looked up.
+        self._resolve_sessions(page, {event.session_id for event, _, _ in read
+                                      if not outside(event.time, asked)}, cancel, unread)
+        self._drop_outside(page, asked)
+        read = [(event, status, parties) for event, status, parties in read
+                if event.session_id not in self.outside
+                and (event.session_id in self.known_calls or not outside(event.time, asked))]
         page.events.extend(event for event, _, _ in read)
-        self._resolve_sessions(page, {event.session_id for event, _, _ in read}, cancel, unread)
         spans = state.setdefault("spans", {})
         touched = set()
         for event, status, parties in read:
@@ -252,13 +280,23 @@ class RestcommSource(Source):
                           unread: Counter[str]) -> None:
         """Find which unseen session sids are calls: their call row joins the page. A call
         row that cannot be read leaves its traces a ``trace_session``, so they still show."""
-        for sid in sorted(session_sids - self.known_calls - self.not_calls):
+        for sid in sorted(session_sids - self.known_calls - self.not_calls - self.outside):
             if session_channel(sid) == "call":
                 cancel.check()
                 doc = self.lists.call(sid)
                 if doc is not None and self._read_call(page, doc, unread):
                     continue
             self.not_calls.add(sid)
+
+
+def outside(moment: str | None, asked: dict[str, str]) -> bool:
+    """Whether ``moment`` falls outside ``[asked from, asked to)``, compared as moments
+    (``...:09Z`` and ``...:09.456Z`` do not sort as text); no bound, no limit."""
+    if not moment or not asked:
+        return False
+    at = parse_utc(moment)
+    low, high = asked.get("from"), asked.get("to")
+    return (low is not None and at < parse_utc(low)) or (high is not None and at >= parse_utc(high))
 
 
 SOURCE = RestcommSource

@@ -58,6 +58,7 @@ class AccountLists:
             state = dict(rng["state"])
             if "filters" not in state:  # fixed for the range: resumed offsets stay valid
                 state["filters"] = self._filters(resource, rng, request, extras)
+                state["asked"] = asked_bounds(rng, request)
             filters = state["filters"]
             start = state.get("next") or self._first_url(resource, filters)
             fetch = functools.partial(self._fetch, resource, filters=filters)
@@ -145,6 +146,25 @@ class AccountLists:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+def asked_bounds(rng: dict, request: SyncRequest) -> dict[str, str]:
+    """The bounds of ``rng`` the user asked for (``--since``, an ``--until`` in the past),
+    which no session outside may cross into the cache (``restcomm`` drops them).
+
+    The lists cannot keep to them: ``StartTime``/``EndTime`` take whole days in the server's
+    zone (notes, "Filters (Calls)") and Traces' ``DateCreated`` has no upper bound (seed,
+    "List Filter"). A plain sync's range gets none: its lower end is the high-water mark,
+    whose boundary day is re-read on purpose (notes: "re-read the boundary day"), and its
+    upper end is its own now, past which traces that arrive while it pages are still new.
+    Kept in the range's state, so a resumed range keeps the bounds it was asked with."""
+    asked = {}
+    if request.since is not None and rng["from"] == format_utc(request.since):
+        asked["from"] = rng["from"]
+    if request.until is not None and request.until < request.now \
+            and rng["to"] == format_utc(request.until):
+        asked["to"] = rng["to"]
+    return asked
+
 
 def _page_size(value: str | None) -> int:
     try:
