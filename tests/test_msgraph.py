@@ -135,6 +135,20 @@ def test_seed_rows_come_out_with_the_seed_values(graph, data_dir):
                 SEED_DR_ROW["id"] in {h["session_id"] for h in hits}, term
 
 
+def test_every_call_has_a_status_in_direct_routing_s_words(graph, data_dir):
+    """Before, every PSTN row had a null status (the log holds only connected calls)."""
+    sim, ca = graph
+    assert sync(data_dir, [(sim, config(sim, ca))])[0].ok
+    with sqlite3.connect(data_dir / "cache.db") as conn:
+        found = conn.execute("SELECT type, status, COUNT(*) FROM sessions "
+                             "GROUP BY type, status").fetchall()
+    statuses = {(kind, status) for kind, status, _ in found}
+    assert ("pstn_call", "successful") in statuses
+    assert ("direct_routing_call", "successful") in statuses
+    assert all(status for _, status in statuses)
+    assert {status.split()[0] for _, status in statuses} == {"successful", "failed"}
+
+
 def test_fixture_rows_parse_like_the_simulated_seed_rows():
     """The vendor sample (tests/fixtures) is what the simulator serves for the seed rows."""
     for name, served in (("graph_getPstnCalls_sample.json", SEED_PSTN_ROW),

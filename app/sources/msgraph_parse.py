@@ -82,8 +82,12 @@ def _extra(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _status(resource: str, row: dict[str, Any]) -> str | None:
-    if resource != "direct_routing_calls" or row.get("successfulCall") is None:
-        return None  # PSTN rows are connected calls; they carry no status
+    """In Direct Routing's words (``successfulCall`` + ``finalSipCode``/``Phrase``), for
+    both row kinds, so a manager filters one word across Teams calls."""
+    if row.get("successfulCall") is None:
+        # samples/msgraph.md, pstnCallLogRow: "status: none (all rows are connected
+        # calls)": the PSTN log holds only calls that went through.
+        return "successful" if resource == "pstn_calls" else None
     if row["successfulCall"]:
         return "successful"
     return " ".join(str(p) for p in ("failed", row.get("finalSipCode"),
