@@ -131,6 +131,27 @@ def test_a_membership_reads_as_who_was_added_to_a_space(sim, data_dir):
             assert title == detail == f"{event['data']['personEmail']} added to a space"
 
 
+def test_a_message_or_membership_session_is_in_the_state_its_event_says(sim, data_dir):
+    """Seed 003's event types (created, updated, deleted) as the session's status: before,
+    every message and membership session had a null status."""
+    def event(key: str, resource: str, kind: str) -> dict:
+        return {"id": key, "resource": resource, "type": kind, "actorId": "p-1",
+                "created": _recent(), "data": {"id": f"{key}-data", "roomId": "room-1",
+                                               "personEmail": "ana@example.com"}}
+    sim.odd_events = [event("ev-edited", "messages", "updated"),
+                      event("ev-deleted", "messages", "deleted"),
+                      event("ev-left", "memberships", "deleted")]
+    assert sync(data_dir, sim)[0].ok
+    with db(data_dir) as conn:
+        status = dict(conn.execute("SELECT session_id, status FROM sessions WHERE type IN "
+                                   "('messages', 'memberships')"))
+    assert (status.pop("ev-edited"), status.pop("ev-deleted"), status.pop("ev-left")) == \
+        ("updated", "deleted", "deleted")
+    created = {e["id"] for e in sim.history.events
+               if e["resource"] in ("messages", "memberships") and session_key(e)[1] != "meeting"}
+    assert created and set(status) == created and set(status.values()) == {"created"}
+
+
 def test_meetings_are_whole_though_their_events_span_pages(sim, data_dir):
     assert sync(data_dir, sim)[0].ok
     ended = [e for e in sim.history.events if e["resource"] == "meetings"]

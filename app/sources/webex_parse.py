@@ -206,8 +206,12 @@ def build_session(session_id: str, summary: dict[str, Any], raw: str | None) -> 
         return _meeting_session(session_id, summary, raw)
     if kind == "call":
         return _call_session(session_id, summary, raw)
+    # Seed 003, the event ``type``: "created", "updated" (a property on the resource) or
+    # "deleted": what became of the message or membership is this one-event session's state.
+    event_type = summary["extra"].get("eventType")
     return Session(session_id, kind, summary.get("title") or kind, summary["first"],
-                   participants=people(summary), extra=dict(summary["extra"]), raw=raw)
+                   participants=people(summary), status=str(event_type) if event_type else None,
+                   extra=dict(summary["extra"]), raw=raw)
 
 
 def _meeting_session(session_id: str, summary: dict[str, Any], raw: str | None) -> Session:
