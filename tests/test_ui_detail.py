@@ -290,3 +290,14 @@ def test_the_saved_message_is_still_there_after_looking_at_another_session(data_
         assert status.isVisible() and status.text() == saved
     finally:
         next(builder, None)
+
+
+def test_an_event_ending_after_local_midnight_shows_the_end_s_date(denver):
+    """22:30-01:10 in Denver is one UTC day (05:30-08:10Z): the End cell must name the day."""
+    from app.ui.detail_pane import _end_text
+
+    event = {"time": "2026-11-18T05:30:00Z", "end": "2026-11-18T08:10:00Z"}
+    assert _end_text(event, utc=False) == "2026-11-18 01:10:00"
+    assert _end_text(event, utc=True) == "08:10:00"
+    overnight_utc = {"time": "2026-11-18T23:30:00Z", "end": "2026-11-19T00:10:00Z"}
+    assert _end_text(overnight_utc, utc=False) == "17:10:00"  # one evening in Denver

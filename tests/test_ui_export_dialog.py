@@ -30,3 +30,13 @@ def test_a_folder_is_not_taken_for_a_file_and_counts_read_with_separators(qtbot,
     dialog.accept()
     assert dialog.isVisible() and "is a folder" in dialog.error.text()
     assert "9,097" in dialog.all_radio.text() and "1,200" in dialog.selected_radio.text()
+
+
+def test_a_blank_file_name_or_the_root_folder_is_said_not_raised(qtbot, tmp_path):
+    dialog = ExportDialog(selected=0, matching=10, start_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    for text, said in (("", "Choose a file"), ("   ", "Choose a file"), ("/", "is a folder")):
+        dialog.path_edit.setText(text)
+        dialog.accept()  # raised "PosixPath('.') has an empty name" and showed nothing
+        assert dialog.isVisible() and said in dialog.error.text(), text

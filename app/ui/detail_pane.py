@@ -341,8 +341,9 @@ def _end_text(event: dict[str, Any], utc: bool) -> str:
     end = event.get("end")
     if not end:
         return ""
-    same_day = end[:10] == (event.get("time") or "")[:10]
+    # The day as shown, not as stored: 23:08 local may be the next day in UTC, or the reverse.
     text = time_text(end, utc)
+    same_day = text[:10] == time_text(event.get("time") or "", utc)[:10]
     return text[11:] if same_day else text
 
 

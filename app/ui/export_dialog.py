@@ -112,15 +112,15 @@ class ExportDialog(QDialog):
 
     def choice(self) -> tuple[Path, str, bool]:
         path = Path(self.path_edit.text().strip()).expanduser()
-        if path.suffix.lower() != "." + self.fmt():
+        if path.name and path.suffix.lower() != "." + self.fmt():  # "/" has no name to suffix
             path = path.with_name(path.name + "." + self.fmt())
         return path, self.fmt(), self.selected_radio.isChecked()
 
     def accept(self) -> None:
-        path, _fmt, _selected = self.choice()
-        if not self.path_edit.text().strip():
+        if not self.path_edit.text().strip():  # before choice(): a blank path has no name
             self.error.setText("Choose a file to export to.")
             return
+        path, _fmt, _selected = self.choice()
         if not path.parent.is_dir():
             self.error.setText(f"No such folder: {path.parent}")
             return
