@@ -115,3 +115,24 @@ def test_the_kind_list_names_each_product_and_what_histview_keeps_of_it(data_dir
     assert captions["pexip"] == "Pexip Infinity: conference history (pexip)"
     assert all(caption.endswith(f"({kind})") and len(caption) > len(kind) + 10
                for kind, caption in captions.items())
+
+
+def test_a_new_source_never_replaces_one_of_the_same_name(data_dir, make_window):
+    dialog = pexip_form(make_window(data_dir), username="admin")
+    assert dialog.save(), dialog.message.text()
+    kept = Settings(data_dir).source("video")
+
+    dialog.new_source()  # the New source button: a blank form
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("pexip"))
+    dialog.url_edit.setText("https://other.example.com")
+    dialog._option_edits["username"].setText("intruder")
+    dialog.secret_edit.setText("new-pass")
+    for name in ("video", "VIDEO"):
+        dialog.name_edit.setText(name)
+        assert not dialog.save()
+        assert "A source named video exists already" in dialog.message.text()
+
+    assert [c.name for c in Settings(data_dir).sources()] == ["video"]
+    assert Settings(data_dir).source("video") == kept
+    dialog.source_form.clear()  # nothing unsaved to ask about
+    dialog.reject()

@@ -192,6 +192,11 @@ class SourcesDialog(QDialog):
     def save(self) -> bool:
         config = self.source_form.config()
         secret = self.secret_edit.text() or None
+        clash = self._name_taken(config.name)
+        if clash:
+            self.say(f"A source named {clash} exists already: pick it in the list to change "
+                     "it, or give this one another name.", error=True)
+            return False
         try:
             registry.add_source(self.data_dir, config, secret)
         except (registry.RegistryError, KeyringUnavailable) as error:
@@ -206,6 +211,15 @@ class SourcesDialog(QDialog):
                                             else ""))
         self.sources_changed.emit()
         return True
+
+    def _name_taken(self, name: str) -> str | None:
+        """Another source's name, ignoring case, that ``name`` would replace. Saving a new
+        form under an existing name replaced that source, its URL and its secret, unasked;
+        and "Video" beside "video" reads as the same source in every list."""
+        if name == self._editing:
+            return None
+        return next((config.name for config in Settings(self.data_dir).sources()
+                     if config.name.casefold() == name.casefold()), None)
 
     def test_current(self) -> None:
         """One cheap request with the form's values (typed or stored secret), off the GUI
