@@ -60,6 +60,18 @@ def epoch_utc(seconds: float | int | str | None) -> str | None:
     return format_utc(stamp, with_fraction=stamp.microsecond != 0)
 
 
+def time_key(iso: str) -> str:
+    """An ISO UTC time ending in "Z" as text that compares in time order: no "Z", and no
+    trailing zeros in its fraction. Sources send "…:26Z", "…:26.916Z" and "…:26.000000Z";
+    as they are, 'Z' sorts after '.', so a whole second came after its own fractions.
+    Keyed, the whole second is their prefix and sorts first, and equal instants compare
+    equal or as a prefix (the cache's start indexes hold the same key, ``START_KEY``)."""
+    text = iso.rstrip("Z")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
 def format_utc(moment: datetime, *, with_fraction: bool = True) -> str:
     """Format an aware (or naive-UTC) datetime as ISO 8601 UTC with ``Z``.
 

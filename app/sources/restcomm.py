@@ -62,7 +62,7 @@ from app.sources.restcomm_parse import (
     utc_offset_minutes,
     widen_span,
 )
-from app.timeutil import parse_utc
+from app.timeutil import time_key
 
 log = logging.getLogger("histview.restcomm")
 
@@ -290,13 +290,14 @@ class RestcommSource(Source):
 
 
 def outside(moment: str | None, asked: dict[str, str]) -> bool:
-    """Whether ``moment`` falls outside ``[asked from, asked to)``, compared as moments
-    (``...:09Z`` and ``...:09.456Z`` do not sort as text); no bound, no limit."""
+    """Whether ``moment`` falls outside ``[asked from, asked to)``, compared in time order
+    (``...:09Z`` and ``...:09.456Z`` do not sort as text; ``time_key`` does); no bound, no
+    limit."""
     if not moment or not asked:
         return False
-    at = parse_utc(moment)
+    at = time_key(moment)
     low, high = asked.get("from"), asked.get("to")
-    return (low is not None and at < parse_utc(low)) or (high is not None and at >= parse_utc(high))
+    return (low is not None and at < time_key(low)) or (high is not None and at >= time_key(high))
 
 
 SOURCE = RestcommSource

@@ -14,6 +14,7 @@ from typing import Any
 
 from app.store.schema import SOURCE_TYPE_INDEX, START_INDEX, START_KEY
 from app.store.search_syntax import BadQuery, fts_query
+from app.timeutil import time_key
 
 #: Sortable columns by their public name (also the window's column names).
 SORT_COLUMNS = {
@@ -94,16 +95,6 @@ BLANK = {
     **{name: f"coalesce({name}, '') = ''" for name in ("title", "type", "kind", "status",
                                                         "direction")},
 }
-
-
-def time_key(iso: str) -> str:
-    """An ISO UTC bound as ``START_KEY`` compares: no "Z", and no trailing zeros in its
-    fraction, so "…:26.000000Z" is "…:26", which a start of "…:26Z" or "…:26.000Z" is not
-    before (both are the same instant, and text puts a prefix first)."""
-    text = iso.rstrip("Z")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
 
 
 def _order(sort: str, descending: bool) -> str:
