@@ -341,6 +341,23 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.netloc else ""
 
 
+def moved_url(url: str, old_base: str, new_base: str) -> str | None:
+    """``url`` as it reads once its server moved from ``old_base`` to ``new_base``, or None
+    when ``url`` is not on ``old_base``'s origin (a recording on S3 stays where it is).
+
+    The origin is swapped, and so is the base's path where ``url`` lies under it: a server
+    moved from ``https://old/bt`` to ``https://new/support`` serves ``/bt/api/reporting``
+    as ``/support/api/reporting``."""
+    if not url or not origin(old_base) or origin(url) != origin(old_base):
+        return None
+    parts, old, new = (urllib.parse.urlsplit(u) for u in (url, old_base, new_base))
+    old_path, new_path = old.path.rstrip("/"), new.path.rstrip("/")
+    path = parts.path
+    if old_path != new_path and (path == old_path or path.startswith(old_path + "/")):
+        path = new_path + path[len(old_path):]
+    return urllib.parse.urlunsplit((new.scheme, new.netloc, path, parts.query, parts.fragment))
+
+
 def reason(error: Exception, redact: Callable[[str], str] | None = None) -> str:
     """The innermost reason of a requests (or msal) error on one short line, without the
     long urllib3 repr chain: the SSL library's own words for a TLS failure.

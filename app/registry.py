@@ -114,7 +114,21 @@ def add_source(data_dir: Path, config: SourceConfig, secret: str | None) -> bool
     elif existing is None:
         raise RegistryError(f"a new source needs its {source_class(config.kind).secret_label}")
     settings.put_source(config)
+    if existing is not None and existing.url != config.url:
+        _move_links(settings.cache_path, config.name, existing.url, config.url)
     return existing is not None
+
+
+def _move_links(cache_path: Path, name: str, old_url: str, new_url: str) -> None:
+    """The server moved: cached recordings and transcripts follow it (``Store.move_links``),
+    or every download of history synced before the move would fail."""
+    if not cache_path.exists():
+        return
+    store = Store(cache_path)
+    try:
+        store.move_links(name, old_url, new_url)
+    finally:
+        store.close()
 
 
 def remove_source(data_dir: Path, name: str, *, purge: bool = False) -> None:

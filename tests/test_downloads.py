@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,10 +18,11 @@ import pytest
 
 from app.demo.server import Request, Response, Simulator, byte_range
 from app.downloads import fetch_to, safe_name, target_path
-from app.http import SourceError
-from app.model import SourceConfig
+from app.http import SourceError, moved_url
+from app.model import Artifact, SourceConfig
 from app.settings import Settings
 from app.sources import create_source
+from app.store import Store
 
 
 @pytest.mark.parametrize("hostile", [
@@ -177,6 +179,70 @@ def test_an_interrupted_download_resumes_where_the_server_allows(vendor, cli, da
         assert path.read_bytes() == vendor.expected(session_id, artifact_id), artifact_id
     asked = [rng for _, rng in vendor.sim.downloads if rng]
     assert asked == [f"bytes={size}-"]  # only the resumed file asked for a range
+
+
+def test_downloads_follow_the_server_to_its_new_address(vendor, cli, data_dir, tmp_path):
+    """The server moved (a new host name, or the next ``histview demo`` on new ports): once
+    the source's URL is changed, history synced before the move still downloads. Before,
+    its links kept the old address and the download was refused or found nobody there."""
+    session_id, artifact_ids = a_recording(data_dir, vendor.name)
+    old = vendor.sim.url
+    vendor.sim.stop()
+    with socket.socket() as gone:  # holds the old port: nothing answers there any more
+        gone.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past TIME_WAIT
+        gone.bind(("127.0.0.1", int(old.rsplit(":", 1)[1])))
+        vendor.sim.start()
+        new = vendor.sim.url
+        add = [new + a[len(old):] if a.startswith(old) else a for a in vendor.add]
+        assert cli("source", "add", vendor.kind, vendor.name, *add, "--secret-stdin",
+                   stdin=vendor.secret + "\n").code == 0
+
+        result = cli("download", vendor.name, session_id, "--kind", "recording", "--to",
+                     str(tmp_path / "dl"))
+    assert result.code == 0, result.err
+    recordings = [a for a in json.loads(cli("artifacts", vendor.name, session_id, "--format",
+                                            "json").out) if a["kind"] == "recording"]
+    assert sorted(a["artifact_id"] for a in recordings) == sorted(artifact_ids)
+    for artifact in recordings:
+        assert artifact["url"].startswith(new + "/")
+        assert Path(artifact["downloaded_path"]).read_bytes() == vendor.expected(
+            session_id, artifact["artifact_id"])
+
+
+def test_a_server_move_leaves_links_on_other_hosts_alone(tmp_path):
+    store = Store(tmp_path / "cache.sqlite")
+    links = {
+        "api": ("https://bt.example.com/api/reporting?lsid=1", "https://bt.example.com/v?1"),
+        "s3": ("https://bucket.s3.amazonaws.com/rec.wav", None),
+        "port": ("https://bt.example.com:8443/api/reporting?lsid=2", None),
+        "prefix": ("https://bt.example.com.evil.net/x", None),
+    }
+    store.write_page("bt", "beyondtrust", "sessions", {}, artifacts=[
+        Artifact("s", key, "recording", key, url=url, view_url=view)
+        for key, (url, view) in links.items()])
+    store.write_page("other", "beyondtrust", "sessions", {}, artifacts=[
+        Artifact("s", "api", "recording", "api", url=links["api"][0])])
+
+    assert store.move_links("bt", "https://BT.example.com", "https://support.example.org/bt") == 1
+    rows = dict(((r[0], r[1]), r[2:]) for r in store.db.conn.execute(
+        "SELECT source, artifact_id, url, view_url FROM artifacts"))
+    store.close()
+    assert rows[("bt", "api")] == ("https://support.example.org/bt/api/reporting?lsid=1",
+                                   "https://support.example.org/bt/v?1")
+    for key in ("s3", "port", "prefix"):
+        assert rows[("bt", key)] == links[key]
+    assert rows[("other", "api")] == (links["api"][0], None)
+
+
+def test_a_moved_base_path_moves_with_the_links():
+    assert moved_url("http://127.0.0.1:5000/restcomm/2012-04-24/Accounts/AC1/Recordings/RE1",
+                     "http://127.0.0.1:5000/restcomm", "https://pbx.example.com/cpaas") == (
+        "https://pbx.example.com/cpaas/2012-04-24/Accounts/AC1/Recordings/RE1")
+    assert moved_url("https://a.example.com/other/file", "https://a.example.com/restcomm",
+                     "https://b.example.com/cpaas") == "https://b.example.com/other/file"
+    assert moved_url("https://a.example.com/restcommx/f", "https://a.example.com/restcomm",
+                     "https://b.example.com/cpaas") == "https://b.example.com/restcommx/f"
+    assert moved_url("", "https://a.example.com", "https://b.example.com") is None
 
 
 def restcomm_source(sim) -> tuple[Any, dict]:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from app import jsontext
+from app.http import moved_url
 from app.model import Artifact, Event, Session
 from app.store.raw import RawTables, raw_table_name
 from app.store.schema import (
@@ -229,6 +230,26 @@ class Store:
                 "WHERE source = ? AND session_id = ? AND artifact_id = ?",
                 (path, text, source, session_id, artifact_id))
             self.refresh_sessions(source, [session_id])
+
+    def move_links(self, source: str, old_base: str, new_base: str) -> int:
+        """Point the source's cached artifact links at its new URL; how many moved.
+
+        Links are stored as the server gave them, so after the server moves (or a second
+        ``histview demo`` starts its simulators on new ports) every older recording would
+        name the old host: a download was refused ("refusing to send the token") or hung on
+        a host that is gone. Links on other hosts (S3, a CDN) are left as they are."""
+        rows = self.db.conn.execute(
+            "SELECT rowid, url, view_url FROM artifacts WHERE source = ?", (source,)).fetchall()
+        changes = []
+        for rowid, url, view_url in rows:
+            new_url, new_view = (moved_url(u, old_base, new_base) if u else None
+                                 for u in (url, view_url))
+            if new_url or new_view:
+                changes.append((new_url or url, new_view or view_url, rowid))
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "UPDATE artifacts SET url = ?, view_url = ? WHERE rowid = ?", changes)
+        return len(changes)
 
     def has_history(self, source: str) -> bool:
         """Whether anything of the source is cached (a sync writes its status first)."""
