@@ -158,11 +158,21 @@ class DetailPane(QWidget):
         return self._session
 
     def set_utc(self, utc: bool) -> None:
+        """Redraw the same session on the other clock. The event list is rebuilt, so the
+        selected event and the scroll position are put back: before, the toggle cleared
+        the selection and the event's details with it."""
         self._utc = utc
         if self._timeline is not None:
             self._timeline.set_utc(utc)
-        if self._session is not None:
-            self._fill(self._session)
+        if self._session is None:
+            return
+        item = self.events_view.currentItem()
+        selected = self.events_view.indexOfTopLevelItem(item) if item is not None else -1
+        scrolled = self.events_view.verticalScrollBar().value()
+        self._fill(self._session)
+        if selected >= 0:
+            self._select_event(selected)
+        self.events_view.verticalScrollBar().setValue(scrolled)
 
     def clear(self) -> None:
         self._session, self._events = None, []

@@ -1,0 +1,36 @@
+"""Window bugs a bug hunt of the main window found, each on the real window offscreen over a
+real cache (``fill_cache`` writes it through ``Store.write_page``, as a sync does)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QTreeWidget
+
+from tests.test_ui_support import fill_cache, window_factory
+
+COUNT = 30
+
+
+@pytest.fixture
+def make_window(qtbot):
+    yield from window_factory(qtbot)
+
+
+def test_times_in_utc_keeps_the_selected_event_and_its_details(data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    window.select_rows([0])
+    window.detail.tabs.setCurrentIndex(1)
+    events = window.findChild(QTreeWidget, "eventsView")
+    qtbot.waitUntil(lambda: events.topLevelItemCount() == 2)
+    events.setCurrentItem(events.topLevelItem(1))  # the note
+    details = window.detail.event_details
+    assert "Kind: note" in details.toPlainText()
+    window.utc_action.trigger()
+    assert window.utc_action.isChecked()
+    assert events.indexOfTopLevelItem(events.currentItem()) == 1
+    assert events.currentItem().isSelected()
+    assert "Kind: note" in details.toPlainText()
+    window.utc_action.trigger()  # and back to local time
+    assert events.indexOfTopLevelItem(events.currentItem()) == 1
+    assert "Kind: note" in details.toPlainText()
