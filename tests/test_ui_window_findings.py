@@ -4,7 +4,8 @@ real cache (``fill_cache`` writes it through ``Store.write_page``, as a sync doe
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QTreeWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QTreeWidget
 
 from tests.test_ui_support import fill_cache, window_factory
 
@@ -34,3 +35,20 @@ def test_times_in_utc_keeps_the_selected_event_and_its_details(data_dir, make_wi
     window.utc_action.trigger()  # and back to local time
     assert events.indexOfTopLevelItem(events.currentItem()) == 1
     assert "Kind: note" in details.toPlainText()
+
+
+def test_tab_leaves_the_sessions_table_and_arrows_move_in_it(data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    table = window.table
+    window.select_rows([0])
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    assert table.currentIndex().row() == 1  # arrows still move between rows
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    focused = QApplication.focusWidget()
+    assert focused is not None and focused is not table
+    assert not table.isAncestorOf(focused)
+    qtbot.keyClick(focused, Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is table  # and Shift+Tab comes back

@@ -36,6 +36,9 @@ class SessionsTable(QTableView):
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Tab leaves the table for the next widget (the detail pane): with Qt's default it
+        # moved from cell to cell forever, a trap for keyboard users. Arrows move in it.
+        self.setTabKeyNavigation(False)
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.horizontalHeader()
