@@ -136,3 +136,55 @@ def test_a_new_source_never_replaces_one_of_the_same_name(data_dir, make_window)
     assert Settings(data_dir).source("video") == kept
     dialog.source_form.clear()  # nothing unsaved to ask about
     dialog.reject()
+
+
+@pytest.fixture
+def sources_dialog(data_dir, qtbot):
+    """The Sources dialog on its own, shown (focus and visibility need a shown window)."""
+    from app.ui.sources_dialog import SourcesDialog
+
+    dialog = SourcesDialog(data_dir)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    yield dialog
+    dialog.source_form.clear()  # nothing unsaved to ask about on close
+    dialog.reject()
+
+
+def test_changing_the_kind_clears_a_stale_error(data_dir, sources_dialog):
+    dialog = sources_dialog
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("pexip"))
+    dialog.name_edit.setText("video")
+    dialog.url_edit.setText("https://manager.example.com")
+    dialog.secret_edit.setText("pw")
+    assert not dialog.save()
+    assert "Username is required" in dialog.message.text()
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("webex"))
+    assert dialog.message.text() == ""
+
+    dialog.secret_edit.clear()
+    dialog.test_current()  # a failed connection test: no secret typed
+    assert "Type the secret first" in dialog.message.text()
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("restcomm"))
+    assert dialog.message.text() == ""
+
+
+def test_editing_the_field_an_error_names_clears_it_and_only_that_field(data_dir,
+                                                                         sources_dialog):
+    dialog = sources_dialog
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("pexip"))
+    dialog.name_edit.setText("video")
+    dialog.url_edit.setText("https://manager.example.com")
+    dialog.secret_edit.setText("pw")
+    dialog._option_edits["username"].setText("admin")
+    dialog._option_edits["page_size"].setText("reports")
+    assert not dialog.save()
+    error = dialog.message.text()
+    assert "Page size must be" in error
+    dialog.url_edit.setText("https://manager2.example.com")  # another field: still wrong
+    assert dialog.message.text() == error
+    dialog._option_edits["page_size"].setText("500")
+    assert dialog.message.text() == ""
+    assert dialog.save(), dialog.message.text()
+    assert dialog.message.text().startswith("Saved video")

@@ -9,6 +9,7 @@ back in), and the dialog tells the form whether a secret is stored so it can say
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -43,6 +44,12 @@ def form_message(error: Exception) -> str:
     return text[:1].upper() + text[1:]
 
 
+def error_field(error: Exception) -> str | None:
+    """The field an error is about ("url", "page_size"), or None when it is about no one
+    field: the dialog clears a stale error when its field is edited."""
+    return error.option if isinstance(error, registry.OptionError) else None
+
+
 def kind_caption(kind: str, cls: type | None) -> str:
     """"Pexip Infinity: conference history (pexip)": the product a manager knows, then the
     short name the command line and the source list use."""
@@ -64,7 +71,12 @@ def available_kinds() -> dict[str, type | None]:
 
 class SourceForm(QWidget):
     """One source's fields. ``config()`` reads them; ``state()`` is what "unsaved changes"
-    compares, the typed secret included (a secret typed and not saved would be lost)."""
+    compares, the typed secret included (a secret typed and not saved would be lost).
+    ``edited`` names each field as it changes ("kind", "name", "url", an option's name,
+    "secret", "ca_bundle", "insecure"), so the dialog can drop an error that no longer holds.
+    """
+
+    edited = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,7 +94,7 @@ class SourceForm(QWidget):
             self.kind_box.addItem(kind_caption(kind, cls), kind)
             if cls is None:
                 self.kind_box.model().item(self.kind_box.count() - 1).setEnabled(False)
-        self.kind_box.currentIndexChanged.connect(lambda _i: self.show_kind_fields())
+        self.kind_box.currentIndexChanged.connect(lambda _i: self._kind_changed())
         self.name_edit = QLineEdit(self, objectName="nameEdit")
         self.name_edit.setPlaceholderText("a short name, e.g. pexip-london")
         self.url_edit = QLineEdit(self, objectName="urlEdit")
@@ -108,6 +120,17 @@ class SourceForm(QWidget):
         self.rows.addRow(self.secret_caption, secret_row)
         self.rows.addRow("CA bundle:", ca_row)
         self.rows.addRow("", self.insecure_check)
+        for field, edit in (("name", self.name_edit), ("url", self.url_edit),
+                            ("secret", self.secret_edit), ("ca_bundle", self.ca_edit)):
+            self._report_edits(field, edit)
+        self.insecure_check.toggled.connect(lambda _on: self.edited.emit("insecure"))
+
+    def _report_edits(self, field: str, edit: QLineEdit) -> None:
+        edit.textChanged.connect(lambda _text: self.edited.emit(field))
+
+    def _kind_changed(self) -> None:
+        self.show_kind_fields()
+        self.edited.emit("kind")
 
     def show_kind_fields(self, values: dict[str, str] | None = None) -> None:
         """Rebuild the option fields for the chosen kind (rows right under the URL)."""
@@ -132,6 +155,7 @@ class SourceForm(QWidget):
             edit.setPlaceholderText(f"optional (default: {default})" if default else "optional")
         row = OPTIONS_ROW + len(self.option_edits)
         self.option_edits[name] = edit
+        self._report_edits(name, edit)
         self.rows.insertRow(row, f"{option_label(name)}:", edit)
 
     # -- filling and reading ----------------------------------------------------------------

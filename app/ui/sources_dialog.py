@@ -29,7 +29,9 @@ from app import registry
 from app.credentials import KeyringUnavailable
 from app.settings import Settings
 from app.ui.connection_check import ConnectionCheck
-from app.ui.source_form import SourceForm, form_message
+from app.ui.source_form import SourceForm, error_field, form_message
+
+ANY_FIELD = "*"  # an error about no one field: editing any field clears it
 
 
 class SourcesDialog(QDialog):
@@ -43,6 +45,9 @@ class SourcesDialog(QDialog):
         self.data_dir = Path(data_dir)
         self._editing: str | None = None
         self._clean: tuple = ()  # the form as loaded: what "unsaved changes" compare to
+        #: The field the error shown is about, ANY_FIELD when it names none, None when no
+        #: error is shown: editing that field (or changing the kind) clears the error.
+        self._error_about: str | None = None
         self._build()
         self.refresh_list()
         self.new_source()
@@ -62,6 +67,7 @@ class SourcesDialog(QDialog):
         list_buttons.addWidget(self.new_button)
         list_buttons.addWidget(self.remove_button)
         self.source_form = SourceForm(self)
+        self.source_form.edited.connect(self._forget_stale_error)
         # The form's fields, reachable from the dialog as callers and tests know them.
         self.kind_box = self.source_form.kind_box
         self.name_edit = self.source_form.name_edit
@@ -183,9 +189,19 @@ class SourcesDialog(QDialog):
             self.say(str(error), error=True)
             return False
 
-    def say(self, text: str, *, error: bool = False) -> None:
+    def say(self, text: str, *, error: bool = False, about: str | None = None) -> None:
+        """Show ``text``; an error ``about`` one field stays until that field is edited,
+        one about none of them (a failed connection test) until any field is."""
         self.message.setStyleSheet("color: #b3261e;" if error else "color: #1b5e20;")
         self.message.setText(text)
+        self._error_about = (about or ANY_FIELD) if error and text else None
+
+    def _forget_stale_error(self, field: str) -> None:
+        """An error left from the last save or test no longer holds once the kind changed
+        or its field was edited: kept, it blamed a field the new kind does not have."""
+        if self._error_about is not None and (
+                field == "kind" or self._error_about in (field, ANY_FIELD)):
+            self.say("")
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -195,12 +211,12 @@ class SourcesDialog(QDialog):
         clash = self._name_taken(config.name)
         if clash:
             self.say(f"A source named {clash} exists already: pick it in the list to change "
-                     "it, or give this one another name.", error=True)
+                     "it, or give this one another name.", error=True, about="name")
             return False
         try:
             registry.add_source(self.data_dir, config, secret)
         except (registry.RegistryError, KeyringUnavailable) as error:
-            self.say(form_message(error), error=True)
+            self.say(form_message(error), error=True, about=error_field(error))
             return False
         self._clean = ()  # saved: reloading the form below loses nothing
         self.secret_edit.clear()
@@ -230,7 +246,7 @@ class SourcesDialog(QDialog):
             secret = self.secret_edit.text() or (
                 registry.secret_lookup(self.data_dir)(config) if self._editing else None)
         except (registry.RegistryError, KeyringUnavailable) as error:
-            self.say(form_message(error), error=True)
+            self.say(form_message(error), error=True, about=error_field(error))
             return
         if not secret:
             self.say("Type the secret first (none is stored for this source).", error=True)
