@@ -188,3 +188,44 @@ def test_editing_the_field_an_error_names_clears_it_and_only_that_field(data_dir
     assert dialog.message.text() == ""
     assert dialog.save(), dialog.message.text()
     assert dialog.message.text().startswith("Saved video")
+
+
+def tab_stops_before_save(dialog) -> list:
+    """The widgets Tab visits from the name field up to Save, as the focus chain has them."""
+    from PySide6.QtCore import Qt
+
+    stops, widget = [], dialog.name_edit
+    while widget is not dialog.save_button:
+        if (widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isVisible()
+                and widget.isEnabled()):
+            stops.append(widget)
+        widget = widget.nextInFocusChain()
+        assert widget is not dialog.name_edit, "Save is not in the focus chain"
+    return stops
+
+
+@pytest.mark.parametrize("kinds", [("msgraph",), ("restcomm",), ("pexip", "beyondtrust"),
+                                   ("msgraph", "webex", "restcomm")])
+def test_tab_goes_down_the_form_through_the_kind_s_options_before_the_buttons(
+        sources_dialog, qtbot, kinds):
+    from PySide6.QtWidgets import QCheckBox, QLineEdit
+
+    dialog = sources_dialog
+    for kind in kinds:
+        dialog.kind_box.setCurrentIndex(dialog.kind_box.findData(kind))
+    # (a widget added to a shown layout is shown by the event loop, a moment later)
+    qtbot.waitUntil(lambda: all(e.isVisible() for e in dialog._option_edits.values()))
+    stops = tab_stops_before_save(dialog)
+    fields = [w for w in stops if isinstance(w, QLineEdit | QCheckBox)]
+    assert fields == [dialog.name_edit, dialog.url_edit, *dialog._option_edits.values(),
+                      dialog.secret_edit, dialog.source_form.ca_edit,
+                      dialog.source_form.insecure_check], [w.objectName() for w in fields]
+    assert stops[-1] is dialog.test_button  # the buttons after the form
+
+    dialog.name_edit.setFocus()  # and real Tab presses take the same path
+    qtbot.waitUntil(dialog.name_edit.hasFocus)
+    visited = []
+    while not dialog.save_button.hasFocus() and len(visited) <= len(stops):
+        visited.append(dialog.focusWidget())
+        dialog.focusNextChild()
+    assert visited == stops

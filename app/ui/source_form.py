@@ -145,8 +145,18 @@ class SourceForm(QWidget):
             self._add_option(name, values.get(name, ""), required=True)
         for name, default in cls.optional_options.items():
             self._add_option(name, values.get(name, ""), required=False, default=default)
+        self._tab_through_options()
         self.url_edit.setPlaceholderText(cls.default_url or "https://…")
         self.secret_caption.setText(f"{option_label(cls.secret_label)}:")
+
+    def _tab_through_options(self) -> None:
+        """Tab from the URL through the option fields, then on to the secret. A widget
+        made later joins the end of the window's focus chain: the options, rebuilt at
+        each change of kind, were reached only after Save and Close."""
+        previous: QWidget = self.url_edit
+        for edit in self.option_edits.values():
+            QWidget.setTabOrder(previous, edit)
+            previous = edit
 
     def _add_option(self, name: str, value: str, *, required: bool,
                     default: str | None = None) -> None:
