@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QTreeWidget
+from PySide6.QtWidgets import QApplication, QLabel, QTreeWidget
 
 from tests.test_ui_support import fill_cache, window_factory
 
@@ -52,3 +52,34 @@ def test_tab_leaves_the_sessions_table_and_arrows_move_in_it(data_dir, make_wind
     assert not table.isAncestorOf(focused)
     qtbot.keyClick(focused, Qt.Key.Key_Backtab)
     assert QApplication.focusWidget() is table  # and Shift+Tab comes back
+
+
+@pytest.mark.parametrize("wide", [True, False])
+def test_why_nothing_matches_wraps_and_shows_every_line(data_dir, make_window, qtbot, wide):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    if not wide:
+        window.resize(window.minimumSizeHint())
+    window.filter_bar.search_box.setText('"nosuch word in a very long quoted phrase')
+    window.filter_bar.apply_now()
+    assert window.table_stack.currentWidget() is window.no_matches
+    label = window.no_matches.text
+    assert "No closing quote" in label.text()
+    qtbot.waitUntil(label.isVisible)
+    needed = label.heightForWidth(label.width())
+    assert needed >= 2 * label.fontMetrics().height()  # the reason takes several lines
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()))
+    assert label.geometry().bottom() < window.no_matches.button.geometry().top()
+
+
+@pytest.mark.parametrize("wide", [True, False])
+def test_the_first_run_text_shows_every_line(data_dir, make_window, qtbot, wide):
+    """The same clipping hit the first-run explanation: "Just looking? Run histview demo"
+    was cut off below its first paragraphs."""
+    window = make_window(data_dir)
+    if not wide:
+        window.resize(window.minimumSizeHint())
+    assert window.table_stack.currentWidget() is window.empty_state
+    label = window.empty_state.findChild(QLabel)
+    qtbot.waitUntil(label.isVisible)
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()))

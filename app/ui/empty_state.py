@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 TEXT = (
     "<h2>No history cached yet</h2>"
@@ -21,16 +28,16 @@ class EmptyState(QWidget):
     def __init__(self, sources_action: QAction, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("emptyState")
-        text = QLabel(TEXT, self)
+        text = QLabel(TEXT, self, objectName="emptyStateText")
         text.setWordWrap(True)
         text.setTextFormat(Qt.TextFormat.RichText)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         text.setMaximumWidth(560)
         button = QPushButton("Add a source…", self, objectName="emptyAddSource")
         button.clicked.connect(sources_action.trigger)
-        layout = QVBoxLayout(self)
+        layout = _scrolling(self)
         layout.addStretch(1)
-        layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(_centred(text))
         layout.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
 
@@ -49,10 +56,10 @@ class NoMatches(QWidget):
         self.text.setMinimumWidth(320)
         self.text.setMaximumWidth(560)
         self.button = QPushButton("Clear filters", self, objectName="noMatchesClear")
-        layout = QVBoxLayout(self)
+        layout = _scrolling(self)
         layout.addStretch(1)
         layout.addWidget(self.head, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(_centred(self.text))
         layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
         self.set_reason(None)
@@ -61,3 +68,29 @@ class NoMatches(QWidget):
         """``reason``: why nothing can match (a search that cannot run, a reversed range)."""
         self.text.setText(reason or "")
         self.text.setVisible(bool(reason))
+
+
+def _centred(label: QLabel) -> QHBoxLayout:
+    """``label`` centred between stretches, as wide as it may be (its maximum width) and
+    as tall as its wrapped text. Added with an alignment flag instead, the layout sized a
+    word-wrapped label for one line, so a long reason was cut off after its first line."""
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(label, 100)
+    row.addStretch(1)
+    return row
+
+
+def _scrolling(page: QWidget) -> QVBoxLayout:
+    """The layout for ``page``'s contents, inside a frameless scroll area: in a short table
+    area (the window at its smallest, the detail pane given most of the height) the text
+    scrolls instead of being cut off."""
+    scroll = QScrollArea(page)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    body = QWidget(scroll)
+    scroll.setWidget(body)
+    outer = QVBoxLayout(page)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+    return QVBoxLayout(body)
