@@ -15,10 +15,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from app.cli_export import ExportTargetError, check_target, write_export
 from app.cli_output import ProgressPrinter, print_listing
 from app.cli_parser import KIND_OPTIONS, build_parser, search_values_kept
 from app.credentials import KeyringUnavailable
-from app.export import export_sessions, write_csv
+from app.export import write_csv
 from app.http import SourceError
 from app.model import SourceConfig
 from app.registry import (
@@ -60,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         if data_dir.exists() and not data_dir.is_dir():
             raise UsageError(f"--data-dir: {data_dir} is a file, not a folder")
         return dispatch(args, data_dir)
-    except (UsageError, RegistryError, BadQuery, SettingsError, CacheError) as error:
+    except (UsageError, RegistryError, BadQuery, SettingsError, CacheError,
+            ExportTargetError) as error:
         print(f"histview: {error}", file=sys.stderr)
         return 2
     except KeyringUnavailable as error:
@@ -368,17 +370,11 @@ def cmd_session_children(args: argparse.Namespace, data_dir: Path) -> int:
 
 def cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
     flt = session_filter(args)
-    if not args.out.parent.is_dir():
-        raise UsageError(f"--out: folder does not exist: {args.out.parent}")
-    if args.out.is_dir():
-        raise UsageError(f"--out: {args.out} is a folder; give a file name in it")
+    check_target(args.out)
     store = open_store(data_dir)
     try:
         check_filter(store, flt, data_dir)
-        count = export_sessions(queries.iter_sessions(store.db.conn, flt), args.out, args.format)
-    except OSError as error:  # the export is written aside and renamed: nothing is left
-        raise UsageError(f"--out: cannot write {args.out}: "
-                         f"{error.strerror or type(error).__name__}") from None
+        count = write_export(queries.iter_sessions(store.db.conn, flt), args.out, args.format)
     finally:
         store.close()
     if not args.quiet:
