@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QTreeWidget
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QApplication, QLabel, QStyleOptionViewItem, QTreeWidget
 
+from app import registry
+from app.model import SourceConfig
 from tests.test_ui_support import fill_cache, window_factory
 
 COUNT = 30
@@ -83,3 +86,33 @@ def test_the_first_run_text_shows_every_line(data_dir, make_window, qtbot, wide)
     label = window.empty_state.findChild(QLabel)
     qtbot.waitUntil(label.isVisible)
     qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()))
+
+
+LONG_NAME = "regional-video-conferencing-eu-west-primary"
+
+
+def test_a_long_source_name_is_elided_with_its_full_name_in_the_tooltip(
+        data_dir, make_window, qtbot):
+    registry.add_source(data_dir, SourceConfig(LONG_NAME, "pexip", "http://127.0.0.1:9",
+                                               {"username": "admin"}), "pw")
+    window = make_window(data_dir)
+    window.resize(window.minimumSizeHint())
+    sources = window.sidebar.list
+    qtbot.waitUntil(lambda: sources.viewport().width() < 300)
+    item = sources.item(1)
+    assert item.data(Qt.ItemDataRole.UserRole) == LONG_NAME
+    assert item.toolTip().startswith(LONG_NAME)
+    option = QStyleOptionViewItem()
+    sources.initViewItemOption(option)
+    index = sources.indexFromItem(item)
+    option.rect = sources.visualRect(index)
+    delegate = sources.itemDelegate()
+    delegate.initStyleOption(option, index)
+    name, details, room = delegate.shown_lines(option, index)
+    bold = QFont(option.font)
+    bold.setBold(True)
+    assert QFontMetrics(bold).horizontalAdvance(LONG_NAME) > room.width()  # it cannot fit
+    assert name.endswith("…") and LONG_NAME.startswith(name[:-1]) and len(name) > 5
+    assert QFontMetrics(bold).horizontalAdvance(name) <= room.width()
+    assert room.right() < sources.viewport().width()
+    sources.viewport().grab()  # and it paints

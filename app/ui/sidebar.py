@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QIcon, QPainter, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QIcon, QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -194,24 +194,37 @@ class _TwoLineDelegate(QStyledItemDelegate):
         # Width 1: the list gives every row its full width; wider would add a scroll bar.
         return QSize(1, option.fontMetrics.height() * lines + 10)
 
+    def shown_lines(self, option: QStyleOptionViewItem,
+                    index: QModelIndex | QPersistentModelIndex) -> tuple[str, str, QRect]:
+        """The name and the details line as drawn, each elided with "…" to the room beside
+        the icon, and that room. Before, a long name was cut off mid-letter at the edge of
+        a narrow sidebar (the item's tooltip has it whole)."""
+        name, _, details = str(index.data() or "").partition("\n")
+        rect = option.rect.adjusted(6, 4, -4, -4)
+        if isinstance(option.widget, QListWidget):  # never past the visible edge
+            rect.setRight(min(rect.right(), option.widget.viewport().width() - 6))
+        if not QIcon(option.icon).isNull():
+            rect.setRight(rect.right() - option.fontMetrics.height() - 4)
+        bold = QFont(option.font)
+        bold.setBold(bool(details))
+        elide = Qt.TextElideMode.ElideRight
+        return (QFontMetrics(bold).elidedText(name, elide, rect.width()),
+                option.fontMetrics.elidedText(details, elide, rect.width()), rect)
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
         self.initStyleOption(option, index)
         # option.text has Qt's line separator (U+2028) for "\n": split the model's own text.
-        name, _, details = str(index.data() or "").partition("\n")
+        name, details, rect = self.shown_lines(option, index)
         icon = QIcon(option.icon)  # a copy: the option is cleared for the base drawing
         option.icon, option.text = QIcon(), ""
         style = option.widget.style() if option.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         group = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        rect = option.rect.adjusted(6, 4, -4, -4)
-        if isinstance(option.widget, QListWidget):  # never past the visible edge
-            rect.setRight(min(rect.right(), option.widget.viewport().width() - 6))
         if not icon.isNull():
             size = option.fontMetrics.height()
-            icon.paint(painter, QRect(rect.right() - size, rect.top(), size, size))
-            rect.setRight(rect.right() - size - 4)
+            icon.paint(painter, QRect(rect.right() + 4, rect.top(), size, size))
         painter.save()
         painter.setPen(option.palette.color(group))
         bold = QFont(option.font)
@@ -224,8 +237,6 @@ class _TwoLineDelegate(QStyledItemDelegate):
             painter.setFont(option.font)
             if not selected:
                 painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
-            elided = option.fontMetrics.elidedText(details, Qt.TextElideMode.ElideRight,
-                                                   rect.width())
             painter.drawText(rect.adjusted(0, height, 0, 0),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, elided)
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, details)
         painter.restore()
