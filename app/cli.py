@@ -15,7 +15,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from app.cli_export import ExportTargetError, check_target, write_export
+from app.cli_export import ExportTargetError, check_target, target_name, write_export
 from app.cli_output import ProgressPrinter, print_listing
 from app.cli_parser import KIND_OPTIONS, build_parser, search_values_kept
 from app.credentials import KeyringUnavailable
@@ -370,16 +370,18 @@ def cmd_session_children(args: argparse.Namespace, data_dir: Path) -> int:
 
 def cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
     flt = session_filter(args)
-    check_target(args.out)
+    check_target(args.out, args.format, sys.stdout)
     store = open_store(data_dir)
     try:
         check_filter(store, flt, data_dir)
-        count = write_export(queries.iter_sessions(store.db.conn, flt), args.out, args.format)
+        count = write_export(queries.iter_sessions(store.db.conn, flt), args.out, args.format,
+                             sys.stdout)
     finally:
         store.close()
     if not args.quiet:
         say_search_notes(flt.search)
-        print(f"exported {plural(count, 'session')} to {args.out}", file=sys.stderr)
+        print(f"exported {plural(count, 'session')} to {target_name(args.out)}",
+              file=sys.stderr)
     return 0
 
 

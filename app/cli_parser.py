@@ -127,7 +127,8 @@ def _add_query_commands(sub: argparse._SubParsersAction) -> None:
     download.add_argument("--to", type=Path, help="folder (default: DATA/downloads)")
     export = sub.add_parser("export", help="export sessions to CSV, JSON or XLSX")
     export.add_argument("--format", choices=FORMATS, required=True)
-    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--out", metavar="FILE", required=True,
+                        help="the file to write; - for standard output")
     export.add_argument("--ids", help="SOURCE:ID,... (default: every session the filters match)")
     _add_filters(export)
 

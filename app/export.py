@@ -12,11 +12,12 @@ import csv
 import errno
 import json
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 FORMATS = ("csv", "json", "xlsx")
 COLUMNS = ("source", "kind", "session_id", "type", "title", "start", "end", "duration_s",
@@ -71,12 +72,32 @@ def export_sessions(sessions: Iterable[dict[str, Any]], path: Path, fmt: str,
     os.close(fd)
     try:
         counted = _counting(sessions, progress)
-        count = {"csv": _write_csv, "json": _write_json, "xlsx": _write_xlsx}[fmt](counted, tmp)
+        count = {"csv": _write_csv, "json": _write_json, "xlsx": write_xlsx}[fmt](counted, tmp)
         os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return count
+
+
+def export_to_stream(sessions: Iterable[dict[str, Any]], fmt: str, stream: TextIO) -> int:
+    """Write sessions to an open text stream (standard output for ``--out -``); returns how
+    many. CSV goes without the BOM that Excel needs in a file: the reader is a program.
+    XLSX is built in a temporary file (a zip is finished only at its end), then copied
+    to the stream's bytes."""
+    if fmt == "csv":
+        return write_csv(sessions, stream)
+    if fmt == "json":
+        return write_json(sessions, stream)
+    if fmt != "xlsx":
+        raise ValueError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+    with tempfile.TemporaryFile() as built:
+        count = write_xlsx(sessions, built)
+        built.seek(0)
+        stream.flush()
+        shutil.copyfileobj(built, stream.buffer)
+        stream.buffer.flush()
     return count
 
 
@@ -140,18 +161,24 @@ def _write_csv(sessions: Iterable[dict], tmp: str) -> int:
 
 
 def _write_json(sessions: Iterable[dict], tmp: str) -> int:
-    count = 0
     with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write("[")
-        for session in sessions:
-            handle.write(",\n" if count else "\n")
-            handle.write(json.dumps(session, ensure_ascii=False))
-            count += 1
-        handle.write("\n]\n")
+        return write_json(sessions, handle)
+
+
+def write_json(sessions: Iterable[dict], handle: TextIO) -> int:
+    """Sessions as one JSON array, a session a line, to an open text stream."""
+    count = 0
+    handle.write("[")
+    for session in sessions:
+        handle.write(",\n" if count else "\n")
+        handle.write(json.dumps(session, ensure_ascii=False))
+        count += 1
+    handle.write("\n]\n")
     return count
 
 
-def _write_xlsx(sessions: Iterable[dict], tmp: str) -> int:
+def write_xlsx(sessions: Iterable[dict], target: str | IO[bytes]) -> int:
+    """Sessions as one sheet to a file name or an open binary file."""
     from openpyxl import Workbook  # imported here: only XLSX exports pay for it
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -165,6 +192,6 @@ def _write_xlsx(sessions: Iterable[dict], tmp: str) -> int:
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("\ufffd", cell) if isinstance(cell, str)
                       else cell for cell in flat_cells(session)])
         count += 1
-    workbook.save(tmp)
+    workbook.save(target)
     return count
 

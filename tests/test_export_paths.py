@@ -1,14 +1,24 @@
-"""Where an export lands when ``--out`` is not a plain file: a link, a pipe, a device."""
+"""Where an export lands when ``--out`` is not a plain file: a link, a pipe, a device,
+standard output."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import pty
+import select
 import socket
+import subprocess
+import sys
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.test_ui_support import fill_cache
+
+EVIL_TITLE = "'=HYPERLINK(\"http://evil.example\")"  # session 3's title, made inert
 
 
 @pytest.fixture
@@ -60,3 +70,58 @@ def test_the_window_s_export_is_refused_for_a_pipe_too(filled, tmp_path):
     with pytest.raises(OSError, match="not a regular file"):
         export_sessions([{"source": "s"}], pipe, "json")
     assert pipe.is_fifo()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_out_dash_sends_csv_and_json_to_standard_output(cli, filled, tmp_path, monkeypatch,
+                                                        fmt):
+    monkeypatch.chdir(tmp_path)
+    result = cli("export", "--format", fmt, "--out", "-")
+
+    assert result.code == 0, result.err
+    assert sorted(os.listdir(tmp_path)) == ["data"]  # no file named "-"
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(result.out)))
+        assert rows[0][:3] == ["source", "kind", "session_id"] and len(rows) == 6
+        assert EVIL_TITLE in [row[4] for row in rows[1:]]  # formulas still made inert
+        assert not result.out.startswith("\ufeff")  # no BOM in a stream for programs
+    else:
+        assert len(json.loads(result.out)) == 5
+    assert "exported 5 sessions to standard output" in result.err
+
+    named = cli("export", "--format", fmt, "--out", "./-")  # the Unix way to name a file "-"
+    assert named.code == 0 and named.out == "", named.err
+    assert (tmp_path / "-").stat().st_size > 0
+
+
+def export_process(data_dir, cwd, stdout):
+    """``histview export --format xlsx --out -`` as a real process in ``cwd``."""
+    return subprocess.run(
+        [sys.executable, "-m", "app", "--data-dir", str(data_dir), "export", "--format",
+         "xlsx", "--out", "-"],
+        stdout=stdout, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+
+
+def test_xlsx_to_dash_goes_down_a_pipe_and_is_refused_on_a_terminal(filled, tmp_path):
+    from openpyxl import load_workbook
+
+    piped = export_process(filled, tmp_path, subprocess.PIPE)
+    assert piped.returncode == 0, piped.stderr
+    sheet = load_workbook(io.BytesIO(piped.stdout)).active
+    assert sheet.max_row == 6
+    assert EVIL_TITLE in [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+    leader, follower = pty.openpty()
+    try:
+        on_terminal = export_process(filled, tmp_path, follower)
+        ready, _, _ = select.select([leader], [], [], 0)
+        shown = os.read(leader, 65536) if ready else b""
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert on_terminal.returncode == 2
+    message = on_terminal.stderr.decode()
+    assert len(message.strip().splitlines()) == 1 and "--out -" in message, message
+    assert shown == b""  # no binary noise on the terminal
+    assert sorted(os.listdir(tmp_path)) == ["data"]  # and no file named "-" either
