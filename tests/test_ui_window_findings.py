@@ -9,6 +9,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QLabel, QStyleOptionViewItem, QTreeWidget
 
 from app import registry
+from app.demo.pexip import PexipSimulator
 from app.model import SourceConfig
 from tests.test_ui_support import fill_cache, window_factory
 
@@ -116,3 +117,48 @@ def test_a_long_source_name_is_elided_with_its_full_name_in_the_tooltip(
     assert QFontMetrics(bold).horizontalAdvance(name) <= room.width()
     assert room.right() < sources.viewport().width()
     sources.viewport().grab()  # and it paints
+
+
+PASSWORD = "s3cret-Pexip-pw!"
+
+
+@pytest.fixture
+def slow_source(data_dir):
+    """A never-synced source whose sync takes a while (300 conferences, 10 a page)."""
+    sim = PexipSimulator(conferences=300, seed=9, password=PASSWORD, latency_s=0.02)
+    sim.start()
+    registry.add_source(data_dir, SourceConfig("video", "pexip", sim.url, {
+        "username": "admin", "page_size": "10", "workers": "1"}), PASSWORD)
+    yield sim
+    sim.stop()
+
+
+def test_the_first_sync_says_it_is_running_not_never_synced(
+        data_dir, make_window, qtbot, slow_source):
+    window = make_window(data_dir)
+    age = window.findChild(QLabel, "cacheAgeLabel")
+    assert age.text() == "Cache never synced"
+    window.sync_action.trigger()
+    assert window.sync.is_running()
+    assert "never" not in age.text() and "sync running" in age.text()
+    with qtbot.waitSignal(window.sync.running_changed, timeout=15000):
+        window.cancel_action.trigger()
+    assert age.text() == "Cache never synced"  # cancelled: no sync has finished yet
+
+
+def test_cancel_sync_is_off_and_says_cancelling_until_the_sync_stops(
+        data_dir, make_window, qtbot, slow_source):
+    window = make_window(data_dir)
+    window.sync_action.trigger()
+    assert window.sync.is_running() and window.cancel_action.isEnabled()
+    with qtbot.waitSignal(window.sync.running_changed, timeout=15000) as stopped:
+        window.cancel_action.trigger()
+        # Winding down (the page in flight is finished): Cancel cannot be pressed again.
+        assert window.sync.is_running()
+        assert not window.cancel_action.isEnabled()
+        assert window.cancel_action.text().startswith("Cancelling")
+        assert not window.sync_action.isEnabled()
+    assert stopped.args == [False]
+    assert not window.cancel_action.isEnabled()
+    assert window.cancel_action.text() == "Cancel sync"
+    assert window.sync_action.isEnabled()

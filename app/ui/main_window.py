@@ -40,7 +40,6 @@ from app.ui.detail_pane import DetailPane
 from app.ui.empty_state import EmptyState, NoMatches
 from app.ui.export_dialog import ExportDialog, export_job
 from app.ui.filter_bar import FilterBar, filter_from_state
-from app.ui.formatting import age_text
 from app.ui.icon import app_icon
 from app.ui.sessions_model import SessionsModel
 from app.ui.sessions_table import (
@@ -161,7 +160,8 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self.show_detail(current.row()))
         self.table.activated.connect(lambda index: self.open_detail(index.row()))
-        self.sync.running_changed.connect(self._on_sync_running)
+        self.sync.bind_actions(self.sync_action, self.cancel_action)
+        self.sync.running_changed.connect(lambda _running: self._update_cache_age())
         self.sync.sync_finished.connect(lambda _results: self.refresh_after_sync())
         self.sync.progressed.connect(self._on_sync_progress)
         self.sync.attach(self.statusBar())  # progress words, the summary, passing notes
@@ -203,9 +203,7 @@ class MainWindow(QMainWindow):
         self.export_action.setEnabled(count > 0)
 
     def _update_cache_age(self) -> None:
-        age = cache_age(self.conn)
-        self.cache_age_label.setText(f"Cache updated {age_text(age)}" if age else
-                                     "Cache never synced")
+        self.cache_age_label.setText(self.sync.cache_age_text(cache_age(self.conn)))
 
     def show_detail(self, row: int) -> None:
         key = self.model.key_at(row) if row >= 0 else None
@@ -272,10 +270,6 @@ class MainWindow(QMainWindow):
             self.workers.append(worker)
             self.sidebar.set_running(self.sync.running_sources)  # nothing else changed yet
         return worker
-
-    def _on_sync_running(self, running: bool) -> None:
-        self.sync_action.setEnabled(not running)
-        self.cancel_action.setEnabled(running)
 
     def _on_sync_progress(self, update) -> None:
         """A source done: its sidebar entry says how it went (not "syncing…" until the

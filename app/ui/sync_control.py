@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMessageBox,
@@ -30,9 +31,12 @@ from app.credentials import KeyringUnavailable
 from app.settings import Settings
 from app.sync import Progress, SourceResult, sync_sources, unreadable_note
 from app.ui.elided_label import ElidedLabel
+from app.ui.formatting import age_text
 from app.ui.workers import Worker
 
 CANCELLING = "Cancelling… (the page in flight is finished and kept)"
+CANCELLING_SHORT = "Cancelling…"
+FIRST_SYNC = "First sync running…"
 #: A summary with nothing wrong in it goes after this; failures stay until the next sync.
 OK_SUMMARY_MS = 30_000
 #: While pages land, the table is re-read at most this often (a re-read is a model reset).
@@ -44,6 +48,7 @@ class SyncControl(QObject):
     its words in ``progress_label`` beside it, and leaves ``summary_label`` behind."""
 
     running_changed = Signal(bool)
+    cancelling = Signal()  # Cancel was pressed; the run is winding down
     #: app.sync.Progress when a page lands; app.sync.SourceResult when a source is done
     progressed = Signal(object)
     sync_finished = Signal(list)  # list[app.sync.SourceResult]
@@ -154,6 +159,32 @@ class SyncControl(QObject):
             self.worker.cancel()
             self.progress_label.set_full_text(CANCELLING)
             self.cancel_button.setEnabled(False)
+            self.cancelling.emit()
+
+    def bind_actions(self, start: QAction, cancel: QAction) -> None:
+        """The window's Sync and Cancel sync actions follow the run. Once pressed, Cancel
+        is off and says "Cancelling…" until the run has stopped: before, it stayed on
+        while the page in flight finished, and pressing it again seemed to do nothing."""
+        text = cancel.text()
+
+        def follow(running: bool) -> None:
+            start.setEnabled(not running)
+            cancel.setEnabled(running)
+            cancel.setText(text)
+
+        def winding_down() -> None:
+            cancel.setEnabled(False)
+            cancel.setText(CANCELLING_SHORT)
+
+        self.running_changed.connect(follow)
+        self.cancelling.connect(winding_down)
+
+    def cache_age_text(self, age: str | None) -> str:
+        """The status bar's word on the cache: when the newest sync finished, else that
+        the first one is running (not "never synced" beside its progress bar)."""
+        if age:
+            return f"Cache updated {age_text(age)}"
+        return FIRST_SYNC if self.is_running() else "Cache never synced"
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         """Cancel and wait (closing the window, tests' teardown)."""
