@@ -15,7 +15,7 @@ from app.http import check_url
 from app.model import KINDS, SourceConfig
 from app.settings import Settings
 from app.sources import create_source, source_class
-from app.sources.base import Source
+from app.sources.base import OptionProblem, Source
 from app.store import Store
 from app.sync_lock import sync_running
 
@@ -62,6 +62,10 @@ def validate(config: SourceConfig) -> SourceConfig:
     for option in cls.url_options:  # msgraph's --login-url gets the secret too
         if config.options.get(option):
             config.options[option] = _checked_url(option, config.options[option])
+    try:
+        cls.check_options(config.options)
+    except OptionProblem as problem:
+        raise OptionError(problem.option, problem.problem) from None
     if config.ca_bundle:
         config.ca_bundle = str(check_ca_bundle(Path(config.ca_bundle)))
     return config

@@ -361,6 +361,34 @@ def test_a_plain_http_login_url_is_refused_in_whole_words(graph, data_dir):
     assert sim.requests_to(TOKEN_PATH) == []
 
 
+def test_a_plain_http_login_url_on_loopback_is_refused_at_source_add(graph, cli, data_dir):
+    """msal (authority.canonicalize) takes only an https sign-in address, loopback or not:
+    such a source was saved, then failed at every sync in msal's words."""
+    from app import registry
+    from app.settings import Settings
+
+    sim, ca = graph
+    login = sim.url.replace("https://", "http://")  # loopback: the URL check lets it pass
+    added = cli("source", "add", "msgraph", "teams", "--url", sim.url, "--tenant-id",
+                sim.tenant_id, "--client-id", sim.client_id, "--login-url", login,
+                "--ca-bundle", str(ca), "--secret-stdin", stdin=sim.client_secret + "\n")
+    assert added.code == 2
+    [line] = added.err.splitlines()
+    assert line.startswith(f"histview: --login-url {login} is plain http") and "https" in line
+    assert Settings(data_dir).source("teams") is None  # nothing written
+    assert not registry.has_secret(data_dir, "teams")
+    assert sim.requests_to("") == []
+
+    # One saved by an older histview: its sync says the same, not msal's words.
+    registry.add_source(data_dir, config(sim, ca), sim.client_secret)
+    Settings(data_dir).put_source(config(sim, ca, login_url=login))  # as saved before
+    synced = cli("sync", "teams")
+    assert synced.code == 1
+    [line] = [ln for ln in synced.err.splitlines() if "teams" in ln]
+    assert f"--login-url {login} is plain http" in line and "Your given address" not in line
+    assert sim.requests_to(TOKEN_PATH) == []
+
+
 def test_cli_round_trip_keeps_secret_and_token_out_of_every_output(graph, cli, data_dir):
     sim, ca = graph
     common = ("--url", sim.url, "--tenant-id", sim.tenant_id, "--client-id", sim.client_id,

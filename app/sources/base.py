@@ -104,6 +104,15 @@ class Page:
     unreadable: int = 0
 
 
+class OptionProblem(ValueError):
+    """A kind's own rule about one of its options, broken (``Source.check_options``):
+    ``option`` names it, ``problem`` says what is wrong in words that follow its name."""
+
+    def __init__(self, option: str, problem: str) -> None:
+        super().__init__(f"{option} {problem}")
+        self.option, self.problem = option, problem
+
+
 class Source(ABC):
     """A configured vendor source. Subclasses set the class attributes and the three methods.
 
@@ -141,6 +150,13 @@ class Source(ABC):
         self.cancel = CancelToken()
         #: How this source's HTTP clients retry, read at each request (see the class doc).
         self.retry: RetryPolicy = PATIENT
+
+    @classmethod
+    def check_options(cls, options: dict[str, str]) -> None:
+        """A kind's own rules for its options, beyond the ones the attributes above state:
+        raise ``OptionProblem``. Run when a source is saved, so a value the kind can never
+        use is refused there rather than failing every sync."""
+        return  # none by default
 
     def check(self) -> str:
         """``test`` with this source's HTTP clients under ``INTERACTIVE`` retries."""

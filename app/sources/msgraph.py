@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import msal
 
 from app.http import SourceError, origin, parse_json
-from app.sources.base import CancelToken, Page, RangePlan, Source, SyncRequest
+from app.sources.base import CancelToken, OptionProblem, Page, RangePlan, Source, SyncRequest
 from app.sources.cloud import follow_links, split_windows
 from app.sources.msgraph_login import MsalHttp
 from app.sources.msgraph_parse import RESOURCES, error_message, normalize_page
@@ -63,6 +63,16 @@ class GraphSource(Source):
         self._msal: msal.ConfidentialClientApplication | None = None
         self._msal_lock = threading.Lock()
 
+    @classmethod
+    def check_options(cls, options: dict[str, str]) -> None:
+        """msal takes only an https sign-in address, loopback or not (``authority.py``'s
+        ``canonicalize``, msal 1.39): a plain-http ``login_url`` would fail every sync."""
+        login = options.get("login_url")
+        if login and urllib.parse.urlsplit(login).scheme != "https":
+            raise OptionProblem("login_url", f"{login} is plain http, which msal (Graph's "
+                                             "sign-in library) refuses even on loopback: "
+                                             "use https")
+
     # -- auth -------------------------------------------------------------------------------
 
     @property
@@ -87,6 +97,10 @@ class GraphSource(Source):
     def _new_app(self, cache: msal.TokenCache) -> msal.ConfidentialClientApplication:
         login = self.http(base_url=origin(self.authority), timeout=LOGIN_TIMEOUT,
                           error_message=error_message)
+        try:  # a source saved before the check: said in our words, not msal's
+            self.check_options(self.config.options)
+        except OptionProblem as problem:
+            raise ValueError(f"--{problem.option.replace('_', '-')} {problem.problem}") from None
         return msal.ConfidentialClientApplication(
             self.option("client_id"), client_credential=self.secret, authority=self.authority,
             http_client=MsalHttp(login), token_cache=cache,
