@@ -26,6 +26,7 @@ from app.registry import (
     RegistryError,
     add_source,
     get_source,
+    keep_unstated,
     remove_source,
     secret_lookup,
     summaries,
@@ -128,11 +129,13 @@ def cmd_source(args: argparse.Namespace, data_dir: Path) -> int:
         options = kind_options(args)
         config = SourceConfig(args.name, args.kind, args.url or "", options,
                               ca_bundle=args.ca_bundle, insecure=args.insecure)
+        kept = keep_unstated(data_dir, config)
         updated = add_source(data_dir, config, read_secret(args))
         if not args.quiet:
             warning = f" ({TLS_OFF})" if args.insecure else ""
             done = "updated" if updated else "added"
-            print(f"{done} {args.kind} source {args.name}{warning}", file=sys.stderr)
+            kept_note = f"; kept {', '.join(kept)}" if kept else ""
+            print(f"{done} {args.kind} source {args.name}{warning}{kept_note}", file=sys.stderr)
         return 0
     if args.action == "list":
         rows = summaries(data_dir)
@@ -166,7 +169,7 @@ def kind_options(args: argparse.Namespace) -> dict[str, str]:
             takes = f"takes {flags}" if flags else "takes none"
             raise UsageError(f"{_flag(option)} is not an option of a {args.kind} source "
                              f"(a {args.kind} source {takes})")
-    return {o: value for o, value in given.items() if value}
+    return given  # an empty value clears a kept option (registry.keep_unstated)
 
 
 def _flag(option: str) -> str:

@@ -104,6 +104,34 @@ def check_ca_bundle(path: Path) -> Path:
     return path.resolve()
 
 
+def keep_unstated(data_dir: Path, config: SourceConfig) -> list[str]:
+    """``source add`` on a source that exists keeps what the command does not restate, and
+    says so (the returned ``--option value`` list). Before, it replaced the whole entry:
+    rotating a password without repeating ``--ca-bundle`` dropped the bundle, and every sync
+    then failed TLS verification with no word of why.
+
+    An option given empty (``--page-size ""``, ``--ca-bundle ""``) is cleared instead.
+    ``--insecure`` is never kept: verification comes back unless it is asked for again.
+    The Sources dialog shows every field and saves what it shows, so it does not use this.
+    """
+    existing = Settings(data_dir).source(config.name)
+    kept: list[str] = []
+    if existing is not None and existing.kind == config.kind:
+        if not config.url and existing.url:
+            config.url = existing.url
+            kept.append(f"--url {existing.url}")
+        for option, value in existing.options.items():
+            if value and option not in config.options:
+                config.options[option] = value
+                kept.append(f"--{option.replace('_', '-')} {value}")
+        if existing.ca_bundle and config.ca_bundle is None and not config.insecure:
+            config.ca_bundle = existing.ca_bundle
+            kept.append(f"--ca-bundle {existing.ca_bundle}")
+    config.options = {option: value for option, value in config.options.items() if value}
+    config.ca_bundle = config.ca_bundle or None
+    return kept
+
+
 def add_source(data_dir: Path, config: SourceConfig, secret: str | None) -> bool:
     """Store the secret in the keyring, then the source in the settings file; True when it
     replaced a source of that name (an update), False when the source is new."""
