@@ -16,11 +16,20 @@ from app.store.schema import SOURCE_TYPE_INDEX, START_INDEX, START_KEY
 from app.store.search_syntax import BadQuery, fts_query
 from app.timeutil import time_key
 
+#: Participants as the window shows them ("Alice, Bob") sort like their JSON text less its
+#: closing '"]': the leading '["' is in every row, and '","' falls between names as ", "
+#: does. Sorted by the whole JSON, a list came after any longer one it began ("Alice
+#: Martin" after "Alice Martin, Bob", "Al" after "Al Smith"), as '"' and ']' sort after ' '
+#: and ','. Exact would be replace(participants, '","', ', '): +220 ms a page on a million
+#: sessions against +65 ms for this; what still differs is a name with '"', '\' or one of
+#: #$%&'()*+ where another list has its next name ("Ann's phone" after "Ann, Bob").
+PARTICIPANTS_KEY = "rtrim(participants, '\"]')"
+
 #: Sortable columns by their public name (also the window's column names).
 SORT_COLUMNS = {
     "start": START_KEY, "end": "rtrim(end_time, 'Z')", "duration_s": "duration_s", "title": "title",
     "source": "source", "type": "type", "kind": "kind", "status": "status",
-    "direction": "direction", "session_id": "session_id", "participants": "participants",
+    "direction": "direction", "session_id": "session_id", "participants": PARTICIPANTS_KEY,
     "has_recording": "has_recording", "has_transcript": "has_transcript",
 }
 
