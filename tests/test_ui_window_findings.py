@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QStyleOptionViewItem, QTreeW
 
 from app import registry
 from app.demo.pexip import PexipSimulator
-from app.model import Session, SourceConfig
+from app.model import Event, Session, SourceConfig
 from app.settings import Settings
 from app.store import Store
 from tests.test_ui_support import fill_cache, window_factory
@@ -192,3 +192,27 @@ def test_participants_sort_by_the_names_as_shown(data_dir, make_window, qtbot):
         # As the other text columns sort: case aside (SQLite's NOCASE folds A-Z only).
         assert shown == sorted(shown, key=lambda text: (text.lower(), text), reverse=descending)
         assert "Alice" in shown and "Alice Martin" in shown
+
+
+def test_a_sync_keeps_the_selected_event_when_events_arrive_before_it(
+        data_dir, make_window, qtbot):
+    fill_cache(data_dir, COUNT)
+    window = make_window(data_dir)
+    window.select_rows([0])
+    source, session_id = window.model.key_at(0)
+    window.detail.tabs.setCurrentIndex(1)
+    events = window.findChild(QTreeWidget, "eventsView")
+    qtbot.waitUntil(lambda: events.topLevelItemCount() == 2)
+    events.setCurrentItem(events.topLevelItem(1))  # the note
+    start = window.detail.session["start"]
+
+    store = Store(Settings(data_dir).cache_path)  # a sync brings an earlier event
+    store.write_page(source, "pexip", "participant", {"offset": 1}, events=[
+        Event(session_id, "dial-out", start, "System", "dial_out", detail="dialled the room")])
+    store.close()
+    window.refresh_after_sync()
+
+    assert window.table.selectionModel().isRowSelected(0)  # the session stays selected
+    assert events.topLevelItemCount() == 3
+    assert events.currentItem() is events.topLevelItem(2)
+    assert "Kind: note" in window.detail.event_details.toPlainText()

@@ -166,12 +166,24 @@ class DetailPane(QWidget):
             self._timeline.set_utc(utc)
         if self._session is None:
             return
-        item = self.events_view.currentItem()
-        selected = self.events_view.indexOfTopLevelItem(item) if item is not None else -1
-        scrolled = self.events_view.verticalScrollBar().value()
+        place = self._event_place()
         self._fill(self._session)
-        if selected >= 0:
-            self._select_event(selected)
+        self._return_to(place)
+
+    def _event_place(self) -> tuple[str | None, int]:
+        """The selected event's id and the list's scroll position, to come back to after
+        the list is rebuilt."""
+        item = self.events_view.currentItem()
+        index = self.events_view.indexOfTopLevelItem(item) if item is not None else -1
+        event_id = self._events[index]["event_id"] if 0 <= index < len(self._events) else None
+        return event_id, self.events_view.verticalScrollBar().value()
+
+    def _return_to(self, place: tuple[str | None, int]) -> None:
+        """Select the event again by its id (a sync may have added events before it)."""
+        event_id, scrolled = place
+        ids = [event["event_id"] for event in self._events]
+        if event_id in ids:
+            self._select_event(ids.index(event_id))
         self.events_view.verticalScrollBar().setValue(scrolled)
 
     def clear(self) -> None:
@@ -193,14 +205,19 @@ class DetailPane(QWidget):
             self._timeline.set_events([])
 
     def show_session(self, source: str, session_id: str) -> bool:
-        """Load a session from the cache; False (and a cleared pane) when it is gone."""
+        """Load a session from the cache; False (and a cleared pane) when it is gone. The
+        session shown already (reloaded after a sync) keeps its selected event."""
         session = queries.get_session(self._conn, source, session_id)
         if session is None:
             self.clear()
             return False
+        shown = self._session or {}
+        same = (shown.get("source"), shown.get("session_id")) == (source, session_id)
+        place = self._event_place() if same else (None, 0)
         self._session = session
         self._events = queries.list_events(self._conn, source, session_id)
         self._fill(session)
+        self._return_to(place)
         artifacts = queries.list_artifacts(self._conn, source, session_id)
         self.artifacts.set_artifacts(session, artifacts)
         self.tabs.setTabText(2, f"{ARTIFACTS_TAB} ({len(artifacts)})")

@@ -295,12 +295,14 @@ class MainWindow(QMainWindow):
             self.table.size_columns(columns)
 
     def refresh_after_sync(self) -> None:
-        """New rows, new sources' statuses, new types and extra columns; the filter stays."""
+        """New rows, new sources' statuses, new types and extra columns; the filter, the
+        selected sessions and the selected event stay (before, the rows were re-read plain:
+        the selection went, and the reloaded pane dropped its selected event)."""
         current = self.model.key_at(self.table.currentIndex().row())
-        self._refresh_rows()
+        refresh_keeping_selection(self.table, self._refresh_rows, self.detail_follow_selection)
         self.refresh_sources()
         self._update_cache_age()
-        if current is not None:
+        if current is not None and current == self.model.key_at(self.table.currentIndex().row()):
             self.detail.show_session(*current)
 
     def open_sources(self, name: str | None = None) -> SourcesDialog:
