@@ -190,7 +190,7 @@ def read_secret(args: argparse.Namespace) -> str | None:
 # -- sync -----------------------------------------------------------------------------------
 
 def cmd_sync(args: argparse.Namespace, data_dir: Path) -> int:
-    from app.sync import sync_sources, unreadable_note  # imports the sources only when syncing
+    from app.sync import outcome_note, sync_sources  # imports the sources only when syncing
 
     since, until = _time(args.since, "--since"), _time(args.until, "--until")
     _check_range(since, until, "--since", "--until")
@@ -210,7 +210,7 @@ def cmd_sync(args: argparse.Namespace, data_dir: Path) -> int:
         if result.ok:
             if not args.quiet:
                 print(f"{result.source}: {result.items} items in {result.pages} pages"
-                      f"{unreadable_note(result.unreadable)}", file=sys.stderr)
+                      f"{outcome_note(result)}", file=sys.stderr)
         else:
             failed += 1
             print(f"histview: sync {result.source} failed: {result.error}", file=sys.stderr)

@@ -44,6 +44,7 @@ class SourceResult:
     error: str | None = None
     cancelled: bool = False
     unreadable: int = 0  # records kept in the raw tables only (``Page.unreadable``)
+    pending: int = 0  # listed but not sent: asked for again next sync (``Page.pending``)
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -123,13 +124,20 @@ def sync_one(store: Store, config: SourceConfig, secret_for: SecretLookup,
     return result
 
 
-def unreadable_note(count: int) -> str:
+def outcome_note(result: SourceResult) -> str:
     """What a sync's outcome adds, in the window and on the command line, when the source
-    sent records it could not read (they are cached as sent, in the raw tables)."""
-    if not count:
-        return ""
-    return (f"; {count:,} record{'s' if count != 1 else ''} could not be read and "
-            f"{'are' if count != 1 else 'is'} kept only as sent (raw tables)")
+    sent records it could not read (they are cached as sent, in the raw tables) or listed
+    records it then did not send (asked for again at the next sync)."""
+    note = ""
+    if result.unreadable:
+        count = result.unreadable
+        note += (f"; {count:,} record{'s' if count != 1 else ''} could not be read and "
+                 f"{'are' if count != 1 else 'is'} kept only as sent (raw tables)")
+    if result.pending:
+        count = result.pending
+        note += (f"; {count:,} listed record{'s' if count != 1 else ''} did not come when "
+                 "asked for and will be asked for again at the next sync")
+    return note
 
 
 def _unexpected(error: Exception, redact: Redactor, where: str = "") -> str:
@@ -151,6 +159,7 @@ def _sync_resource(store: Store, config: SourceConfig, source, resource: str,
         result.items += page.items
         result.pages += 1
         result.unreadable += page.unreadable
+        result.pending += page.pending
         if progress is not None:
             progress(Progress(config.name, page.resource, items[page.resource], result.pages,
                               page.total))

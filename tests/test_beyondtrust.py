@@ -256,6 +256,45 @@ def test_a_session_that_closed_abnormally_is_not_chased_for_ever(cli, bt, data_d
     assert broken.lsid not in checkpoint["open"]
 
 
+def asked_for(sim: BeyondTrustSimulator, lsid: str) -> int:
+    return sum(lsid in r.get("lsids", "").split(",") for r in sim.reports)
+
+
+def test_a_session_left_out_of_an_answer_is_asked_for_at_the_next_sync(cli, bt):
+    """The listing names a session the session report then leaves out (the appliance is
+    archiving it, say). Before, the sync said ok and moved past it: only --full found it."""
+    ended = [s.lsid for s in bt.ordered if s.end][:3]
+    bt.withheld.update(ended)
+    first = cli("sync")
+    assert first.code == 0, first.err
+    assert "3 listed records did not come when asked for" in first.err
+    assert not {r["session_id"] for r in sessions_json(cli)} & set(ended)
+
+    bt.withheld.clear()
+    second = cli("sync")
+    assert second.code == 0 and "did not come" not in second.err
+    assert {r["session_id"] for r in sessions_json(cli)} == {s.lsid for s in bt.ordered}
+    for lsid in ended:
+        assert len(children(cli, "events", lsid)) == len(bt.sessions[lsid].events)
+
+
+def test_a_session_never_sent_is_given_up_after_a_few_syncs(cli, bt, data_dir):
+    [gone] = [s.lsid for s in bt.ordered if s.end][:1]
+    bt.withheld.add(gone)
+    for _ in range(beyondtrust.MISSING_TRIES - 1):
+        assert "1 listed record did not come" in cli("sync").err
+    given_up = cli("sync").err
+    assert f"session {gone} was listed but left out of" in given_up
+    assert "did not come" not in given_up
+    bt.reports.clear()
+    last = cli("sync")
+    assert last.code == 0 and "did not come" not in last.err
+    assert asked_for(bt, gone) == 0
+    checkpoint = json.loads(cached(data_dir, "SELECT checkpoint FROM sync_state")[0][0])
+    assert gone not in checkpoint["missing"] and gone not in checkpoint["open"]
+    assert len(sessions_json(cli)) == len(bt.ordered) - 1
+
+
 @pytest.mark.parametrize("sim", ["bomgar", "sra"], indirect=True)
 def test_the_same_sync_works_in_the_older_namespaces(cli, bt):
     assert cli("sync").code == 0

@@ -68,6 +68,9 @@ class BeyondTrustSimulator(Simulator):
         #: ``<session>`` elements added, as they are, to every SupportSession answer: a
         #: test's odd sessions (no lsid, unreadable times) among the real ones.
         self.odd_sessions: list[str] = []
+        #: LSIDs the SupportSession report leaves out while the listing still names them (a
+        #: session being archived, or one the API account may no longer read).
+        self.withheld: set[str] = set()
 
     # -- test and demo controls ---------------------------------------------------------------
 
@@ -186,6 +189,8 @@ class BeyondTrustSimulator(Simulator):
             found = self._select(params, allow_ids=True)
             if not isinstance(found, Response):
                 found = self._limited(found, params)
+            if isinstance(found, list):
+                found = [s for s in found if s.lsid not in self.withheld]
             return found if isinstance(found, Response) else Response(
                 200, self._session_list(found), {"Content-Type": XML})
         if report == "SupportSessionListing":

@@ -89,6 +89,8 @@ class Page:
     ``unreadable`` counts the records the source could not read (no key, a time that is no
     time): they are in ``raw`` only, and the sync's outcome says how many, so a manager
     learns that some history is cached as sent rather than shown.
+    ``pending`` counts records the vendor listed but did not send when asked: the source
+    asks for them again at the next sync, and the outcome says so rather than "ok" alone.
     """
 
     resource: str
@@ -102,6 +104,7 @@ class Page:
     items: int = 0
     total: int | None = None
     unreadable: int = 0
+    pending: int = 0
 
 
 class OptionProblem(ValueError):

@@ -62,6 +62,10 @@ BATCH = 100
 #: Stop asking for a session that has had no end time this long after its start; it
 #: "closed abnormally" (seed 004) and will keep an empty end_time for ever.
 OPEN_GIVE_UP = timedelta(days=7)
+#: Syncs that ask again for a session the listing named but the session report left out,
+#: before it is taken as gone (deleted, or out of the API account's reach). Before, it was
+#: skipped at once and for good: the checkpoint moved past it, so only --full found it.
+MISSING_TRIES = 3
 
 
 class BeyondTrustSource(Source):
@@ -92,8 +96,9 @@ class BeyondTrustSource(Source):
               cancel: CancelToken) -> Iterator[Page]:
         checkpoint = checkpoint or {}
         plan = RangePlan(checkpoint, request, overlap=OVERLAP)
-        walk = _Walk(self, plan, dict(checkpoint.get("open") or {}), request, cancel)
-        yield from walk.refresh_open()
+        walk = _Walk(self, plan, dict(checkpoint.get("open") or {}), request, cancel,
+                     missing=dict(checkpoint.get("missing") or {}))
+        yield from walk.refresh_pending()
         for rng in plan.ranges():
             yield from walk.range_pages(rng)
 
@@ -162,15 +167,18 @@ class _Walk:
     """One sync of the support sessions: the open-session refresh, then the time ranges."""
 
     def __init__(self, source: BeyondTrustSource, plan: RangePlan, open_lsids: dict[str, str],
-                 request: SyncRequest, cancel: CancelToken) -> None:
+                 request: SyncRequest, cancel: CancelToken, *,
+                 missing: dict[str, int] | None = None) -> None:
         self.source = source
         self.plan = plan
         self.open = open_lsids  # lsid -> start (ISO), sessions seen without an end_time
+        self.missing = missing or {}  # lsid -> syncs it was asked for and left out
         self.request = request
         self.cancel = cancel
 
     def checkpoint(self, range_checkpoint: dict | None = None) -> dict:
-        return {**(range_checkpoint or self.plan.checkpoint()), "open": dict(self.open)}
+        return {**(range_checkpoint or self.plan.checkpoint()), "open": dict(self.open),
+                "missing": dict(self.missing)}
 
     def track(self, found: list[SessionXml]) -> set[str]:
         """Remember sessions without an end time; return those too old to wait for."""
@@ -179,6 +187,7 @@ class _Walk:
         for item in found:
             if not item.lsid:
                 continue  # kept raw only (``page``): nothing to ask for again
+            self.missing.pop(item.lsid, None)
             try:
                 end = session_time(item.record.get("end_time"))
                 start = session_time(item.record.get("start_time"))
@@ -196,18 +205,46 @@ class _Walk:
                 self.open[item.lsid] = start
         return abandoned
 
-    # -- sessions still in progress at an earlier sync ---------------------------------------
+    # -- sessions still in progress at an earlier sync, or left out of an answer ------------
 
-    def refresh_open(self) -> Iterator[Page]:
-        lsids = sorted(self.open)
+    def refresh_pending(self) -> Iterator[Page]:
+        lsids = sorted(set(self.open) | set(self.missing))
         for start in range(0, len(lsids), BATCH):
             self.cancel.check()
             batch = lsids[start:start + BATCH]
             found = self.source.sessions({"lsids": ",".join(batch)})
             abandoned = self.track(found)
-            for lsid in set(batch) - {s.lsid for s in found}:
-                self.open.pop(lsid, None)  # the appliance no longer has it
-            yield self.source.page(found, self.checkpoint(), abandoned=abandoned)
+            pending = self._left_out(set(batch) - {s.lsid for s in found})
+            page = self.source.page(found, self.checkpoint(), abandoned=abandoned)
+            page.pending = pending
+            yield page
+
+    def _left_out(self, lsids: set[str]) -> int:
+        """Count another sync for each session an answer left out; one left out at
+        ``MISSING_TRIES`` syncs is given up (an open one too: the appliance no longer has
+        it). Returns how many are still to be asked for."""
+        for lsid in lsids:
+            self.open.pop(lsid, None)
+            tries = self.missing.get(lsid, 0) + 1
+            if tries >= MISSING_TRIES:
+                self.missing.pop(lsid, None)
+                log.warning("%s: session %s was listed but left out of %d answers: given up",
+                            self.source.config.name, lsid, tries)
+            else:
+                self.missing[lsid] = tries
+        return sum(lsid in self.missing for lsid in lsids)
+
+    def _sessions_of(self, batch: list[str]) -> tuple[list[SessionXml], set[str]]:
+        """A batch's sessions, asking once more for those the answer left out (an appliance
+        busy archiving may); returns the sessions and the LSIDs still missing."""
+        found = self.source.sessions({"lsids": ",".join(batch)}) if batch else []
+        left_out = set(batch) - {s.lsid for s in found}
+        if left_out:
+            self.cancel.check()
+            again = self.source.sessions({"lsids": ",".join(sorted(left_out))})
+            found += [s for s in again if s.lsid in left_out]
+            left_out -= {s.lsid for s in again}
+        return found, left_out
 
     # -- time ranges -----------------------------------------------------------------------
 
@@ -263,8 +300,9 @@ class _Walk:
         batches = [lsids[i:i + BATCH] for i in range(0, len(lsids), BATCH)] or [[]]
         for number, batch in enumerate(batches):
             self.cancel.check()
-            found = self.source.sessions({"lsids": ",".join(batch)}) if batch else []
+            found, left_out = self._sessions_of(batch)
             abandoned = self.track(found)
+            pending = self._left_out(left_out)
             if number == len(batches) - 1:
                 checkpoint, following = self._after(rng, state, window_end, len(listing), last)
             else:
@@ -272,6 +310,7 @@ class _Walk:
                 checkpoint = self.checkpoint(self.plan.update(rng, following))
             page = self.source.page(found, checkpoint, abandoned=abandoned,
                                     listing=listing if number == 0 else None)
+            page.pending = pending
             yield page, following
 
 

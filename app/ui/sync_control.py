@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from app import registry
 from app.credentials import KeyringUnavailable
 from app.settings import Settings
-from app.sync import Progress, SourceResult, sync_sources, unreadable_note
+from app.sync import Progress, SourceResult, outcome_note, sync_sources
 from app.ui.elided_label import ElidedLabel
 from app.ui.formatting import age_text
 from app.ui.workers import Worker
@@ -273,7 +273,7 @@ def progress_text(progress: Progress) -> str:
 
 def _outcome(result: SourceResult) -> str:
     if result.ok:
-        return f"{result.items:,} items{unreadable_note(result.unreadable)}"
+        return f"{result.items:,} items{outcome_note(result)}"
     if result.cancelled:
         return (f"cancelled after {result.items:,} items (kept)" if result.items
                 else "cancelled before it started")
