@@ -8,18 +8,20 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any, TextIO
 
 from app.sync import Progress
+from app.terminal_text import one_line
 
 
 def _cell(value: Any) -> str:
     """One table cell on one line: a tab or newline in a title or a participant's name
-    would break the row or its alignment, so each item's whitespace becomes single spaces."""
+    would break the row or its alignment, so each item's whitespace becomes single spaces;
+    and its control characters would drive the terminal, so they are shown as U+FFFD."""
     if value is None:
         return ""
     if isinstance(value, list):
         return ", ".join(_cell(v) for v in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return " ".join(str(value).split())
+    return one_line(str(value))
 
 
 def _fit(text: str, max_width: int) -> str:

@@ -29,6 +29,7 @@ from app.registry import RegistryError, open_source
 from app.settings import Settings
 from app.sources.base import Source
 from app.store import Store, queries
+from app.terminal_text import one_line
 
 CHUNK = 1 << 16
 _UNSAFE = re.compile(r"[^\w.\-+ ()\[\]',&]+")
@@ -377,12 +378,13 @@ def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
                                                                     artifact))
                 store.set_downloaded(source_name, session_id, artifact["artifact_id"], str(path),
                                      searchable_text(artifact, path))
-                if not quiet:
-                    print(f"{artifact['label']}: {size:,} bytes -> {path}", file=out)
+                if not quiet:  # the label is the vendor's: no escape sequence reaches the terminal
+                    print(f"{one_line(str(artifact['label']))}: {size:,} bytes -> {path}",
+                          file=out)
             except SourceError as error:
                 failed += 1
-                print(f"histview: download {source_name} {artifact['label']} failed: {error}",
-                      file=out)
+                print(f"histview: download {source_name} {one_line(str(artifact['label']))} "
+                      f"failed: {error}", file=out)
                 if error.unreachable:  # the rest would wait through the same retries
                     rest = len(artifacts) - done - 1
                     if rest:

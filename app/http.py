@@ -28,6 +28,7 @@ from typing import Any
 import requests
 import urllib3
 
+from app.terminal_text import one_line
 from app.timeutil import utc_now
 
 log = logging.getLogger("histview.http")
@@ -69,12 +70,15 @@ class SourceError(Exception):
     """A failure talking to one source, with a one-line message safe to show anywhere.
 
     ``status`` is the HTTP status when there was one. The message never holds a secret:
-    it is built through ``Redactor`` before the exception exists.
+    it is built through ``Redactor`` before the exception exists. Nor does it hold a control
+    character: a vendor's message quoted in it is printed on stderr and stored as the
+    source's last error, and its escape sequences must not drive the terminal
+    (``one_line``).
     """
 
     def __init__(self, message: str, *, status: int | None = None,
                  unreachable: bool = False) -> None:
-        super().__init__(" ".join(message.split()))
+        super().__init__(one_line(message))
         self.status = status
         self.unreachable = unreachable
 
