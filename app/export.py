@@ -15,6 +15,7 @@ import os
 import shutil
 import stat
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, TextIO
@@ -28,8 +29,15 @@ Progress = Callable[[int], None]
 
 
 def neutralize(value: str) -> str:
-    """Make a text cell inert in spreadsheets."""
-    return "'" + value if value.startswith(_DANGEROUS_START) else value
+    """Make a text cell inert in spreadsheets.
+
+    OWASP's list checks the first character only, but some imports trim leading spaces
+    (" =1+1") or fold full-width and small forms ("＝1+1", "﹫SUM(A1)") to ASCII before they
+    look for a formula: the first character after any whitespace is checked too, as NFKC
+    folds it (which is what turns "＝" into "=")."""
+    first = unicodedata.normalize("NFKC", value.lstrip()[:1])
+    dangerous = value.startswith(_DANGEROUS_START) or first.startswith(_DANGEROUS_START)
+    return "'" + value if dangerous else value
 
 
 def flat_cells(session: dict[str, Any]) -> list[Any]:

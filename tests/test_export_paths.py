@@ -15,6 +15,8 @@ import sys
 
 import pytest
 
+from app.model import Session
+from app.store import Store
 from tests.conftest import ROOT
 from tests.test_ui_support import fill_cache
 
@@ -125,3 +127,30 @@ def test_xlsx_to_dash_goes_down_a_pipe_and_is_refused_on_a_terminal(filled, tmp_
     assert len(message.strip().splitlines()) == 1 and "--out -" in message, message
     assert shown == b""  # no binary noise on the terminal
     assert sorted(os.listdir(tmp_path)) == ["data"]  # and no file named "-" either
+
+
+#: Formulas that dodge a first-character check: spaces first (some imports trim them) or
+#: full-width and small forms (some imports fold them to ASCII).
+DISGUISED = ["  =1+1+cmd|' /C calc'!A0", "＝HYPERLINK(\"http://evil.example\")", "＋1+1",
+             "－2+3", "＠SUM(A1)", "\u3000@SUM(A1)", "\u00a0-1+1", "﹦1+1"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formulas_behind_spaces_or_in_full_width_are_made_inert_too(cli, data_dir, tmp_path,
+                                                                     fmt):
+    store = Store(data_dir / "cache.db")
+    store.write_page("bt", "beyondtrust", "s", None, sessions=[
+        Session(str(n), "support_session", text, f"2026-11-0{n + 1}T10:00:00Z", None, None,
+                [text]) for n, text in enumerate(DISGUISED)])
+    store.close()
+    out = tmp_path / f"all.{fmt}"
+    assert cli("export", "--format", fmt, "--out", str(out)).code == 0
+    if fmt == "csv":
+        rows = [[r["title"], r["participants"]] for r in csv.DictReader(
+            out.open(encoding="utf-8-sig"))]
+    else:
+        from openpyxl import load_workbook
+
+        rows = [[row[4], row[8]] for row in load_workbook(out).active.iter_rows(
+            min_row=2, values_only=True)]
+    assert sorted(cell for row in rows for cell in row) == sorted("'" + t for t in DISGUISED * 2)
