@@ -113,12 +113,13 @@ class Redactor:
 
 
 def unexpected_failure(error: Exception, redact: Redactor, where: str = "") -> str:
-    """A failure no source foresaw, on one line, through ``redact``. A Unicode error is named
+    """A failure no source foresaw, on one line, through ``redact`` (its text may quote a
+    vendor's, so no control character is left in it: ``one_line``). A Unicode error is named
     without its text, which quotes the characters it choked on: they may be a secret's."""
     if isinstance(error, UnicodeError):
         return (f"{where}unexpected error: {type(error).__name__} (text in a form that "
                 "cannot be sent or read)")
-    return redact(f"{where}unexpected error: {type(error).__name__}: {error}")
+    return one_line(redact(f"{where}unexpected error: {type(error).__name__}: {error}"))
 
 
 def is_loopback(url: str) -> bool:

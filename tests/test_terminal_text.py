@@ -121,3 +121,12 @@ def relabel_two_recordings(data_dir: Path) -> list[str]:
         for session_id, artifact_id, kind, url in rows])
     store.close()
     return sessions
+
+
+def test_an_unforeseen_failure_quoting_vendor_text_is_one_clean_line():
+    from app.http import unexpected_failure
+
+    line = unexpected_failure(ValueError("bad field '\x1b]0;owned\x07\x1b[2J'\nall sources ok"),
+                              lambda text: text)
+    assert "\x1b" not in line and "\x07" not in line and "\n" not in line
+    assert line.startswith("unexpected error: ValueError: bad field")
