@@ -373,18 +373,17 @@ def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
         folder.mkdir(parents=True, exist_ok=True)  # only once there is something to put in it
         failed = 0
         for done, artifact in enumerate(artifacts):
+            label = one_line(str(artifact["label"]))  # the vendor's: no escapes reach a terminal
             try:
                 path, size = fetch_to(source, artifact, target_path(folder, session,
                                                                     artifact))
                 store.set_downloaded(source_name, session_id, artifact["artifact_id"], str(path),
                                      searchable_text(artifact, path))
-                if not quiet:  # the label is the vendor's: no escape sequence reaches the terminal
-                    print(f"{one_line(str(artifact['label']))}: {size:,} bytes -> {path}",
-                          file=out)
+                if not quiet:
+                    print(f"{label}: {size:,} bytes -> {path}", file=out)
             except SourceError as error:
                 failed += 1
-                print(f"histview: download {source_name} {one_line(str(artifact['label']))} "
-                      f"failed: {error}", file=out)
+                print(f"histview: download {source_name} {label} failed: {error}", file=out)
                 if error.unreachable:  # the rest would wait through the same retries
                     rest = len(artifacts) - done - 1
                     if rest:

@@ -242,8 +242,7 @@ class Store:
             "SELECT rowid, url, view_url FROM artifacts WHERE source = ?", (source,)).fetchall()
         changes = []
         for rowid, url, view_url in rows:
-            new_url, new_view = (moved_url(u, old_base, new_base) if u else None
-                                 for u in (url, view_url))
+            new_url, new_view = (moved_url(u or "", old_base, new_base) for u in (url, view_url))
             if new_url or new_view:
                 changes.append((new_url or url, new_view or view_url, rowid))
         with self.db.atomic():
