@@ -21,7 +21,7 @@ from app.cli_parser import KIND_OPTIONS, build_parser, search_values_kept
 from app.credentials import KeyringUnavailable
 from app.export import write_csv
 from app.http import SourceError
-from app.model import SourceConfig
+from app.model import SourceConfig, option_flag
 from app.registry import (
     RegistryError,
     add_source,
@@ -165,15 +165,11 @@ def kind_options(args: argparse.Namespace) -> dict[str, str]:
     given = {o: getattr(args, o) for o in KIND_OPTIONS if getattr(args, o) is not None}
     for option in given:
         if option not in used:
-            flags = ", ".join(_flag(o) for o in used)
+            flags = ", ".join(option_flag(o) for o in used)
             takes = f"takes {flags}" if flags else "takes none"
-            raise UsageError(f"{_flag(option)} is not an option of a {args.kind} source "
+            raise UsageError(f"{option_flag(option)} is not an option of a {args.kind} source "
                              f"(a {args.kind} source {takes})")
     return given  # an empty value clears a kept option (registry.keep_unstated)
-
-
-def _flag(option: str) -> str:
-    return "--" + option.replace("_", "-")
 
 
 def read_secret(args: argparse.Namespace) -> str | None:

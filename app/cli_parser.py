@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app import __version__
 from app.export import FORMATS
-from app.model import ARTIFACT_KINDS, KINDS
+from app.model import ARTIFACT_KINDS, KINDS, option_flag
 
 #: Kind options as command-line flags, stored in SourceConfig.options under these names.
 KIND_OPTIONS = ("username", "client_id", "tenant_id", "login_url", "account_sid", "api_version")
@@ -74,7 +74,7 @@ def _add_source_commands(sub: argparse._SubParsersAction) -> None:
     add.add_argument("name")
     add.add_argument("--url", help="the API's base URL (defaults exist for msgraph and webex)")
     for option in KIND_OPTIONS:
-        add.add_argument("--" + option.replace("_", "-"), dest=option)
+        add.add_argument(option_flag(option), dest=option)
     add.add_argument("--secret-stdin", action="store_true", help="read the secret from stdin")
     tls = add.add_mutually_exclusive_group()
     tls.add_argument("--ca-bundle", help="PEM file of CAs to trust for this source")

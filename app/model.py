@@ -18,6 +18,12 @@ KINDS = ("pexip", "beyondtrust", "msgraph", "webex", "restcomm")
 ARTIFACT_KINDS = ("recording", "transcript", "chat", "shell_recording", "screen_recording")
 
 
+def option_flag(option: str) -> str:
+    """A kind option's command-line flag (``login_url`` -> ``--login-url``): how every
+    message names an option, from the command line or the Sources dialog."""
+    return "--" + option.replace("_", "-")
+
+
 @dataclass
 class Session:
     """One conference, call, meeting or support session: a row of the sessions table."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from app import credentials
 from app.http import check_url
-from app.model import KINDS, SourceConfig
+from app.model import KINDS, SourceConfig, option_flag
 from app.settings import Settings
 from app.sources import create_source, source_class
 from app.sources.base import OptionProblem, Source
@@ -29,7 +29,7 @@ class OptionError(RegistryError):
     does (``--page-size``); ``option`` and ``problem`` let a form name its own field."""
 
     def __init__(self, option: str, problem: str) -> None:
-        super().__init__(f"--{option.replace('_', '-')} {problem}")
+        super().__init__(f"{option_flag(option)} {problem}")
         self.option, self.problem = option, problem
 
 
@@ -123,7 +123,7 @@ def keep_unstated(data_dir: Path, config: SourceConfig) -> list[str]:
         for option, value in existing.options.items():
             if value and option not in config.options:
                 config.options[option] = value
-                kept.append(f"--{option.replace('_', '-')} {value}")
+                kept.append(f"{option_flag(option)} {value}")
         if existing.ca_bundle and config.ca_bundle is None and not config.insecure:
             config.ca_bundle = existing.ca_bundle
             kept.append(f"--ca-bundle {existing.ca_bundle}")

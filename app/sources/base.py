@@ -26,7 +26,7 @@ from app.http import (
     SourceError,
     unexpected_failure,
 )
-from app.model import Artifact, Event, RawDocument, Session, SourceConfig
+from app.model import Artifact, Event, RawDocument, Session, SourceConfig, option_flag
 from app.timeutil import format_utc, parse_utc, utc_now
 
 #: What reading one odd vendor record can raise: a missing key, a field of another type, a
@@ -109,10 +109,11 @@ class Page:
 
 class OptionProblem(ValueError):
     """A kind's own rule about one of its options, broken (``Source.check_options``):
-    ``option`` names it, ``problem`` says what is wrong in words that follow its name."""
+    ``option`` names it, ``problem`` says what is wrong in words that follow its name;
+    ``str()`` names it by its flag, as ``registry.OptionError`` does."""
 
     def __init__(self, option: str, problem: str) -> None:
-        super().__init__(f"{option} {problem}")
+        super().__init__(f"{option_flag(option)} {problem}")
         self.option, self.problem = option, problem
 
 

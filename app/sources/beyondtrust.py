@@ -127,7 +127,7 @@ class BeyondTrustSource(Source):
         return parse_listing(response.content, response.headers.get("Content-Type", ""))
 
     def page(self, found: list[SessionXml], checkpoint: dict, *, listing: list | None = None,
-             abandoned: set[str] = frozenset()) -> Page:
+             abandoned: set[str] = frozenset(), pending: int = 0) -> Page:
         """A report's sessions, each kept whole in the raw table and normalized when it can be.
 
         A session without an LSID, or whose times or fields cannot be read, is kept raw only
@@ -160,7 +160,7 @@ class BeyondTrustSource(Source):
                 {**r, "_id": raw_key(_lsid(r), r.get("_doc") or "")} for r in listing]
         return Page(RESOURCE, checkpoint, sessions=sessions, events=events,
                     artifacts=artifacts, raw=raw, replace_children=True, items=len(found),
-                    unreadable=unread)
+                    unreadable=unread, pending=pending)
 
 
 class _Walk:
@@ -215,9 +215,8 @@ class _Walk:
             found = self.source.sessions({"lsids": ",".join(batch)})
             abandoned = self.track(found)
             pending = self._left_out(set(batch) - {s.lsid for s in found})
-            page = self.source.page(found, self.checkpoint(), abandoned=abandoned)
-            page.pending = pending
-            yield page
+            yield self.source.page(found, self.checkpoint(), abandoned=abandoned,
+                                   pending=pending)
 
     def _left_out(self, lsids: set[str]) -> int:
         """Count another sync for each session an answer left out; one left out at
@@ -309,8 +308,7 @@ class _Walk:
                 following = {**state, "window_end": window_end, "after": batch[-1]}
                 checkpoint = self.checkpoint(self.plan.update(rng, following))
             page = self.source.page(found, checkpoint, abandoned=abandoned,
-                                    listing=listing if number == 0 else None)
-            page.pending = pending
+                                    listing=listing if number == 0 else None, pending=pending)
             yield page, following
 
 

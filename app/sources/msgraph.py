@@ -100,7 +100,7 @@ class GraphSource(Source):
         try:  # a source saved before the check: said in our words, not msal's
             self.check_options(self.config.options)
         except OptionProblem as problem:
-            raise ValueError(f"--{problem.option.replace('_', '-')} {problem.problem}") from None
+            raise ValueError(str(problem)) from None
         return msal.ConfidentialClientApplication(
             self.option("client_id"), client_credential=self.secret, authority=self.authority,
             http_client=MsalHttp(login), token_cache=cache,
