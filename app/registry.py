@@ -168,6 +168,7 @@ def remove_source(data_dir: Path, name: str, *, purge: bool = False) -> None:
     removal with nothing changed (before, the settings entry went first, and the secret and
     history it named were left with no way to reach them). ``purge`` also clears history a
     source of that name left in the cache, even when its settings entry is already gone.
+    Without it the history stays and only the checkpoints go (``Store.forget_checkpoints``).
     """
     settings = Settings(data_dir)
     registered = settings.source(name) is not None
@@ -175,10 +176,13 @@ def remove_source(data_dir: Path, name: str, *, purge: bool = False) -> None:
         raise RegistryError(f"no source named {name!r}")
     credentials.delete_secret(data_key(data_dir), name)
     settings.remove_source(name)
-    if purge and settings.cache_path.exists():
+    if settings.cache_path.exists():
         store = Store(settings.cache_path)
         try:
-            store.purge_source(name)
+            if purge:
+                store.purge_source(name)
+            else:
+                store.forget_checkpoints(name)
         finally:
             store.close()
 

@@ -4,6 +4,7 @@ rotating a password does not quietly drop the CA bundle or a tuned option."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import certifi
@@ -67,3 +68,31 @@ def test_the_sources_own_settings_are_not_kept_for_another_kind(cli):
     other = cli("source", "add", "webex", "x", "--secret-stdin", stdin="token\n")
     assert other.code == 2 and "pexip source named 'x' exists already" in other.err
     assert the_source(cli)["kind"] == "pexip"
+
+
+def test_a_source_removed_and_added_again_for_another_server_fetches_all_its_history(
+        cli, data_dir: Path):
+    """``source remove`` keeps the history but not where the syncs stopped: before, a source
+    re-added under the same name for another server resumed from the old server's
+    high-water mark, and every conference of the new one older than it was never fetched."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    old_server = PexipSimulator(conferences=20, end=now, seed=1, password="pw-old")
+    new_server = PexipSimulator(conferences=20, end=now - timedelta(days=10), seed=2,
+                                password="pw-new")
+    for sim in (old_server, new_server):
+        sim.start()
+    try:
+        for sim, password in ((old_server, "pw-old"), (new_server, "pw-new")):
+            added = cli("source", "add", "pexip", "video", "--url", sim.url, "--username",
+                        "admin", "--secret-stdin", stdin=password + "\n")
+            assert added.code == 0, added.err
+            assert cli("sync", "video").code == 0
+            if sim is old_server:
+                assert cli("source", "remove", "video").code == 0
+        cached = {row["session_id"] for row in json.loads(
+            cli("sessions", "--source", "video", "--limit", "1000", "--format", "json").out)}
+        assert new_server.conference_ids() <= cached
+        assert old_server.conference_ids() <= cached  # the removed source's history stays
+    finally:
+        for sim in (old_server, new_server):
+            sim.stop()

@@ -256,6 +256,13 @@ class Store:
                                         (source,)).fetchone()
                    for table in ("source_status", "sessions"))
 
+    def forget_checkpoints(self, source: str) -> None:
+        """A removed source's history stays, but not where its syncs stopped: a source added
+        later under the same name may be another server, whose older history a kept
+        high-water mark would skip without a word. Its first sync is then a full one."""
+        with self.db.atomic():
+            self.db.conn.execute("DELETE FROM sync_state WHERE source = ?", (source,))
+
     def purge_source(self, source: str) -> None:
         """Delete every cached row of a source (``source remove --purge``)."""
         with self.db.atomic():
