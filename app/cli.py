@@ -37,6 +37,7 @@ from app.sources import source_class
 from app.sources.base import CancelToken, SyncRequest
 from app.store import BadQuery, CacheError, SessionFilter, Store, queries
 from app.store.search_syntax import search_notes
+from app.terminal_text import TerminalFormatter
 from app.timeutil import TimeOutOfRange, format_utc, parse_utc
 
 #: The id comes last and whole: ``events``/``artifacts``/``download`` need it, and ids run
@@ -91,7 +92,7 @@ def configure_logging(verbose: bool, quiet: bool) -> None:
     """histview's own log lines (retries, waits) on stderr with ``-v``; libraries stay quiet
     because their debug lines can carry request headers."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("histview: %(message)s"))
+    handler.setFormatter(TerminalFormatter("histview: %(message)s"))
     logger = logging.getLogger("histview")
     logger.handlers[:] = [handler]
     logger.propagate = False

@@ -366,7 +366,7 @@ def download_artifacts(data_dir: Path, source_name: str, session_id: str, *,
             # Say what there is: a BeyondTrust session "with a recording" may have only a
             # screen or shell recording, which --kind recording does not take.
             kinds = ", ".join(sorted({a["kind"] for a in listed}))
-            print(f"{source_name}:{session_id} has no artifacts"
+            print(one_line(f"{source_name}:{session_id} has no artifacts")
                   + (f" of kind {kind}" if kind else "")
                   + (f" (it has: {kinds})" if kinds else ""), file=out)
             return 0

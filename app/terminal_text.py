@@ -9,12 +9,17 @@ and keep the text exactly as sent; only what is drawn for a person goes through 
 
 from __future__ import annotations
 
+import logging
 import re
 
 #: C0 controls (whitespace included: a caller collapses whitespace first when it wants
 #: spaces), DEL, C1 controls (U+0080-U+009F: U+009B is a CSI on many terminals), and the
 #: bidi embeddings, overrides and isolates of "Trojan Source" (CVE-2021-42574).
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: Also the invisible marks and spaces (U+061C, U+200B, U+200E-U+200F, U+2060, U+FEFF) that
+#: make two different ids or names look the same. The joiners U+200C and U+200D stay: emoji
+#: sequences and Persian or Indic names need them.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e"
+                          "\u2060\u2066-\u2069\ufeff]")
 REPLACEMENT = "\ufffd"
 
 
@@ -33,3 +38,12 @@ def one_line(text: str) -> str:
     """``text`` for one line of a terminal: whitespace runs (tabs, line breaks) become one
     space, so a line cannot be split or forged, then the rest goes through ``printable``."""
     return printable(" ".join(text.split()))
+
+
+class TerminalFormatter(logging.Formatter):
+    """Log lines for a terminal: a retry line or a warning can quote a vendor's session id
+    or error text, so each line of the record goes through ``printable`` (a traceback keeps
+    its line breaks)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return "\n".join(printable(line) for line in super().format(record).split("\n"))

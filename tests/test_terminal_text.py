@@ -130,3 +130,34 @@ def test_an_unforeseen_failure_quoting_vendor_text_is_one_clean_line():
                               lambda text: text)
     assert "\x1b" not in line and "\x07" not in line and "\n" not in line
     assert line.startswith("unexpected error: ValueError: bad field")
+
+
+def test_invisible_marks_that_make_two_ids_look_alike_are_shown(cli):
+    assert printable("ab\u200bc\u200e\u200f\u2060\ufeff\u061c") == "ab\ufffdc" + "\ufffd" * 5
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # an emoji sequence keeps its joiners
+    assert printable(family) == family
+
+
+def test_log_lines_quoting_vendor_text_reach_stderr_clean(capsys):
+    import logging
+
+    from app.cli import configure_logging
+
+    configure_logging(verbose=True, quiet=False)
+    logging.getLogger("histview.sources.beyondtrust").warning(
+        "%s: session %s was listed but left out of %d answers: given up", "bt", HOSTILE, 3)
+    err = capsys.readouterr().err
+    assert "TITLE-HIJACK" in err and clean(err), repr(err)
+
+
+def test_a_session_without_artifacts_is_named_without_its_control_characters(cli, data_dir):
+    store = Store(data_dir / "cache.db")
+    store.write_page("bt", "beyondtrust", "s", None, sessions=[
+        Session(HOSTILE, "support_session", "t", "2026-11-01T10:00:00Z", None, None, [])])
+    store.close()
+    assert cli("source", "add", "beyondtrust", "bt", "--url", "http://127.0.0.1:9",
+               "--client-id", "c", "--secret-stdin", stdin="s\n").code == 0
+    result = cli("download", "bt", HOSTILE)
+    assert result.code == 0, result.err
+    said = result.out + result.err
+    assert "has no artifacts" in said and "TITLE-HIJACK" in said and clean(said), repr(said)
