@@ -173,6 +173,7 @@ class _Walk:
         self.plan = plan
         self.open = open_lsids  # lsid -> start (ISO), sessions seen without an end_time
         self.missing = missing or {}  # lsid -> syncs it was asked for and left out
+        self.left_out_now: set[str] = set()  # counted once per sync, however often asked
         self.request = request
         self.cancel = cancel
 
@@ -221,7 +222,11 @@ class _Walk:
     def _left_out(self, lsids: set[str]) -> int:
         """Count another sync for each session an answer left out; one left out at
         ``MISSING_TRIES`` syncs is given up (an open one too: the appliance no longer has
-        it). Returns how many are still to be asked for."""
+        it). Returns how many are still to be asked for. A session left out again in the
+        same sync (a ``--since`` range re-lists what the refresh asked for) is not counted
+        again: it would be given up a sync early, and named twice in the sync's note."""
+        lsids = lsids - self.left_out_now
+        self.left_out_now |= lsids
         for lsid in lsids:
             self.open.pop(lsid, None)
             tries = self.missing.get(lsid, 0) + 1
