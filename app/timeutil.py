@@ -86,17 +86,29 @@ class TimeOutOfRange(ValueError):
     """A valid ISO time whose UTC moment falls outside the years 1 to 9999."""
 
 
+#: A user's time as ISO 8601 reads it: a date (extended, basic or week), then either a clock
+#: after ``T``, ``t`` or a space, or an offset alone (``2026-11-20+05:30``), or nothing.
+_USER_TIME = re.compile(
+    r"(?P<date>\d{4}(?:-\d{2}-\d{2}|\d{4}|-?W\d{2}(?:-?\d)?))"
+    r"(?:[Tt ](?P<clock>.+)|(?P<offset>[Zz]|[+-].+))?"
+)
+
+
 def parse_utc(value: str) -> datetime:
     """Parse any ISO time we produce or a user gives (``--since``) into an aware UTC datetime.
 
+    The date and the clock are split here, not by ``fromisoformat``: it takes any one
+    character between them, so ``2026-11-20+05:30`` (midnight in India) was read as 05:30
+    UTC, and ``2026-11-20x10:00`` passed. A date with an offset is midnight at that offset.
     ``0001-01-01T00:00:00+01:00`` is a valid time whose UTC moment is in the year 0, which
     Python cannot hold: that is a ``TimeOutOfRange`` (a ``ValueError``, as bad input is),
     not the ``OverflowError`` that reached the user as a traceback."""
-    text = value.strip()
-    if len(text) == 10:  # a plain date: midnight UTC
-        text += "T00:00:00"
-    text = text.replace("Z", "+00:00")
-    moment = datetime.fromisoformat(text)
+    match = _USER_TIME.fullmatch(value.strip())
+    if match is None:
+        raise ValueError(f"not an ISO 8601 time: {value.strip()[:40]!r}")
+    date, clock, offset = match.group("date", "clock", "offset")
+    text = f"{date}T{clock}" if clock else f"{date}T00:00{offset or ''}"
+    moment = datetime.fromisoformat(re.sub("[Zz]$", "+00:00", text))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     try:

@@ -1,0 +1,75 @@
+"""What the command line makes of the text it is given: a date with an offset but no clock,
+bytes that are not text, and empty selections (a QA hunt's findings 4, 6 and 7)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.model import Session
+from app.store import Store
+
+
+@pytest.fixture
+def cached(data_dir: Path) -> Path:
+    """Three sessions around midnight of 2026-11-20 in India (18:30 UTC the day before)."""
+    store = Store(data_dir / "cache.db")
+    store.write_page("wx", "webex", "s", None, sessions=[
+        Session("late", "messages", "Late", "2026-11-20T06:00:00Z", None, None, []),
+        Session("after", "messages", "After", "2026-11-19T19:00:00Z", None, None, []),
+        Session("before", "messages", "Before", "2026-11-19T18:00:00Z", None, None, []),
+    ])
+    store.close()
+    return data_dir
+
+
+def one_line_error(result) -> str:
+    assert result.code == 2, result
+    assert result.out == "" and "Traceback" not in result.err
+    assert len(result.err.strip().splitlines()) == 1, result.err
+    return result.err.strip()
+
+
+def listed(cli, *args: str) -> list[str]:
+    result = cli("sessions", "--format", "json", *args)
+    assert result.code == 0, result.err
+    return [row["session_id"] for row in json.loads(result.out)]
+
+
+# -- finding 4: a date with an offset, and the character between date and clock --------------
+
+def test_a_date_with_an_offset_is_midnight_at_that_offset(cli, cached):
+    # "2026-11-20+05:30" was read as 05:30 UTC: "+" taken for the separator, "05:30" for
+    # the clock. It now means what the spelled-out forms mean.
+    for value in ("2026-11-20+05:30", "2026-11-20T00:00:00+05:30", "2026-11-20t00:00+05:30",
+                  "2026-11-20 00:00+0530", "20261120+0530"):
+        assert listed(cli, "--from", value) == ["late", "after"], value
+
+
+def test_a_date_with_a_western_or_utc_offset_is_midnight_there(cli, cached):
+    # Midnight at -00:30 is 00:30 UTC, as the old reading made it only by chance ("-" taken
+    # for the separator); Z and z are UTC, and z was refused.
+    for value in ("2026-11-19-00:30", "2026-11-19Z", "2026-11-19z"):
+        assert listed(cli, "--to", value, "--limit", "0") == []
+        assert listed(cli, "--from", value) == ["late", "after", "before"]
+
+
+def test_lowercase_t_and_z_are_iso_8601_too(cli, cached):
+    assert listed(cli, "--from", "2026-11-19t18:30:00z") == ["late", "after"]
+
+
+@pytest.mark.parametrize("flag", ["--from", "--to"])
+def test_only_t_or_a_space_separates_date_and_clock(cli, cached, flag):
+    for value in ("2026-11-20x10:00", "2026-11-20_10:00", "2026-11-20/10:00", "2026-11-20+"):
+        err = one_line_error(cli("sessions", flag, value))
+        assert err == f"histview: {flag}: not an ISO 8601 time: {value!r}"
+
+
+def test_sync_reads_its_range_with_the_same_rules(cli, data_dir):
+    err = one_line_error(cli("sync", "--since", "2026-11-20x10:00"))
+    assert err == "histview: --since: not an ISO 8601 time: '2026-11-20x10:00'"
+    err = one_line_error(cli("sync", "--since", "2026-11-20+05:30",
+                             "--until", "2026-11-19T18:00:00Z"))
+    assert err.startswith("histview: --since 2026-11-19T18:30:00")  # not 2026-11-20T05:30
