@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -71,6 +71,14 @@ class SyncRequest:
     until: datetime | None = None
     full: bool = False
     now: datetime = field(default_factory=utc_now)
+
+    def listed_by_end(self) -> SyncRequest:
+        """The request for a vendor that lists a session when it ends (Pexip's history,
+        Webex's events). ``--since X --until Y`` asks for the sessions that started in the
+        range, as ``sessions --from X --to Y`` filters them; one still running at Y ends
+        after it, so the range reaches to now. Before, such a source fetched by end time
+        and every session running at ``--until`` was left out with exit 0."""
+        return self if self.until is None else replace(self, until=self.now)
 
 
 @dataclass

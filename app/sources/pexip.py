@@ -77,6 +77,7 @@ class PexipSource(Source):
         if resource == "alarm":
             yield from self._alarm_pages(checkpoint, request, cancel)
             return
+        request = request.listed_by_end()  # history is written as a call ends
         state = dict(checkpoint or {})
         conf_plan = RangePlan(state.get("conference"), request, overlap=OVERLAP)
         for page in self._crawl("conference", conf_plan, cancel):

@@ -114,7 +114,8 @@ class WebexSource(Source):
 
     def pages(self, resource: str, checkpoint: dict | None, request: SyncRequest,
               cancel: CancelToken) -> Iterator[Page]:
-        plan = RangePlan(checkpoint, request, overlap=OVERLAP)
+        # A meeting's or call's events are created as it ends: see listed_by_end.
+        plan = RangePlan(checkpoint, request.listed_by_end(), overlap=OVERLAP)
         memory = Memory(checkpoint)
         if memory.awaiting:
             yield self._awaited_artifacts(plan, memory, cancel)
