@@ -40,3 +40,22 @@ def test_a_blank_file_name_or_the_root_folder_is_said_not_raised(qtbot, tmp_path
         dialog.path_edit.setText(text)
         dialog.accept()  # raised "PosixPath('.') has an empty name" and showed nothing
         assert dialog.isVisible() and said in dialog.error.text(), text
+
+
+def test_a_folder_typed_as_the_file_means_a_named_file_inside_it(qtbot, tmp_path):
+    folder = tmp_path / "exp"
+    folder.mkdir()
+    dialog = ExportDialog(selected=0, matching=10, start_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog.path_edit.setText(str(folder))
+    dialog.format_box.setCurrentIndex(2)  # JSON: a folder keeps its name, "exp.json" is wrong
+    assert dialog.path_edit.text() == str(folder)
+    dialog.format_box.setCurrentIndex(0)
+    dialog.accept()  # wrote exp.csv beside the folder, a file the user never named
+    assert dialog.isVisible() and dialog.path_edit.text() == str(folder / "sessions.csv")
+    assert "is a folder" in dialog.error.text() and "sessions.csv" in dialog.error.text()
+    dialog.accept()
+    assert dialog.result() == ExportDialog.DialogCode.Accepted
+    assert dialog.choice()[0] == folder / "sessions.csv"
+    assert not (tmp_path / "exp.csv").exists()

@@ -9,6 +9,7 @@ selected, in the order they saw them.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +36,8 @@ from app.store.queries import SessionFilter, iter_sessions, session_window
 from app.store.sql import connect_read_only
 
 FORMATS = (("CSV (spreadsheets)", "csv"), ("Excel workbook (.xlsx)", "xlsx"), ("JSON", "json"))
+#: The file name a folder gets when the user names only the folder (as the dialog first offers).
+DEFAULT_NAME = "sessions"
 CHUNK = 1000
 
 
@@ -57,7 +60,7 @@ class ExportDialog(QDialog):
         for label, fmt in FORMATS:
             self.format_box.addItem(label, fmt)
         self.format_box.currentIndexChanged.connect(lambda _i: self._fix_suffix())
-        self.path_edit = QLineEdit(str(self.start_dir / "sessions.csv"), self,
+        self.path_edit = QLineEdit(str(self.start_dir / f"{DEFAULT_NAME}.csv"), self,
                                    objectName="exportPath")
         self.error = QLabel(self)
         self.error.setStyleSheet("color: #b3261e;")
@@ -99,7 +102,7 @@ class ExportDialog(QDialog):
 
     def _fix_suffix(self) -> None:
         text = self.path_edit.text().strip()
-        if text:
+        if text and Path(text).name and not self._typed().is_dir():  # a folder stays one
             self.path_edit.setText(str(Path(text).with_suffix("." + self.fmt())))
 
     def _browse(self) -> None:
@@ -110,29 +113,57 @@ class ExportDialog(QDialog):
             self.path_edit.setText(path)
             self._may_replace = self.choice()[0]  # the file chooser asked already
 
+    def _typed(self) -> Path:
+        return Path(self.path_edit.text().strip()).expanduser()
+
     def choice(self) -> tuple[Path, str, bool]:
-        path = Path(self.path_edit.text().strip()).expanduser()
-        if path.name and path.suffix.lower() != "." + self.fmt():  # "/" has no name to suffix
+        """The file to write. A folder means a file inside it: adding the suffix to a
+        folder's name would write ``folder.csv`` beside it, a file the user never named."""
+        path = self._typed()
+        if path.is_dir():
+            path = path / f"{DEFAULT_NAME}.{self.fmt()}"
+        elif path.name and path.suffix.lower() != "." + self.fmt():  # "/" has no name
             path = path.with_name(path.name + "." + self.fmt())
         return path, self.fmt(), self.selected_radio.isChecked()
 
     def accept(self) -> None:
-        if not self.path_edit.text().strip():  # before choice(): a blank path has no name
-            self.error.setText("Choose a file to export to.")
+        text = self.path_edit.text().strip()
+        if not text:  # before choice(): a blank path has no name
+            self._say("Choose a file to export to.")
+            return
+        if self._typed().is_dir():
+            self._into_folder(self._typed())
+            return
+        if text.endswith(("/", os.sep)):  # a folder meant, and it is not there
+            self._say(f"No such folder: {self._typed()}")
             return
         path, _fmt, _selected = self.choice()
         if not path.parent.is_dir():
-            self.error.setText(f"No such folder: {path.parent}")
+            self._say(f"No such folder: {path.parent}")
             return
-        if path.is_dir():
-            self.error.setText(f"{path} is a folder: give a file name.")
+        if path.is_dir():  # "report" typed, and "report.csv" is a folder
+            self._say(f"{path} is a folder: give a file name.")
             return
         if path.exists() and path != self._may_replace:
             self._may_replace = path
-            self.error.setText(f"{path.name} already exists in {path.parent}. "
+            self._say(f"{path.name} already exists in {path.parent}. "
                                "Press Export again to replace it.")
             return
         super().accept()
+
+    def _into_folder(self, folder: Path) -> None:
+        """Go into a folder typed as the file, as a file chooser does, and name the file the
+        export will get there: the user sees (and may change) it before anything is written."""
+        path = self.choice()[0]
+        self.path_edit.setText(str(path))
+        self._say(f"{folder} is a folder, so the export will be saved inside it as "
+                  f"{path.name}. Press Export again to save it there, or change the name.",
+                  warning=False)
+
+    def _say(self, text: str, warning: bool = True) -> None:
+        """A problem in red; a note on what Export will do next in the form's own grey."""
+        self.error.setStyleSheet(f"color: {'#b3261e' if warning else '#555'};")
+        self.error.setText(text)
 
 
 def export_job(cache_path: Path, flt: SessionFilter, sort: tuple[str, bool],
