@@ -97,6 +97,19 @@ def test_a_term_made_only_of_punctuation_is_ignored(cli, cache):
         assert found(cli, text) == both, text
 
 
+def test_a_nul_character_separates_words_instead_of_failing(cli, cache):
+    """Before, a pasted NUL ended FTS5's reading of the query: an uncaught "unterminated
+    string" (a traceback on the command line; in the window, the last search's count)."""
+    both = ["Offline printer", "Printer offline"]
+    assert found(cli, "printer\0offline") == found(cli, '"printer\0') == both
+    store = Store(cache / "cache.db")
+    try:
+        assert queries.count_sessions(store.db.conn, SessionFilter(search="reid\0")) == 2
+        assert search_notes("reid\0sato") == ()
+    finally:
+        store.close()
+
+
 def test_punctuation_inside_a_word_is_text(cli, cache):
     assert found(cli, "ann.lee@example.com") == ["Printer offline"]
     assert found(cli, "+15551234") == ["Offline printer"]

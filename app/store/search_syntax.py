@@ -85,8 +85,11 @@ def fts_query(text: str) -> FtsQuery:
     a letter or digit (``*``, ``-``, ``(``) would match nothing and is ignored. The result
     is built with parentheses and explicit operators, never relying on FTS5's precedence
     (in which implicit AND binds tighter even than NOT), so a user never sees an FTS5
-    syntax error. Raises ``BadQuery`` when nothing is left to look for or leave out.
+    syntax error. A NUL character separates words, as a space does: FTS5 reads a query as
+    C text, which ends at the first NUL ("unterminated string"). Raises ``BadQuery`` when
+    nothing is left to look for or leave out.
     """
+    text = text.replace("\0", " ")
     groups: list[list[str]] = [[]]  # OR-ed groups of AND-ed terms
     excluded: list[str] = []
     notes: list[str] = []
