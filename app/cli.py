@@ -10,11 +10,10 @@ import argparse
 import getpass
 import logging
 import os
-import sqlite3
 import sys
-from datetime import datetime
 from pathlib import Path
 
+from app.cli_checks import UsageError, check_filter, check_range, session_filter, time_arg
 from app.cli_export import ExportTargetError, check_target, target_name, write_export
 from app.cli_output import ProgressPrinter, print_listing
 from app.cli_parser import KIND_OPTIONS, build_parser, search_values_kept
@@ -35,20 +34,15 @@ from app.registry import (
 from app.settings import Settings, SettingsError, default_data_dir
 from app.sources import source_class
 from app.sources.base import CancelToken, SyncRequest
-from app.store import BadQuery, CacheError, SessionFilter, Store, queries
+from app.store import BadQuery, CacheError, Store, queries
 from app.store.search_syntax import search_notes
 from app.terminal_text import TerminalFormatter
-from app.timeutil import TimeOutOfRange, format_utc, parse_utc
 
 #: The id comes last and whole: ``events``/``artifacts``/``download`` need it, and ids run
 #: to 78 characters (Webex), which as a middle column would push every title off the line.
 SESSION_TABLE = ("start", "source", "type", "title", "duration_s", "participants",
                  "session_id")
 TLS_OFF = "TLS verification OFF"
-
-
-class UsageError(Exception):
-    """Bad usage or input: exit code 2, nothing written."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,8 +183,8 @@ def read_secret(args: argparse.Namespace) -> str | None:
 def cmd_sync(args: argparse.Namespace, data_dir: Path) -> int:
     from app.sync import outcome_note, sync_sources  # imports the sources only when syncing
 
-    since, until = _time(args.since, "--since"), _time(args.until, "--until")
-    _check_range(since, until, "--since", "--until")
+    since, until = time_arg(args.since, "--since"), time_arg(args.until, "--until")
+    check_range(since, until, "--since", "--until")
     settings = Settings(data_dir)
     configs = [get_source(data_dir, name) for name in dict.fromkeys(args.names)] \
         if args.names else settings.sources()
@@ -214,17 +208,6 @@ def cmd_sync(args: argparse.Namespace, data_dir: Path) -> int:
     return 1 if failed else 0
 
 
-def _time(value: str | None, flag: str):
-    if value is None:
-        return None
-    try:
-        return parse_utc(value)
-    except TimeOutOfRange as error:
-        raise UsageError(f"{flag}: {error}") from None
-    except ValueError:
-        raise UsageError(f"{flag}: not an ISO 8601 time: {value!r}") from None
-
-
 # -- reading the cache ----------------------------------------------------------------------
 
 def open_store(data_dir: Path) -> Store:
@@ -239,61 +222,6 @@ def open_store(data_dir: Path) -> Store:
         raise UsageError(f"no histview data in {data_dir}: check --data-dir, or add a source "
                          "with `histview source add` and run `histview sync`")
     return Store(None)  # sources registered, nothing synced yet
-
-
-def session_filter(args: argparse.Namespace) -> SessionFilter:
-    start_from, start_to = _time(args.start_from, "--from"), _time(args.start_to, "--to")
-    _check_range(start_from, start_to, "--from", "--to")
-    return SessionFilter(source=args.source, kind=args.kind, type=args.type, search=args.search,
-                         start_from=format_utc(start_from) if start_from else None,
-                         start_to=format_utc(start_to) if start_to else None,
-                         ids=_ids(getattr(args, "ids", None)))
-
-
-def _check_range(start: datetime | None, end: datetime | None, start_flag: str,
-                 end_flag: str) -> None:
-    """An empty range is a mistake worth saying, not an empty answer."""
-    if start is not None and end is not None and start >= end:
-        raise UsageError(f"{start_flag} {format_utc(start)} is not before {end_flag} "
-                         f"{format_utc(end)}, so nothing can match ({end_flag} is exclusive: "
-                         "to take in a whole day, give the next day)")
-
-
-def check_filter(store: Store, flt: SessionFilter, data_dir: Path) -> None:
-    """Unknown names and ids are the user's typo, not an empty answer (exit 2)."""
-    conn = store.db.conn
-    if flt.source and Settings(data_dir).source(flt.source) is None and conn.execute(
-            "SELECT 1 FROM sessions WHERE source = ? LIMIT 1", (flt.source,)).fetchone() is None:
-        raise UsageError(f"--source: no source named {flt.source!r}")
-    _check_type(conn, flt.type)
-    missing = [f"{source}:{session_id}" for source, session_id in flt.ids
-               if queries.get_session(conn, source, session_id) is None]
-    if missing:
-        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        raise UsageError(f"--ids: no cached session {', '.join(missing[:3])}{more}")
-
-
-def _check_type(conn: sqlite3.Connection, session_type: str | None) -> None:
-    """A type no cached session has is most likely misspelt ("confrence"): say which types
-    there are. An empty cache has nothing to compare with, so its empty answer stands."""
-    if not session_type:
-        return
-    cached = queries.fast_distinct(conn, "type")
-    if cached and session_type not in cached:
-        raise UsageError(f"--type: no cached session has type {session_type!r}; the cached "
-                         f"types are {', '.join(cached)}")
-
-
-def _ids(text: str | None) -> list[tuple[str, str]]:
-    if not text:
-        return []
-    pairs = []
-    for item in text.split(","):
-        source, sep, session_id = item.strip().partition(":")
-        if not sep or not source or not session_id:
-            raise UsageError(f"--ids: expected SOURCE:ID, got {item!r}")
-        pairs.append((source, session_id))
-    return pairs
 
 
 def cmd_sessions(args: argparse.Namespace, data_dir: Path) -> int:

@@ -1,0 +1,87 @@
+"""The command line's checks of what it was given, before any work: times, ranges, filters
+and ids. A problem is a ``UsageError``: exit code 2, a one-line message, nothing written.
+
+Kept apart from ``app.cli``, which does what the checked command asks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from app.settings import Settings
+from app.store import SessionFilter, Store, queries
+from app.timeutil import TimeOutOfRange, format_utc, parse_utc
+
+
+class UsageError(Exception):
+    """Bad usage or input: exit code 2, nothing written."""
+
+
+def time_arg(value: str | None, flag: str) -> datetime | None:
+    """A time option as an aware UTC datetime, or None when not given."""
+    if value is None:
+        return None
+    try:
+        return parse_utc(value)
+    except TimeOutOfRange as error:
+        raise UsageError(f"{flag}: {error}") from None
+    except ValueError:
+        raise UsageError(f"{flag}: not an ISO 8601 time: {value!r}") from None
+
+
+def session_filter(args: argparse.Namespace) -> SessionFilter:
+    start_from, start_to = time_arg(args.start_from, "--from"), time_arg(args.start_to, "--to")
+    check_range(start_from, start_to, "--from", "--to")
+    return SessionFilter(source=args.source, kind=args.kind, type=args.type, search=args.search,
+                         start_from=format_utc(start_from) if start_from else None,
+                         start_to=format_utc(start_to) if start_to else None,
+                         ids=_ids(getattr(args, "ids", None)))
+
+
+def check_range(start: datetime | None, end: datetime | None, start_flag: str,
+                 end_flag: str) -> None:
+    """An empty range is a mistake worth saying, not an empty answer."""
+    if start is not None and end is not None and start >= end:
+        raise UsageError(f"{start_flag} {format_utc(start)} is not before {end_flag} "
+                         f"{format_utc(end)}, so nothing can match ({end_flag} is exclusive: "
+                         "to take in a whole day, give the next day)")
+
+
+def check_filter(store: Store, flt: SessionFilter, data_dir: Path) -> None:
+    """Unknown names and ids are the user's typo, not an empty answer (exit 2)."""
+    conn = store.db.conn
+    if flt.source and Settings(data_dir).source(flt.source) is None and conn.execute(
+            "SELECT 1 FROM sessions WHERE source = ? LIMIT 1", (flt.source,)).fetchone() is None:
+        raise UsageError(f"--source: no source named {flt.source!r}")
+    _check_type(conn, flt.type)
+    missing = [f"{source}:{session_id}" for source, session_id in flt.ids
+               if queries.get_session(conn, source, session_id) is None]
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise UsageError(f"--ids: no cached session {', '.join(missing[:3])}{more}")
+
+
+def _check_type(conn: sqlite3.Connection, session_type: str | None) -> None:
+    """A type no cached session has is most likely misspelt ("confrence"): say which types
+    there are. An empty cache has nothing to compare with, so its empty answer stands."""
+    if not session_type:
+        return
+    cached = queries.fast_distinct(conn, "type")
+    if cached and session_type not in cached:
+        raise UsageError(f"--type: no cached session has type {session_type!r}; the cached "
+                         f"types are {', '.join(cached)}")
+
+
+def _ids(text: str | None) -> list[tuple[str, str]]:
+    if not text:
+        return []
+    pairs = []
+    for item in text.split(","):
+        source, sep, session_id = item.strip().partition(":")
+        if not sep or not source or not session_id:
+            raise UsageError(f"--ids: expected SOURCE:ID, got {item!r}")
+        pairs.append((source, session_id))
+    return pairs
