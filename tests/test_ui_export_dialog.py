@@ -59,3 +59,14 @@ def test_a_folder_typed_as_the_file_means_a_named_file_inside_it(qtbot, tmp_path
     assert dialog.result() == ExportDialog.DialogCode.Accepted
     assert dialog.choice()[0] == folder / "sessions.csv"
     assert not (tmp_path / "exp.csv").exists()
+
+
+def test_a_folder_that_takes_no_files_keeps_the_dialog_open_and_says_so(qtbot, tmp_path):
+    dialog = ExportDialog(selected=0, matching=10, start_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog.path_edit.setText("/proc/sessions.csv")  # refuses new files, root or not
+    dialog.accept()  # closed, and the export then failed on its thread
+    said = dialog.error.text()
+    assert dialog.isVisible() and said.startswith("You can't save in /proc: ")
+    assert "Choose another folder" in said and ".part" not in said and "Errno" not in said

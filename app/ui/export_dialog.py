@@ -9,8 +9,10 @@ selected, in the order they saw them.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMainWindow,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -39,6 +43,55 @@ FORMATS = (("CSV (spreadsheets)", "csv"), ("Excel workbook (.xlsx)", "xlsx"), ("
 #: The file name a folder gets when the user names only the folder (as the dialog first offers).
 DEFAULT_NAME = "sessions"
 CHUNK = 1000
+#: Plain words for the errors a save meets; anything else keeps the system's own wording.
+REASONS = {errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+           errno.EROFS: "the disk is read-only", errno.ENOSPC: "the disk is full",
+           errno.EDQUOT: "your disk quota is used up",
+           errno.ENOENT: "the folder is gone or does not accept new files"}
+
+
+class ExportFailed(Exception):
+    """An export that could not be written, in words that name no temporary file."""
+
+
+def plain_reason(error: OSError) -> str:
+    """Why a save failed, without the errno and without the file name: the name in an
+    OSError is the hidden ``.part`` file the export writes first, not the user's file."""
+    if error.errno in REASONS:
+        return REASONS[error.errno]
+    return (error.strerror or str(error)).rstrip(".")
+
+
+def cannot_save_in(folder: Path) -> str | None:
+    """Why no file can be created in ``folder`` (None: one can). Checked by creating and
+    removing a file, as the export itself will: permission bits say nothing on /proc, a
+    read-only mount or for root."""
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".histview-", suffix=".check")
+    except OSError as error:
+        if error.errno == errno.ENOENT:  # the folder is there (checked): it takes no files
+            return "it does not accept new files"
+        return plain_reason(error)
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
+    return None
+
+
+def show_export_failure(window: QMainWindow, path: Path, reason: str) -> QMessageBox:
+    """Say a failed export in a box naming the user's file, and keep a short line in the
+    status bar. The box is opened, not exec'd: the window (and a test) goes on running."""
+    reason = reason.rstrip(".")
+    window.statusBar().showMessage(f"Export to {path.name} failed: {reason}", 60_000)
+    box = QMessageBox(QMessageBox.Icon.Warning, "Export failed",
+                      f"{path.name} could not be saved: {reason}.", QMessageBox.StandardButton.Ok,
+                      window)
+    box.setObjectName("exportFailed")
+    kept = "The file there was left as it was." if path.exists() else "No file was created."
+    box.setInformativeText(f"{kept}\n\nFile: {path}\n\nExport again to another folder, or "
+                           "try again once the problem is solved.")
+    box.finished.connect(box.deleteLater)
+    box.open()
+    return box
 
 
 class ExportDialog(QDialog):
@@ -144,6 +197,10 @@ class ExportDialog(QDialog):
         if path.is_dir():  # "report" typed, and "report.csv" is a folder
             self._say(f"{path} is a folder: give a file name.")
             return
+        reason = cannot_save_in(path.parent)
+        if reason:  # said here, while the user's choices are still on screen
+            self._say(f"You can't save in {path.parent}: {reason}. Choose another folder.")
+            return
         if path.exists() and path != self._may_replace:
             self._may_replace = path
             self._say(f"{path.name} already exists in {path.parent}. "
@@ -181,6 +238,8 @@ def export_job(cache_path: Path, flt: SessionFilter, sort: tuple[str, bool],
                 progress(done)
 
             count = export_sessions(_checked(rows, cancel), path, fmt, progress=report)
+        except OSError as error:
+            raise ExportFailed(plain_reason(error)) from error
         finally:
             conn.close()
         return {"path": str(path), "count": count, "format": fmt}

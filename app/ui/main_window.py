@@ -38,7 +38,7 @@ from app.sync import SourceResult
 from app.ui import window_actions, window_state
 from app.ui.detail_pane import DetailPane
 from app.ui.empty_state import EmptyState, NoMatches
-from app.ui.export_dialog import ExportDialog, export_job
+from app.ui.export_dialog import ExportDialog, export_job, show_export_failure
 from app.ui.filter_bar import FilterBar, filter_from_state
 from app.ui.icon import app_icon
 from app.ui.sessions_model import SessionsModel
@@ -348,8 +348,7 @@ class MainWindow(QMainWindow):
             f"Exporting… {done} of {total} rows"))
         worker.result.connect(lambda r: self.statusBar().showMessage(
             f"Exported {r['count']} rows to {r['path']}", 30_000))
-        worker.error.connect(lambda text: self.statusBar().showMessage(
-            f"Export failed: {text}", 30_000))
+        worker.error.connect(lambda text: show_export_failure(self, Path(path), text))
         worker.cancelled.connect(lambda: self.statusBar().showMessage("Export cancelled.", 10_000))
         self.ui_state["export_dir"] = str(Path(path).parent)
         self.workers.append(worker)
