@@ -70,3 +70,22 @@ def test_a_folder_that_takes_no_files_keeps_the_dialog_open_and_says_so(qtbot, t
     said = dialog.error.text()
     assert dialog.isVisible() and said.startswith("You can't save in /proc: ")
     assert "Choose another folder" in said and ".part" not in said and "Errno" not in said
+
+
+def test_a_warning_about_one_file_goes_when_the_format_or_the_path_changes(qtbot, tmp_path):
+    report = tmp_path / "exists.csv"
+    report.write_text("kept\n")
+    dialog = ExportDialog(selected=0, matching=10, start_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog.path_edit.setText(str(report))
+    dialog.accept()
+    assert "exists.csv already exists" in dialog.error.text()
+    dialog.format_box.setCurrentIndex(2)  # now exists.json: the warning stayed, naming .csv
+    assert dialog.path_edit.text() == str(tmp_path / "exists.json")
+    assert dialog.error.text() == ""
+    dialog.format_box.setCurrentIndex(0)  # back to the file: asked again, not replaced unasked
+    dialog.accept()
+    assert dialog.isVisible() and "exists.csv already exists" in dialog.error.text()
+    dialog.path_edit.setText(str(tmp_path / "other.csv"))
+    assert dialog.error.text() == ""

@@ -113,8 +113,10 @@ class ExportDialog(QDialog):
         for label, fmt in FORMATS:
             self.format_box.addItem(label, fmt)
         self.format_box.currentIndexChanged.connect(lambda _i: self._fix_suffix())
+        self.format_box.currentIndexChanged.connect(lambda _i: self._forget())
         self.path_edit = QLineEdit(str(self.start_dir / f"{DEFAULT_NAME}.csv"), self,
                                    objectName="exportPath")
+        self.path_edit.textChanged.connect(lambda _text: self._forget())
         self.error = QLabel(self)
         self.error.setStyleSheet("color: #b3261e;")
         self.error.setWordWrap(True)
@@ -218,9 +220,16 @@ class ExportDialog(QDialog):
                   warning=False)
 
     def _say(self, text: str, warning: bool = True) -> None:
-        """A problem in red; a note on what Export will do next in the form's own grey."""
-        self.error.setStyleSheet(f"color: {'#b3261e' if warning else '#555'};")
+        """A problem in red; a note on what Export will do next in blue (the grey line above
+        it is the form's fixed note, and the new one must not read as part of it)."""
+        self.error.setStyleSheet(f"color: {'#b3261e' if warning else '#1c5d99'};")
         self.error.setText(text)
+
+    def _forget(self) -> None:
+        """A new path or format is a new file: what was said about the old one no longer
+        holds, nor does the user's yes to replacing it."""
+        self.error.clear()
+        self._may_replace = None
 
 
 def export_job(cache_path: Path, flt: SessionFilter, sort: tuple[str, bool],
