@@ -13,7 +13,14 @@ import os
 import sys
 from pathlib import Path
 
-from app.cli_checks import UsageError, check_filter, check_range, session_filter, time_arg
+from app.cli_checks import (
+    UsageError,
+    check_filter,
+    check_range,
+    check_text,
+    session_filter,
+    time_arg,
+)
 from app.cli_export import ExportTargetError, check_target, target_name, write_export
 from app.cli_output import ProgressPrinter, print_listing
 from app.cli_parser import KIND_OPTIONS, build_parser, search_values_kept
@@ -54,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.verbose, args.quiet)
     data_dir = Path(args.data_dir or default_data_dir())
     try:
+        check_text(parser, args)
         if data_dir.exists() and not data_dir.is_dir():
             raise UsageError(f"--data-dir: {data_dir} is a file, not a folder")
         return dispatch(args, data_dir)

@@ -85,3 +85,45 @@ def _ids(text: str | None) -> list[tuple[str, str]]:
             raise UsageError(f"--ids: expected SOURCE:ID, got {item!r}")
         pairs.append((source, session_id))
     return pairs
+
+
+#: Arguments that name files: on POSIX a file name may be any bytes, so one that is not
+#: UTF-8 is still a name the system can open, and is passed on as Python decoded it.
+FILE_ARGUMENTS = frozenset({"data_dir", "out", "to", "ca_bundle"})
+
+
+def check_text(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse an argument holding a byte that is not UTF-8, naming it, before any work.
+
+    Python keeps such a byte (a Latin-1 terminal's "ü", an id from a legacy CSV fed through
+    xargs) as a lone surrogate, which SQLite, JSON and the keyring cannot take: it ended in
+    a traceback and exit 1, which a scheduler reads as a failed sync."""
+    for action in _given_actions(parser, args):
+        values = getattr(args, action.dest, None)
+        values = [values] if isinstance(values, str) else values
+        if action.dest in FILE_ARGUMENTS or not isinstance(values, list):
+            continue
+        if not all(_is_text(value) for value in values if isinstance(value, str)):
+            name = max(action.option_strings, key=len, default=None) \
+                or action.metavar or action.dest.upper()
+            raise UsageError(f"{name}: not valid text (a byte that is not UTF-8)")
+
+
+def _given_actions(parser: argparse.ArgumentParser, args: argparse.Namespace):
+    """The options and arguments of the command that was parsed, its subcommands' included
+    (a name such as ``source`` means an option in one command, an argument in another)."""
+    for action in parser._actions:  # argparse has no public way to reach them
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = action.choices.get(getattr(args, action.dest, None))
+            if chosen is not None:
+                yield from _given_actions(chosen, args)
+        else:
+            yield action
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

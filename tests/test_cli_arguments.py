@@ -4,12 +4,16 @@ bytes that are not text, and empty selections (a QA hunt's findings 4, 6 and 7).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from app.model import Session
 from app.store import Store
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -73,3 +77,39 @@ def test_sync_reads_its_range_with_the_same_rules(cli, data_dir):
     err = one_line_error(cli("sync", "--since", "2026-11-20+05:30",
                              "--until", "2026-11-19T18:00:00Z"))
     assert err.startswith("histview: --since 2026-11-19T18:30:00")  # not 2026-11-20T05:30
+
+
+# -- finding 6: a byte that is not UTF-8 in an argument --------------------------------------
+
+def run_bytes(data_dir: Path, *args: str | bytes) -> subprocess.CompletedProcess:
+    """``python -m app`` with a real argv: only one carries bytes that are not UTF-8, which
+    Python hands on as lone surrogates (an in-process call never sees them decoded)."""
+    return subprocess.run([sys.executable, "-m", "app", "--data-dir", str(data_dir), *args],
+                          capture_output=True, cwd=ROOT, stdin=subprocess.DEVNULL,
+                          env={**os.environ, "PYTHONUTF8": "1"}, timeout=60)
+
+
+@pytest.mark.parametrize("args, name", [
+    (("sessions", "--search", b"M\xfcller"), "--search"),
+    (("sessions", "--source", b"x\xff"), "--source"),
+    (("export", "--format", "json", "--out", "-", "--ids", b"wx:\xff"), "--ids"),
+    (("events", "wx", b"x\xff"), "SESSION_ID"),
+    (("artifacts", b"x\xff", "late"), "SOURCE"),
+])
+def test_a_byte_that_is_not_utf8_is_bad_input_naming_the_argument(cached, args, name):
+    # Each ended in a UnicodeEncodeError traceback from SQLite and exit 1.
+    done = run_bytes(cached, *args)
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr.decode() == f"histview: {name}: not valid text (a byte that is not " \
+                                   "UTF-8)\n"
+
+
+def test_a_file_name_may_hold_any_bytes_but_the_search_beside_it_may_not(cached, tmp_path):
+    out = os.fsencode(tmp_path) + b"/caf\xe9.json"
+    done = run_bytes(cached, "export", "--format", "json", "--out", out, "--search", b"\xff")
+    assert done.returncode == 2 and b"--search: not valid text" in done.stderr
+    assert not os.path.exists(out)
+    done = run_bytes(cached, "export", "--format", "json", "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert [s["session_id"] for s in json.loads(Path(os.fsdecode(out)).read_text())] == \
+        ["late", "after", "before"]
