@@ -109,12 +109,11 @@ def denver(monkeypatch):
 
 
 def hover_texts(timeline) -> list[str]:
-    """What hovering each marker shows: the scatter items' own tip, as pyqtgraph calls it."""
+    """What hovering each marker shows (``tests/test_ui_timeline.py`` moves the pointer)."""
     import pyqtgraph as pg
 
-    return [item.opts["tip"](x=p.pos().x(), y=p.pos().y(), data=p.data())
-            for item in timeline.getPlotItem().items if isinstance(item, pg.ScatterPlotItem)
-            for p in item.points()]
+    return [timeline.tip(p.data()) for item in timeline.getPlotItem().items
+            if isinstance(item, pg.ScatterPlotItem) for p in item.points()]
 
 
 def test_timeline_hover_uses_the_windows_clock_and_names_the_day_when_needed(qtbot, denver):
@@ -132,7 +131,8 @@ def test_timeline_hover_uses_the_windows_clock_and_names_the_day_when_needed(qtb
             "kind": "call"}  # 00:30 local: the session spans two local days
     timeline.set_events([start, late])
     assert sorted(hover_texts(timeline)) == [
-        "Session Start\n2026-11-22 13:05:51", "call\n2026-11-23 00:30:00 → 2026-11-23 01:00:00"]
+        "Session Start\n2026-11-22 13:05:51",
+        "call · Ana\n2026-11-23 00:30:00 → 2026-11-23 01:00:00 (30 min 00 s)"]
 
 
 def tab_titles(pane) -> list[str]:

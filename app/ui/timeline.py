@@ -2,8 +2,9 @@
 
 Spans (events with an end) are bars, point events are markers; each lane's items are drawn
 as one batched item (a bar graph and a scatter plot per lane), not one item per event, so
-a session with thousands of trace events still pans smoothly. Hover shows the event; a
-click reports the event's position so the list beside it can select it. Zoom and pan work
+a session with thousands of trace events still pans smoothly. Hovering a marker or any
+part of a bar shows that event (``tip_at``); a click reports the event's position so the
+list beside it can select it. Zoom and pan work
 on the time axis only; lanes scroll. Imported lazily by the detail pane (pyqtgraph costs
 ~0.3 s).
 
@@ -19,17 +20,18 @@ import math
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QWidget
 
 from app.timeutil import parse_utc
-from app.ui.formatting import moment, time_text
+from app.ui.formatting import duration_text, moment, time_text
 
 LANE_HEIGHT = 0.6
 LANE_PX = 24  # the least height a lane gets: room for its label and a visible bar
 AXIS_PX = 34  # the time axis under the lanes (labels and ticks)
 LABEL_PX = 150  # the lane labels' column: a 22-character name fits
 MIN_MARGIN_S = 60.0
+TIP_CUTOFF = 3  # events named in one tip; more read "(and N more)", as pyqtgraph's own
 COLORS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
           "#e377c2")
 
@@ -93,8 +95,10 @@ class Timeline(QWidget):
         self._events: list[dict[str, Any]] = []
         self._span: tuple[str | None, str | None] = (None, None)
         self._lanes: list[str] = []
+        self._markers: list[pg.ScatterPlotItem | None] = []  # per lane, for hit tests
         item.getViewBox().sigResized.connect(lambda _box: self._show_lanes())
         self.plot.scene().sigMouseClicked.connect(self._on_click)
+        self.plot.scene().sigMouseMoved.connect(self._on_hover)
 
     def getPlotItem(self) -> pg.PlotItem:
         return self.plot.getPlotItem()
@@ -123,6 +127,7 @@ class Timeline(QWidget):
         self._events = events
         self._span = span
         self._lanes = list(dict.fromkeys(e.get("lane") or "system" for e in events))
+        self._markers = []
         for lane_no, lane in enumerate(self._lanes):
             self._draw_lane(lane_no, [(i, e) for i, e in enumerate(events)
                                       if (e.get("lane") or "system") == lane])
@@ -160,17 +165,56 @@ class Timeline(QWidget):
             self.plot.addItem(pg.BarGraphItem(
                 x0=starts, width=widths, y=[lane_no] * len(starts), height=LANE_HEIGHT,
                 brush=pg.mkBrush(color + "88"), pen=pg.mkPen(color)))
+        scatter = None
         if spots:
+            # tip=None: the tips come from ``_on_hover``, which also covers the bars. With
+            # its own tip the scatter cleared the bar's tip the moment the pointer left a
+            # marker for the bar under it.
             scatter = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(color), pen=pg.mkPen("w"),
-                                         symbol="d", hoverable=True, hoverSize=12,
-                                         tip=lambda x, y, data: self.tip(data))
+                                         symbol="d", hoverable=True, hoverSize=12, tip=None)
             scatter.setData(spots=spots)
             self.plot.addItem(scatter)
+        self._markers.append(scatter)
 
     def tip(self, index: int) -> str:
         """Event ``index``'s hover text, on the window's clock (built when shown, so the
         "Times in UTC" toggle applies); the date is named when the session spans days."""
         return tip_text(self._events[index], self._utc, self._spans_days())
+
+    def tip_at(self, x: float, y: float) -> str:
+        """The hover text at view point (``x`` seconds, ``y`` lane): the events whose markers
+        are under it, else those whose bars cover it. Before, only the start marker had a
+        tip, and the bar, nearly all a conference draws, said nothing."""
+        indexes = self.events_at(x, y)
+        tips = [self.tip(index) for index in indexes[:TIP_CUTOFF]]
+        if len(indexes) > TIP_CUTOFF:
+            tips.append(f"(and {len(indexes) - TIP_CUTOFF} more)")
+        return "\n\n".join(tips)
+
+    def events_at(self, x: float, y: float) -> list[int]:
+        """Events drawn at view point (``x``, ``y``): markers first (their size is in
+        pixels, so the scatter measures), else the spans whose own bar covers ``x``, not
+        every span that started with them."""
+        lane_no = round(y) if math.isfinite(y) else -1
+        if not 0 <= lane_no < len(self._lanes):
+            return []
+        scatter = self._markers[lane_no]
+        if scatter is not None:
+            hits = [int(point.data()) for point in scatter.pointsAt(QPointF(x, y))]
+            if hits:
+                return sorted(hits)
+        if abs(y - lane_no) > LANE_HEIGHT / 2:
+            return []
+        return [index for index, event in enumerate(self._events)
+                if (event.get("lane") or "system") == self._lanes[lane_no]
+                and _covers(event, x)]
+
+    def _on_hover(self, scene_pos: QPointF) -> None:
+        """Set the tip for what is under the pointer; Qt shows it when the pointer rests
+        (the scene shows the top-most item's tip, here the view box's)."""
+        box = self.getPlotItem().getViewBox()
+        point = box.mapSceneToView(scene_pos)
+        box.setToolTip(self.tip_at(point.x(), point.y()))
 
     def _spans_days(self) -> bool:
         moments = [m for e in self._events for m in (e.get("time"), e.get("end"))]
@@ -215,11 +259,19 @@ class Timeline(QWidget):
         return best
 
 
+def _covers(event: dict[str, Any], x: float) -> bool:
+    start, end = _seconds(event.get("time")), _seconds(event.get("end"))
+    return start is not None and end is not None and start <= x <= end
+
+
 def tip_text(event: dict[str, Any], utc: bool, with_date: bool = False) -> str:
-    """What hovering an event says: what happened, then when, as the list beside it reads
-    (local time unless ``utc``). Before, it sliced the stored UTC string, so the tip said
-    20:05:51 UTC beside a list and axis reading 13:05:51, and never gave the date."""
-    parts = [event.get("kind") or "", event.get("actor") or "", event.get("detail") or ""]
+    """What hovering an event says: what happened and who (the lane when the source named
+    no actor: a participant's audio stream), then when, as the list beside it reads (local
+    time unless ``utc``), and how long for a span. Before, it sliced the stored UTC
+    string, so the tip said 20:05:51 UTC beside a list and axis reading 13:05:51."""
+    lane = event.get("lane") or ""
+    who = event.get("actor") or ("" if lane.lower() == "system" else lane)
+    parts = [event.get("kind") or "", who, event.get("detail") or ""]
     head = " · ".join(p for p in parts if p)
 
     def clock(value: str | None) -> str:
@@ -231,6 +283,9 @@ def tip_text(event: dict[str, Any], utc: bool, with_date: bool = False) -> str:
         when += " → " + clock(event["end"])
     if utc:
         when += " UTC"
+    start, end = _seconds(event.get("time")), _seconds(event.get("end"))
+    if start is not None and end is not None and end >= start:
+        when += f" ({duration_text(end - start)})"
     return f"{head}\n{when}"
 
 

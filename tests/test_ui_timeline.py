@@ -1,0 +1,87 @@
+"""The timeline as a user reads it: the tip under the pointer anywhere on a bar, a lane
+label's full name, markers that stand out on their own bar, and a session with no events.
+The real detail pane offscreen on a real cache written through ``Store.write_page``; the
+pointer is moved over the plot and Qt is asked for the tip as it would be when it rests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.model import Event, Session
+from app.timeutil import format_utc
+from tests.test_ui_detail import START, pane, store, write  # noqa: F401 (fixtures)
+
+
+def moment(minutes: float) -> str:
+    return format_utc(START + timedelta(minutes=minutes))
+
+
+@pytest.fixture
+def shown(pane, store, qtbot):  # noqa: F811
+    """Show a session of the given events on the Events tab, in UTC; its timeline."""
+    return lambda events, sid="s1": show(pane, store, qtbot, events, sid)
+
+
+def show(pane, store, qtbot, events: list[Event], sid: str):  # noqa: F811
+    write(store, Session(session_id=sid, type="conference", title="Call", start=moment(0),
+                         end=moment(44)), events)
+    pane.set_utc(True)
+    pane.show_session("pexip-demo", sid)
+    pane.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: pane._timeline is not None and pane._timeline.isVisible())
+    timeline = pane._timeline
+    qtbot.waitUntil(lambda: timeline.getPlotItem().getViewBox().height() > 0)
+    return timeline
+
+
+def viewport_point(timeline, x: float, y: float):
+    """Where view point (``x`` seconds, ``y`` lane) is on the plot's viewport, in pixels."""
+    from PySide6.QtCore import QPointF
+
+    scene = timeline.getPlotItem().getViewBox().mapViewToScene(QPointF(x, y))
+    return timeline.plot.mapFromScene(scene)
+
+
+def rest_pointer(qtbot, widget, pos) -> str:
+    """Move the pointer to ``pos`` on ``widget`` (a viewport) and let it rest: the tip Qt
+    shows, "" for none. pyqtgraph drops moves closer together than its mouse rate limit,
+    so wait that long first, as a hand moving the mouse does."""
+    import pyqtgraph as pg
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    qtbot.wait(int(1000 / pg.getConfigOption("mouseRateLimit")) + 5)
+    QTest.mouseMove(widget, pos)
+    help_event = QHelpEvent(QEvent.Type.ToolTip, pos, widget.mapToGlobal(pos))
+    QApplication.sendEvent(widget, help_event)
+    return QToolTip.text() if help_event.isAccepted() else ""
+
+
+def tip_at(qtbot, timeline, minutes: float, lane: float) -> str:
+    from app.ui.timeline import _seconds
+
+    pos = viewport_point(timeline, _seconds(moment(minutes)), lane)
+    return rest_pointer(qtbot, timeline.plot.viewport(), pos)
+
+
+def test_hovering_anywhere_on_a_bar_names_that_bars_own_event(shown, qtbot):
+    ana_call = Event("s1", "a-call", moment(0), "Ana Lima", "call", end=moment(44),
+                     actor="Ana Lima", detail="H323 · inbound")
+    ana_video = Event("s1", "a-video", moment(0), "Ana Lima", "video_stream",
+                      end=moment(20), detail="VP8 640x360")
+    bo_call = Event("s1", "b-call", moment(5), "Bo Chen", "call", end=moment(40),
+                    actor="Bo Chen")
+    timeline = shown([ana_call, ana_video, bo_call])
+    call_tip = "call · Ana Lima · H323 · inbound\n10:01:00 → 10:45:00 UTC (44 min 00 s)"
+    video_tip = "video_stream · Ana Lima · VP8 640x360\n10:01:00 → 10:21:00 UTC (20 min 00 s)"
+    # The middle of the call's bar, after the video stream that started with it ended:
+    # the call alone, not the pile of spans whose markers share its start.
+    assert tip_at(qtbot, timeline, 30, 0) == call_tip
+    assert tip_at(qtbot, timeline, 10, 0.2) == f"{call_tip}\n\n{video_tip}"  # both bars
+    assert tip_at(qtbot, timeline, 30, 1) == \
+        "call · Bo Chen\n10:06:00 → 10:41:00 UTC (35 min 00 s)"
+    assert tip_at(qtbot, timeline, 30, 0.5) == ""  # between the lanes: nothing drawn
