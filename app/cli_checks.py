@@ -33,6 +33,14 @@ def time_arg(value: str | None, flag: str) -> datetime | None:
 
 
 def session_filter(args: argparse.Namespace) -> SessionFilter:
+    """The filters of ``sessions`` and ``export`` as the store takes them.
+
+    A filter given empty (``--source ""``, a script's variable that came out blank) names
+    nothing, so it is refused: the store reads an empty value as no filter at all, and an
+    export meant for one source or a few sessions held the whole cache."""
+    for flag, value in (("--source", args.source), ("--type", args.type)):  # --kind: choices
+        if value is not None and not value.strip():
+            raise UsageError(f"{flag} is empty: give a value, or leave {flag} out for all")
     start_from, start_to = time_arg(args.start_from, "--from"), time_arg(args.start_to, "--to")
     check_range(start_from, start_to, "--from", "--to")
     return SessionFilter(source=args.source, kind=args.kind, type=args.type, search=args.search,
@@ -76,8 +84,11 @@ def _check_type(conn: sqlite3.Connection, session_type: str | None) -> None:
 
 
 def _ids(text: str | None) -> list[tuple[str, str]]:
-    if not text:
+    if text is None:
         return []
+    if not text.strip():
+        raise UsageError("--ids names no session: give SOURCE:ID,..., or leave --ids out to "
+                         "export every session the filters match")
     pairs = []
     for item in text.split(","):
         source, sep, session_id = item.strip().partition(":")

@@ -113,3 +113,25 @@ def test_a_file_name_may_hold_any_bytes_but_the_search_beside_it_may_not(cached,
     assert done.returncode == 0, done.stderr
     assert [s["session_id"] for s in json.loads(Path(os.fsdecode(out)).read_text())] == \
         ["late", "after", "before"]
+
+
+# -- finding 7: empty selections ---------------------------------------------------------------
+
+@pytest.mark.parametrize("ids", ["", " "])
+def test_an_empty_ids_is_refused_not_an_export_of_every_session(cli, cached, tmp_path, ids):
+    # A script's empty selection (--ids "$SELECTED") exported the whole cache, exit 0.
+    out = tmp_path / "picked.json"
+    err = one_line_error(cli("export", "--format", "json", "--out", str(out), "--ids", ids))
+    assert err.startswith("histview: --ids names no session")
+    assert not out.exists()
+    assert one_line_error(cli("export", "--format", "csv", "--out", "-", "--ids", ids)) == err
+
+
+@pytest.mark.parametrize("command", [("sessions",), ("export", "--format", "csv", "--out", "-")])
+def test_an_empty_source_or_type_filter_is_refused_as_an_unknown_one_is(cli, cached, command):
+    # They meant "no filter" and listed every session, while --source nope was refused.
+    for flag in ("--source", "--type"):
+        for value in ("", " "):
+            err = one_line_error(cli(*command, flag, value))
+            assert err == f"histview: {flag} is empty: give a value, or leave {flag} out for all"
+    assert cli(*command, "--kind", "").code == 2  # refused by its choices, as it was
