@@ -103,7 +103,8 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--type", help="only this session type")
     parser.add_argument("--search", action=_SearchText, help="full-text search over every "
                         "field of the session, its people and its events: words (each a "
-                        'prefix), "a phrase", -excluded, OR')
+                        'prefix), "a phrase", -excluded or NOT word, AND (the same as a '
+                        "space), OR, (brackets) to group")
     parser.add_argument("--from", dest="start_from", help="sessions starting at or after (ISO)")
     parser.add_argument("--to", dest="start_to", help="sessions starting before (ISO)")
 

@@ -86,6 +86,46 @@ def test_or_means_either_and_plain_and_binds_tighter(cli, cache):
     assert found(cli, "or") == []
 
 
+def test_and_in_capitals_is_an_operator_like_a_space(cli, cache):
+    """Before, AND was a word: "Reid AND excel" wanted a word starting with "and" too, and
+    found nothing."""
+    assert found(cli, "Reid AND excel") == found(cli, "Reid excel") == ["Excel crash"]
+    assert found(cli, "excel AND") == found(cli, "AND excel") == ["Excel crash",
+                                                                   "Excel inside Teams"]
+    assert found(cli, "excel AND NOT teams") == ["Excel crash"]
+    assert found(cli, "Reid AND excel OR Sato") == ["Excel crash", "Excel inside Teams"]
+    assert found(cli, '"AND"') == found(cli, "excel and") == []  # the word
+
+
+def test_brackets_group_what_they_hold(cli, cache):
+    """Before, brackets were dropped: "(Reid OR Sato) excel" ran as Reid OR (Sato and
+    excel), and found Reid's printer session too."""
+    assert found(cli, "(Reid OR Sato) excel") == found(cli, "excel (Reid OR Sato)") == [
+        "Excel crash", "Excel inside Teams"]
+    assert found(cli, "(Reid OR Sato) AND (crash OR teams)") == ["Excel crash",
+                                                                "Excel inside Teams"]
+    assert found(cli, "printer (offline (Reid OR Sato))") == ["Printer offline"]
+    assert found(cli, "excel -(crash OR Reid)") == found(cli, "excel NOT (crash)") == [
+        "Excel inside Teams"]
+    assert found(cli, "( +1 555 1234 OR Sato )") == ["Excel inside Teams", "Offline printer"]
+    assert found(cli, "(303) OR excel") == ["Excel crash", "Excel inside Teams"]  # a word
+    deep = "(" * 500 + "excel" + ")" * 500 + " teams"
+    assert found(cli, deep) == ["Excel inside Teams"]
+    assert search_notes("(Reid OR Sato) excel") == search_notes("(303) 555-0100") == ()
+
+
+def test_a_bracket_left_open_or_never_opened_is_noted(cli, cache):
+    either = ["Excel crash", "Excel inside Teams", "Printer offline"]
+    assert found(cli, "(Reid OR Sato") == found(cli, "Reid OR Sato)") == either
+    assert search_notes("(Reid OR Sato") == ("No closing bracket: searched as if it were at "
+                                            "the end",)
+    assert search_notes("Reid OR Sato)") == ("A closing bracket without an opening one was "
+                                            "ignored",)
+    # An exclusion applies to the whole search, as documented, so inside brackets it says so.
+    assert found(cli, "(Reid -crash) OR Sato") == ["Excel inside Teams", "Printer offline"]
+    assert "whole search" in search_notes("(Reid -crash) OR Sato")[0]
+
+
 @pytest.mark.parametrize("text", ["Sato OR", "OR Sato", "Sato OR OR", "OR OR Sato"])
 def test_a_dangling_or_is_dropped(cli, cache, text):
     assert found(cli, text) == ["Excel inside Teams"]
@@ -117,11 +157,11 @@ def test_punctuation_inside_a_word_is_text(cli, cache):
     assert found(cli, "O'Brien") == ["O'Brien sent report-2024.xlsx"]
     assert found(cli, "report-2024.xlsx") == ["O'Brien sent report-2024.xlsx"]
     assert found(cli, "sip:desk@corp.example") == ["O'Brien sent report-2024.xlsx"]
-    assert found(cli, "NEAR(") == found(cli, "AND NOT") == []  # words, not operators
+    assert found(cli, "NEAR(") == found(cli, '"AND" "NOT"') == []  # words, not operators
 
 
 @pytest.mark.parametrize("text", ["*", "-", "(", '"', "OR", "- * ( ) OR", "-*", "NOT",
-                                  "NOT OR", "NOT *"])
+                                  "NOT OR", "NOT *", "AND", "( AND )", "() OR ( )"])
 def test_a_search_with_nothing_to_look_for_says_why(cli, cache, text):
     result = cli("sessions", f"--search={text}", "--format", "json")
     assert result.code == 2
@@ -223,6 +263,7 @@ def test_no_typed_text_ever_reaches_the_user_as_an_fts_error(cache):
     """Random strings of words, operators and punctuation: each lists sessions or raises
     BadQuery with its hint, never the catch-all "cannot search for that"."""
     pieces = ['"', "-", "*", "(", ")", ":", "^", "+", "OR", "AND", "NOT", "NEAR", "{", "}",
+              "((", "))", "-(", " (", ") ", "AND ", "\0",
               ",", "excel", "reid", "e-mail", "x@y", "'", "-teams", " ", " ", " ",
               "303", "555-0100", "+1", "(303)", "5550100", "title:", "NOT ", "-"]
     rng = random.Random(7)

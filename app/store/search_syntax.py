@@ -8,8 +8,7 @@ own rules, tested on its own (tests/test_search_syntax.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class BadQuery(ValueError):
@@ -34,6 +33,9 @@ FIELD_NAMES = frozenset({
     "callee", "date", "start", "end",
 })
 _FIELD = re.compile(r"([A-Za-z_]+):(.*)")
+#: Brackets nested deeper than this are ignored in pairs: each level is a step of recursion
+#: here and in FTS5's parser, and a pasted run of thousands would exhaust either.
+MAX_DEPTH = 20
 
 
 @dataclass(frozen=True)
@@ -64,59 +66,44 @@ class FtsQuery:
 def fts_query(text: str) -> FtsQuery:
     """Turn what a user typed into a search box into FTS5 queries.
 
-    - ``printer offline``: every word must match, each as a prefix (``off`` finds "offline").
+    - ``printer offline`` or ``printer AND offline``: every word must match, each as a
+      prefix (``off`` finds "offline").
     - ``"printer offline"``: those words in that order; the last one is a prefix too. A
       missing closing quote is taken as at the end (a search typed as you go), with a note.
-    - ``-teams``, ``-"team room"`` or ``NOT teams``: sessions that match it are left out,
-      whatever else the query says (the exclusions apply to the whole query). A search of
-      exclusions only lists every session but those.
-    - ``Reid OR Sato``: either. Plain AND binds tighter than OR, as in FTS5 itself:
-      ``a b OR c`` means (a and b) or c. An ``OR`` or ``NOT`` with no term after it (or an
+    - ``-teams``, ``-"team room"``, ``NOT teams`` or ``-(teams OR zoom)``: sessions that
+      match it are left out, whatever else the query says (the exclusions apply to the whole
+      query, inside brackets too, with a note there). A search of exclusions only lists
+      every session but those.
+    - ``Reid OR Sato``: either. AND binds tighter than OR, as in FTS5 itself: ``a b OR c``
+      means (a and b) or c. An ``OR``, ``AND`` or ``NOT`` with no term after it (or an
       ``OR`` with none before) is dropped, so a half-typed ``Reid OR`` still finds Reid;
-      ``"OR"`` or ``or`` searches for the word, and so do ``"NOT"`` and ``not``.
+      ``"OR"`` or ``or`` searches for the word, and so do ``"AND"``, ``and``, ``"NOT"``
+      and ``not``.
+    - ``(Reid OR Sato) printer``: brackets group, as in arithmetic. A bracket at the edge of
+      a word groups; one the word closes itself (``(303)``, ``f(x)``) is text. A missing
+      closing bracket is taken as at the end, and one never opened is ignored, with a note.
     - ``title:VMR``: searched as ``VMR`` in every field, with a note (``FIELD_NAMES``).
     - ``(303) 555-0100``, ``+1 303 555 0100``, ``5550100``: a phone number (7 to 15 digits
       written with spaces, dashes, dots, brackets, a leading +) also matches as its digits,
       its last 10 when longer, so it finds "+13035550100" (``_phone_term``).
 
-    Everything else is text, never FTS syntax: each term is quoted, so ``AND``, ``*``,
-    ``(`` and the punctuation in an e-mail address, a file name or ``+1555...`` reach
-    the tokenizer, which splits them into words as it did the indexed text. A term without
-    a letter or digit (``*``, ``-``, ``(``) would match nothing and is ignored. The result
-    is built with parentheses and explicit operators, never relying on FTS5's precedence
-    (in which implicit AND binds tighter even than NOT), so a user never sees an FTS5
-    syntax error. A NUL character separates words, as a space does: FTS5 reads a query as
-    C text, which ends at the first NUL ("unterminated string"). Raises ``BadQuery`` when
-    nothing is left to look for or leave out.
+    Everything else is text, never FTS syntax: each term is quoted, so ``*``, ``NEAR(``
+    and the punctuation in an e-mail address, a file name or ``+1555...`` reach the
+    tokenizer, which splits them into words as it did the indexed text. A term without a
+    letter or digit (``*``, ``-``, ``:``) would match nothing and is ignored. The result is
+    built with parentheses and explicit operators, never relying on FTS5's precedence (in
+    which implicit AND binds tighter even than NOT), so a user never sees an FTS5 syntax
+    error. A NUL character separates words, as a space does: FTS5 reads a query as C text,
+    which ends at the first NUL ("unterminated string"). Raises ``BadQuery`` when nothing
+    is left to look for or leave out.
     """
-    text = text.replace("\0", " ")
-    groups: list[list[str]] = [[]]  # OR-ed groups of AND-ed terms
-    excluded: list[str] = []
     notes: list[str] = []
-    either = False
-    for minus, bodies in _terms(text, notes):
-        if not bodies:  # a bare OR
-            either = True
-            continue
-        term = _phone_term(bodies)
-        if minus:
-            excluded.append(term)
-            continue
-        if either and groups[-1]:
-            groups.append([])
-        either = False
-        groups[-1].append(term)
-    if not groups[0] and not excluded:
+    reader = _Reader(_tokens(text.replace("\0", " "), notes), notes)
+    included = reader.group(0)
+    if included is None and not reader.excluded:
         raise BadQuery("type a word to search for")
-    # An explicit AND: FTS5 reads "a b" as both, but "a (b OR c)" as a syntax error.
-    if not groups[0]:
-        included = None
-    elif len(groups) == 1:
-        included = " AND ".join(groups[0])
-    else:
-        included = " OR ".join(f"({' AND '.join(group)})" for group in groups)
-    return FtsQuery(included, " OR ".join(excluded) if excluded else None,
-                    tuple(dict.fromkeys(notes)))
+    excluded = " OR ".join(reader.excluded) if reader.excluded else None
+    return FtsQuery(included, excluded, tuple(dict.fromkeys(notes)))
 
 
 def search_notes(text: str | None) -> tuple[str, ...]:
@@ -128,59 +115,135 @@ def search_notes(text: str | None) -> tuple[str, ...]:
         return ()
 
 
+#: Notes for brackets read otherwise than typed, and for an exclusion inside brackets.
+UNCLOSED = "No closing bracket: searched as if it were at the end"
+UNOPENED = "A closing bracket without an opening one was ignored"
+TOO_DEEP = f"Brackets inside more than {MAX_DEPTH} others were ignored"
+EXCLUDED_INSIDE = ("An excluded word leaves its sessions out of the whole search, also "
+                   "when it is inside brackets")
+OPEN, CLOSE = "(", ")"
+
+
 def _tokens(text: str, notes: list[str]) -> list[tuple[str, str, str]]:
-    """The typed terms as (minus, phrase, word), one of phrase and word empty; a field name
-    before a colon is dropped (its value kept) and a missing closing quote noted."""
-    tokens = []
+    """The typed terms as (minus, phrase, word), one of phrase and word empty; a bracket
+    that groups is a word of its own ("(", ")"). A field name before a colon is dropped
+    (its value kept) and a missing closing quote noted."""
+    tokens: list[tuple[str, str, str]] = []
     for match in _TERM.finditer(text):
         minus, phrase, closed, word = match.groups()
-        if phrase is not None and not closed and any(char.isalnum() for char in phrase):
-            notes.append(f"No closing quote: searched for the phrase “{phrase.strip()}”; "
-                         "without quotes its words are found anywhere")
-        field = _FIELD.fullmatch(word or "")
-        if field and field[1].lower() in FIELD_NAMES:
-            notes.append(f"A search cannot be limited to one field: “{field[1]}:” was "
+        if phrase is not None:
+            if not closed and any(char.isalnum() for char in phrase):
+                notes.append(f"No closing quote: searched for the phrase “{phrase.strip()}”; "
+                             "without quotes its words are found anywhere")
+            tokens.append((minus, phrase, ""))
+            continue
+        opens, word, closes = _brackets(word)
+        named = _FIELD.fullmatch(word)
+        if named and named[1].lower() in FIELD_NAMES:
+            notes.append(f"A search cannot be limited to one field: “{named[1]}:” was "
                          "ignored and every field searched")
-            word = field[2]
-            if not word:
-                continue
-        tokens.append((minus, phrase or "", word or ""))
+            more, word, fewer = _brackets(named[2])
+            opens, closes = opens + more, fewer + closes
+        words = [OPEN] * opens + ([word] if word else []) + [CLOSE] * closes
+        tokens += [(minus if at == 0 else "", "", each) for at, each in enumerate(words)]
     return tokens
 
 
-def _terms(text: str, notes: list[str]) -> Iterator[tuple[str, list[str]]]:
-    """The typed terms as (minus, bodies); no bodies for a bare OR. A term has several
-    bodies when it is a phone number typed as several words (``+1 303 555 0100``). A bare
-    ``NOT`` makes the term after it an exclusion, as a ``-`` would."""
-    tokens = _tokens(text, notes)
-    at = 0
-    negate = False
-    while at < len(tokens):
-        minus, phrase, word = tokens[at]
-        at += 1
-        if not minus and word == "NOT":
-            negate = True
-            continue
-        if not minus and word == "OR":
+def _brackets(word: str) -> tuple[int, str, int]:
+    """How many grouping brackets open before ``word`` and close after it, and the word
+    between: a bracket at its edge that the word itself does not balance ("(Reid",
+    "Sato)"). "(303)" and "f(x)" are words, as they were before brackets grouped."""
+    opens = closes = 0
+    while word.startswith(OPEN) and word.count(OPEN) > word.count(CLOSE):
+        opens, word = opens + 1, word[1:]
+    while word.endswith(CLOSE) and word.count(CLOSE) > word.count(OPEN):
+        closes, word = closes + 1, word[:-1]
+    return opens, word, closes
+
+
+@dataclass
+class _Reader:
+    """Reads the typed terms in order into an FTS5 expression, a bracketed group at a
+    time; the exclusions, wherever they stand, are collected for the whole query."""
+
+    tokens: list[tuple[str, str, str]]
+    notes: list[str]
+    excluded: list[str] = field(default_factory=list)
+    at: int = 0
+    skipped: int = 0  # brackets opened beyond MAX_DEPTH, still to close
+
+    def group(self, depth: int) -> str | None:
+        """The expression up to the bracket that closes this group (up to the end at depth
+        0): OR-ed runs of AND-ed terms, None when it has no term to look for."""
+        runs: list[list[str]] = [[]]
+        either = negate = False
+        while self.at < len(self.tokens):
+            minus, phrase, word = self.tokens[self.at]
+            self.at += 1
+            if not phrase and word == CLOSE:
+                if self.skipped:
+                    self.skipped -= 1
+                elif depth:
+                    return _either(runs)
+                else:
+                    self.notes.append(UNOPENED)
+                continue
+            if not minus and not phrase and word in ("AND", "OR", "NOT"):
+                either = either or word == "OR"
+                negate = word == "NOT" or (negate and word == "AND")
+                continue
+            minus = minus or ("-" if negate else "")
             negate = False
-            yield "", []
-            continue
-        minus = minus or ("-" if negate else "")
-        negate = False
+            term = self._term(phrase, word, minus, depth)
+            if term is None:
+                continue
+            if minus:
+                self.excluded.append(term)
+                if depth:
+                    self.notes.append(EXCLUDED_INSIDE)
+                continue
+            if either and runs[-1]:
+                runs.append([])
+            either = False
+            runs[-1].append(term)
+        if depth:
+            self.notes.append(UNCLOSED)
+        return _either(runs)
+
+    def _term(self, phrase: str, word: str, minus: str, depth: int) -> str | None:
+        """The FTS5 expression of the term just read (a bracketed group read to its end),
+        None for one with nothing to look for."""
+        if not phrase and word == OPEN:
+            if depth >= MAX_DEPTH:
+                self.skipped += 1
+                self.notes.append(TOO_DEEP)
+                return None
+            inner = self.group(depth + 1)
+            return None if inner is None else f"({inner})"
         body = phrase or word
         if not any(char.isalnum() for char in body):
-            continue
+            return None
         bodies = [body]
         digits = _digit_count(word) if not minus else 0
-        while digits and at < len(tokens) and not tokens[at][0]:
-            more = _digit_count(tokens[at][2])  # 0 for a phrase, an OR or a plain word
+        while digits and self.at < len(self.tokens) and not self.tokens[self.at][0]:
+            more = _digit_count(self.tokens[self.at][2])  # 0 for a phrase, OR or a word
             if not more or digits + more > PHONE_DIGITS[1] or min(digits, more) >= \
                     PHONE_DIGITS[0]:
                 break  # "5550100 5550199" is two numbers
-            bodies.append(tokens[at][2])
+            bodies.append(self.tokens[self.at][2])
             digits += more
-            at += 1
-        yield minus, bodies
+            self.at += 1
+        return _phone_term(bodies)
+
+
+def _either(runs: list[list[str]]) -> str | None:
+    """OR-ed runs of AND-ed terms with explicit operators: FTS5 reads "a b" as both, but
+    "a (b OR c)" as a syntax error."""
+    if not runs[0]:
+        return None
+    if len(runs) == 1:
+        return " AND ".join(runs[0])
+    return " OR ".join(f"({' AND '.join(run)})" for run in runs)
 
 
 def _digit_count(body: str) -> int:
