@@ -85,3 +85,45 @@ def test_hovering_anywhere_on_a_bar_names_that_bars_own_event(shown, qtbot):
     assert tip_at(qtbot, timeline, 30, 1) == \
         "call · Bo Chen\n10:06:00 → 10:41:00 UTC (35 min 00 s)"
     assert tip_at(qtbot, timeline, 30, 0.5) == ""  # between the lanes: nothing drawn
+
+
+def drawn_labels(timeline) -> list[str]:
+    """The lane labels the left axis paints now (the lanes in view), top to bottom: its
+    own ``generateDrawSpecs`` on a picture, as ``AxisItem.paint`` calls it."""
+    from PySide6.QtGui import QPainter, QPicture
+
+    axis = timeline.plot.getAxis("left")
+    picture = QPicture()
+    painter = QPainter(picture)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for rect, _flags, text in sorted(specs[2], key=lambda s: s[0].top())]
+
+
+def label_tip(qtbot, timeline, lane: int) -> str:
+    """The tip of lane ``lane``'s label, the pointer resting on it."""
+    from PySide6.QtCore import QPointF
+
+    box = timeline.getPlotItem().getViewBox()
+    y = box.mapViewToScene(QPointF(0, lane)).y()
+    x = timeline.plot.getAxis("left").sceneBoundingRect().center().x()
+    pos = timeline.plot.mapFromScene(QPointF(x, y))
+    return rest_pointer(qtbot, timeline.plot.viewport(), pos)
+
+
+LONG_NAMES = ("Participant number 1 with a very long display name <sip:user1@example.com>",
+              "Participant number 12 with a very long display name <sip:user12@example.com>",
+              "Sophie Wagner, Customer Success (EMEA)", "Sophie Wagner, Customer Success (APAC)")
+
+
+def test_long_lane_names_are_told_apart_and_read_whole_on_hover(shown, qtbot):
+    timeline = shown([Event("s1", f"call-{i}", moment(i), name, "call", end=moment(40))
+                      for i, name in enumerate(LONG_NAMES)])
+    labels = drawn_labels(timeline)
+    assert len(labels) == len(LONG_NAMES) and len(set(labels)) == len(labels)
+    assert all(len(label) <= 22 for label in labels)
+    assert labels[2].startswith("Sophie Wag") and labels[2].endswith("(EMEA)")  # both ends
+    for lane, name in enumerate(LONG_NAMES):
+        assert label_tip(qtbot, timeline, lane) == name

@@ -17,10 +17,12 @@ plot's height, and fifteen participants printed their names on top of each other
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QWidget
 
 from app.timeutil import parse_utc
@@ -29,7 +31,9 @@ from app.ui.formatting import duration_text, moment, time_text
 LANE_HEIGHT = 0.6
 LANE_PX = 24  # the least height a lane gets: room for its label and a visible bar
 AXIS_PX = 34  # the time axis under the lanes (labels and ticks)
-LABEL_PX = 150  # the lane labels' column: a 22-character name fits
+LABEL_PX = 150  # the lane labels' column: about 20 characters of an average name
+LABEL_CHARS = 22  # longer lane names are cut (``lane_labels``); the tip has them whole
+LABEL_TEXT_PX = LABEL_PX - 8  # a wider label would not be drawn at all
 MIN_MARGIN_S = 60.0
 TIP_CUTOFF = 3  # events named in one tip; more read "(and N more)", as pyqtgraph's own
 COLORS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
@@ -132,10 +136,15 @@ class Timeline(QWidget):
             self._draw_lane(lane_no, [(i, e) for i, e in enumerate(events)
                                       if (e.get("lane") or "system") == lane])
         self.plot.getAxis("left").setTicks(
-            [[(i, _short(n)) for i, n in enumerate(self._lanes)]])
+            [list(enumerate(lane_labels(self._lanes, self._label_fits)))])
         self.lane_bar.setValue(0)
         self._show_lanes()
         self._fit_x()
+
+    def _label_fits(self, text: str) -> bool:
+        """Whether the axis has room for ``text`` beside its ticks (it paints in the
+        widget's font; ``LABEL_TEXT_PX`` leaves the gap to the tick)."""
+        return QFontMetricsF(self.plot.font()).horizontalAdvance(text) <= LABEL_TEXT_PX
 
     def _show_lanes(self) -> None:
         """Fit the lanes that have room; the scroll bar picks which when not all do."""
@@ -214,6 +223,11 @@ class Timeline(QWidget):
         (the scene shows the top-most item's tip, here the view box's)."""
         box = self.getPlotItem().getViewBox()
         point = box.mapSceneToView(scene_pos)
+        axis = self.plot.getAxis("left")
+        if axis.sceneBoundingRect().contains(scene_pos):  # a lane label: its full name
+            lane_no = round(point.y()) if math.isfinite(point.y()) else -1
+            axis.setToolTip(self._lanes[lane_no] if 0 <= lane_no < len(self._lanes) else "")
+            return
         box.setToolTip(self.tip_at(point.x(), point.y()))
 
     def _spans_days(self) -> bool:
@@ -289,5 +303,42 @@ def tip_text(event: dict[str, Any], utc: bool, with_date: bool = False) -> str:
     return f"{head}\n{when}"
 
 
-def _short(name: str, limit: int = 22) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
+def lane_labels(names: list[str],
+                fits: Callable[[str], bool] = lambda text: len(text) <= LABEL_CHARS
+                ) -> list[str]:
+    """The lanes' labels, each short enough to ``fits`` the label column and at most
+    ``LABEL_CHARS`` long, told apart where a cut can do it: a long name keeps its start
+    and end around "…", and moves the "…" when another lane shares that start and end
+    ("Sophie Wagner <sip:+4…" twice, before). Hovering a label shows the whole name.
+    Before, a label wider than the column was not drawn at all (pyqtgraph drops it)."""
+    return [name if fits(name) and len(name) <= LABEL_CHARS else _label(name, names, fits)
+            for name in names]
+
+
+def _label(name: str, names: list[str], fits: Callable[[str], bool]) -> str:
+    """The longest distinct cut of ``name`` that fits."""
+    for limit in range(min(len(name) - 1, LABEL_CHARS), 4, -1):
+        middle = (limit - 1) * 3 // 5  # more of the start: it reads first
+        # Then the start alone (the old cut), then "…" ever further from the middle.
+        heads = [middle, limit - 1, *sorted(set(range(1, limit - 1)) - {middle},
+                                            key=lambda head: abs(head - middle))]
+        label = _cut(name, _distinct_head(name, names, heads), limit)
+        if fits(label):
+            return label
+    return name[:3] + "…"
+
+
+def _distinct_head(name: str, names: list[str], heads: list[int]) -> int:
+    """The first head length whose cut no other name shares (else the first)."""
+    limit = len(heads) + 1
+    for head in heads:
+        tail = limit - 1 - head
+        if not any(other != name and other[:head] == name[:head]
+                   and (not tail or other[-tail:] == name[-tail:]) for other in names):
+            return head
+    return heads[0]
+
+
+def _cut(name: str, head: int, limit: int) -> str:
+    tail = limit - 1 - head
+    return name[:head] + "…" + (name[-tail:] if tail else "")
