@@ -127,3 +127,29 @@ def test_long_lane_names_are_told_apart_and_read_whole_on_hover(shown, qtbot):
     assert labels[2].startswith("Sophie Wag") and labels[2].endswith("(EMEA)")  # both ends
     for lane, name in enumerate(LONG_NAMES):
         assert label_tip(qtbot, timeline, lane) == name
+
+
+def pixel(timeline, minutes: float, lane: float):
+    """The colour the plot shows at that moment of that lane, as on screen."""
+    from PySide6.QtGui import QColor
+
+    from app.ui.timeline import _seconds
+
+    pos = viewport_point(timeline, _seconds(moment(minutes)), lane)
+    image = timeline.plot.viewport().grab().toImage()
+    return QColor(image.pixel(pos.x(), pos.y()))
+
+
+def test_a_point_event_stands_out_on_its_own_lanes_bar_in_that_lanes_colour(shown, qtbot):
+    from PySide6.QtGui import QColor
+
+    from app.ui.timeline import COLORS
+
+    streams = [Event("s1", kind, moment(0), "Ana Lima", kind, end=moment(44))
+               for kind in ("call", "audio_stream", "video_stream")]  # as Pexip sends them
+    muted = Event("s1", "mute", moment(20), "Ana Lima", "muted", actor="Ana Lima")
+    timeline = shown([*streams, muted])
+    marker, bar = pixel(timeline, 20, 0), pixel(timeline, 30, 0)
+    lane = QColor(COLORS[0]).hsvHue()
+    assert abs(marker.hsvHue() - lane) <= 10 and abs(bar.hsvHue() - lane) <= 10
+    assert bar.value() - marker.value() >= 60, (marker.name(), bar.name())  # clearly darker

@@ -22,7 +22,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtGui import QColor, QFontMetricsF
 from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QWidget
 
 from app.timeutil import parse_utc
@@ -35,6 +35,7 @@ LABEL_PX = 150  # the lane labels' column: about 20 characters of an average nam
 LABEL_CHARS = 22  # longer lane names are cut (``lane_labels``); the tip has them whole
 LABEL_TEXT_PX = LABEL_PX - 8  # a wider label would not be drawn at all
 MIN_MARGIN_S = 60.0
+MARKER_DARKER = 170  # a point marker's fill: the lane's colour at 1/1.7 the brightness
 TIP_CUTOFF = 3  # events named in one tip; more read "(and N more)", as pyqtgraph's own
 COLORS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
           "#e377c2")
@@ -160,16 +161,24 @@ class Timeline(QWidget):
         self.plot.setYRange(first - 0.5, first + room - 0.5, padding=0)
 
     def _draw_lane(self, lane_no: int, events: list[tuple[int, dict[str, Any]]]) -> None:
+        """One lane: its spans as bars, a marker at each event. A point event's marker is
+        the lane's colour darkened, so it stands out on its own bar (before, it was the
+        bar's colour with a white rim: a faint white outline on a participant's bar)."""
         color = COLORS[lane_no % len(COLORS)]
+        outline = pg.mkPen(QColor(color).darker(MARKER_DARKER * 2), width=1)
+        point_brush = pg.mkBrush(QColor(color).darker(MARKER_DARKER))
         starts, widths, spots = [], [], []
         for index, event in events:
             start, end = _seconds(event.get("time")), _seconds(event.get("end"))
             if start is None:
                 continue
+            spot = {"pos": (start, lane_no), "data": index, "pen": outline}
             if end is not None and end > start:
                 starts.append(start)
                 widths.append(end - start)
-            spots.append({"pos": (start, lane_no), "data": index})
+            else:
+                spot["brush"] = point_brush
+            spots.append(spot)
         if starts:
             self.plot.addItem(pg.BarGraphItem(
                 x0=starts, width=widths, y=[lane_no] * len(starts), height=LANE_HEIGHT,
@@ -179,7 +188,7 @@ class Timeline(QWidget):
             # tip=None: the tips come from ``_on_hover``, which also covers the bars. With
             # its own tip the scatter cleared the bar's tip the moment the pointer left a
             # marker for the bar under it.
-            scatter = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(color), pen=pg.mkPen("w"),
+            scatter = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(color), pen=outline,
                                          symbol="d", hoverable=True, hoverSize=12, tip=None)
             scatter.setData(spots=spots)
             self.plot.addItem(scatter)
