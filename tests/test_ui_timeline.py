@@ -153,3 +153,24 @@ def test_a_point_event_stands_out_on_its_own_lanes_bar_in_that_lanes_colour(show
     lane = QColor(COLORS[0]).hsvHue()
     assert abs(marker.hsvHue() - lane) <= 10 and abs(bar.hsvHue() - lane) <= 10
     assert bar.value() - marker.value() >= 60, (marker.name(), bar.name())  # clearly darker
+
+
+def test_a_session_without_events_says_so_instead_of_an_empty_plot(pane, store, shown, qtbot):  # noqa: F811
+    from PySide6.QtWidgets import QLabel
+
+    def shown_texts() -> list[str]:
+        tab = pane.tabs.currentWidget()
+        return [label.text() for label in tab.findChildren(QLabel) if label.isVisible()]
+
+    timeline = shown([Event("s1", "call", moment(0), "Ana Lima", "call", end=moment(44))])
+    assert "The source reported no events for this session." not in shown_texts()
+    write(store, Session(session_id="quiet", type="call", title="Quiet call",
+                         start=moment(0), end=moment(4)))
+    pane.show_session("pexip-demo", "quiet")
+    assert pane.tabs.tabText(1) == "Events (0)"
+    assert shown_texts() == ["The source reported no events for this session."]
+    # No plot on a made-up axis, no empty table, no "Select an event…" to obey.
+    assert not timeline.isVisible() and not timeline.plot.isVisible()
+    assert not pane.events_view.isVisible() and not pane.event_details.isVisible()
+    pane.show_session("pexip-demo", "s1")  # a session with events draws them again
+    assert timeline.isVisible() and not shown_texts()

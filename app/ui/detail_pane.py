@@ -32,6 +32,7 @@ from app.store import Store, queries
 from app.store.raw import documents_by_key
 from app.ui.artifacts_panel import ArtifactsPanel
 from app.ui.event_details import EventDetails
+from app.ui.events_page import EventsPage
 from app.ui.formatting import cell_text, duration_text, field_label, time_text
 from app.ui.raw_record import raw_record_text
 
@@ -142,7 +143,8 @@ class DetailPane(QWidget):
         self.events_split.setSizes([TIMELINE_PX, 260])
         self.events_split.setCollapsible(0, False)
         self.timeline_host.setMinimumHeight(TIMELINE_MIN_PX)
-        return self.events_split
+        self.events_page = EventsPage(self.events_split, self)  # or "no events" alone
+        return self.events_page
 
     def _raw_tab(self) -> QWidget:
         self.raw_view = QPlainTextEdit(self, objectName="rawView")
@@ -267,6 +269,7 @@ class DetailPane(QWidget):
             item.setToolTip(5, item.text(5))
             items.append(item)
         self.events_view.addTopLevelItems(items)
+        self.events_page.show_events(bool(self._events))
         self._show_event_details()
 
     # -- timeline (lazy) ------------------------------------------------------------------------
