@@ -324,8 +324,12 @@ def _lsid(row: dict[str, Any]) -> str | None:
 
 
 def _next_step(step: int, count: int) -> int:
-    """Size the next window for ``TARGET_SESSIONS``, changing at most fourfold at a time."""
-    factor = 4.0 if count == 0 else min(max(TARGET_SESSIONS / count, 0.25), 4.0)
+    """Size the next window for ``TARGET_SESSIONS``, changing at most fourfold at a time.
+    After an empty window the step grows past ``MAX_STEP_S``: a ``--since`` years before the
+    appliance's first session walked month by month to it (24,000 requests from year 1)."""
+    if count == 0:
+        return max(step * 4, 60)
+    factor = min(max(TARGET_SESSIONS / count, 0.25), 4.0)
     return int(min(max(step * factor, 60), MAX_STEP_S))
 
 

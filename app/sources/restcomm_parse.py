@@ -10,7 +10,7 @@ import json
 import re
 import urllib.parse
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -123,11 +123,14 @@ def filter_day(iso: str, utc_offset: int | None, *, upper: bool) -> str:
     an hour further out for daylight saving; with the zone unknown, assume any zone.
     """
     moment = parse_utc(iso)
-    moment = moment + DST_MARGIN if upper else moment - DST_MARGIN
-    if utc_offset is not None:
-        local = moment + timedelta(minutes=utc_offset)
-    else:
-        local = moment + ANY_ZONE if upper else moment - ANY_ZONE
+    try:
+        moment = moment + DST_MARGIN if upper else moment - DST_MARGIN
+        if utc_offset is not None:
+            local = moment + timedelta(minutes=utc_offset)
+        else:
+            local = moment + ANY_ZONE if upper else moment - ANY_ZONE
+    except OverflowError:  # ``--since 0001-01-01``: the first (or last) day there is
+        return (date.max if upper else date.min).isoformat()
     day = max(moment.date(), local.date()) if upper else min(moment.date(), local.date())
     return day.isoformat()
 
