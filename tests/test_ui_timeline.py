@@ -73,15 +73,18 @@ def test_hovering_anywhere_on_a_bar_names_that_bars_own_event(shown, qtbot):
                      actor="Ana Lima", detail="H323 · inbound")
     ana_video = Event("s1", "a-video", moment(0), "Ana Lima", "video_stream",
                       end=moment(20), detail="VP8 640x360")
+    ana_audio = Event("s1", "a-audio", moment(0), "Ana Lima", "audio_stream", end=moment(44))
     bo_call = Event("s1", "b-call", moment(5), "Bo Chen", "call", end=moment(40),
                     actor="Bo Chen")
-    timeline = shown([ana_call, ana_video, bo_call])
+    timeline = shown([ana_call, ana_video, ana_audio, bo_call])
     call_tip = "call · Ana Lima · H323 · inbound\n10:01:00 → 10:45:00 UTC (44 min 00 s)"
     video_tip = "video_stream · Ana Lima · VP8 640x360\n10:01:00 → 10:21:00 UTC (20 min 00 s)"
     # The middle of the call's bar, after the video stream that started with it ended:
-    # the call alone, not the pile of spans whose markers share its start.
-    assert tip_at(qtbot, timeline, 30, 0) == call_tip
-    assert tip_at(qtbot, timeline, 10, 0.2) == f"{call_tip}\n\n{video_tip}"  # both bars
+    # the call (and the audio stream drawn as the same bar), not every span that started
+    # with it.
+    call_bar = f"{call_tip}\nwith audio_stream"
+    assert tip_at(qtbot, timeline, 30, 0) == call_bar
+    assert tip_at(qtbot, timeline, 10, 0.2) == f"{call_bar}\n\n{video_tip}"  # both bars
     assert tip_at(qtbot, timeline, 30, 1) == \
         "call · Bo Chen\n10:06:00 → 10:41:00 UTC (35 min 00 s)"
     assert tip_at(qtbot, timeline, 30, 0.5) == ""  # between the lanes: nothing drawn

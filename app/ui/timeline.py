@@ -202,11 +202,23 @@ class Timeline(QWidget):
     def tip_at(self, x: float, y: float) -> str:
         """The hover text at view point (``x`` seconds, ``y`` lane): the events whose markers
         are under it, else those whose bars cover it. Before, only the start marker had a
-        tip, and the bar, nearly all a conference draws, said nothing."""
-        indexes = self.events_at(x, y)
-        tips = [self.tip(index) for index in indexes[:TIP_CUTOFF]]
-        if len(indexes) > TIP_CUTOFF:
-            tips.append(f"(and {len(indexes) - TIP_CUTOFF} more)")
+        tip, and the bar, nearly all a conference draws, said nothing.
+
+        Spans with the same start and end are one bar on screen (a participant's call and
+        its audio and video streams): one is told in full (the first that names who: the
+        call), the others named after it ("with audio_stream, video_stream"), so each bar
+        under the pointer is one entry rather than a pile of identical times."""
+        bars: dict[tuple[Any, Any], list[int]] = {}
+        for index in self.events_at(x, y):
+            event = self._events[index]
+            bars.setdefault((event.get("time"), event.get("end")), []).append(index)
+        tips = []
+        for same in list(bars.values())[:TIP_CUTOFF]:
+            first, *others = sorted(same, key=lambda i: not self._events[i].get("actor"))
+            also = ", ".join(self._events[i].get("kind") or "event" for i in others)
+            tips.append(self.tip(first) + (f"\nwith {also}" if also else ""))
+        if len(bars) > TIP_CUTOFF:
+            tips.append(f"(and {len(bars) - TIP_CUTOFF} more)")
         return "\n\n".join(tips)
 
     def events_at(self, x: float, y: float) -> list[int]:
