@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from app import credentials
-from app.http import check_url
 from app.model import KINDS, SourceConfig, option_flag
 from app.settings import Settings
 from app.sources import create_source, source_class
 from app.sources.base import OptionProblem, Source
 from app.store import Store
 from app.sync_lock import sync_running
+from app.urls import check_url
 
 
 class RegistryError(ValueError):

@@ -18,11 +18,12 @@ import pytest
 
 from app.demo.server import Request, Response, Simulator, byte_range
 from app.downloads import fetch_to, safe_name, target_path
-from app.http import SourceError, moved_url
+from app.http import SourceError
 from app.model import Artifact, SourceConfig
 from app.settings import Settings
 from app.sources import create_source
 from app.store import Store
+from app.urls import moved_url
 
 
 @pytest.mark.parametrize("hostile", [

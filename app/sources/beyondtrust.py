@@ -26,7 +26,7 @@ from typing import Any
 
 import requests
 
-from app.http import SourceError, origin
+from app.http import SourceError
 from app.model import Artifact, Event, Session
 from app.sources.base import (
     READ_ERRORS,
@@ -42,6 +42,7 @@ from app.sources.beyondtrust_normalize import normalize, raw_key, raw_row
 from app.sources.beyondtrust_parse import SessionXml, error_text, parse_listing, parse_sessions
 from app.sources.oauth import ClientCredentials
 from app.timeutil import format_utc, parse_utc, utc_now
+from app.urls import origin
 
 log = logging.getLogger("histview.beyondtrust")
 

@@ -22,12 +22,13 @@ from typing import Any, ClassVar
 
 import msal
 
-from app.http import SourceError, origin, parse_json
+from app.http import SourceError, parse_json
 from app.sources.base import CancelToken, OptionProblem, Page, RangePlan, Source, SyncRequest
 from app.sources.cloud import follow_links, split_windows
 from app.sources.msgraph_login import MsalHttp
 from app.sources.msgraph_parse import RESOURCES, error_message, normalize_page
 from app.timeutil import format_utc, parse_utc, utc_now
+from app.urls import origin
 
 #: "The fromDateTime and toDateTime values cannot be more than a date range of 90 days"
 #: (seed 002). One day of margin: the docs disagree on whether toDateTime is inclusive.

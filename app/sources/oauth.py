@@ -10,7 +10,7 @@ The token request and the token's parsing are oauthlib's (``BackendApplicationCl
 engine under requests-oauthlib's client-credentials flow). requests-oauthlib's own
 ``OAuth2Session``/``OAuth2`` are not used: they refuse ``http://`` unless the process-wide
 ``OAUTHLIB_INSECURE_TRANSPORT`` is set, and our loopback simulators speak http
-(``app.http.check_url`` already allows plain http for loopback only); and the token request
+(``app.urls.check_url`` already allows plain http for loopback only); and the token request
 must go through the source's ``HttpClient`` for its TLS policy, retries and redaction.
 """
 

@@ -34,7 +34,7 @@ from typing import ClassVar
 
 import requests
 
-from app.http import HttpClient, SourceError, origin
+from app.http import HttpClient, SourceError
 from app.model import RawDocument
 from app.sources.base import (
     READ_ERRORS,
@@ -63,6 +63,7 @@ from app.sources.restcomm_parse import (
     widen_span,
 )
 from app.timeutil import time_key
+from app.urls import origin
 
 log = logging.getLogger("histview.restcomm")
 

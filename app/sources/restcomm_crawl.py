@@ -25,11 +25,12 @@ from typing import Any
 
 import requests
 
-from app.http import HttpClient, Redactor, SourceError, origin, parse_json
+from app.http import HttpClient, Redactor, SourceError, parse_json
 from app.sources.base import CancelToken, Page, RangePlan, SyncRequest
 from app.sources.cloud import follow_links
 from app.sources.restcomm_parse import filter_day, is_null
 from app.timeutil import format_utc
+from app.urls import origin
 
 API_VERSION = "2012-04-24"
 #: The server enforces no maximum (notes); bigger pages mean fewer round trips.

@@ -30,7 +30,7 @@ from typing import Any
 
 import requests
 
-from app.http import SourceError, origin, parse_json
+from app.http import SourceError, parse_json
 from app.model import keyed_documents
 from app.sources.base import (
     READ_ERRORS,
@@ -53,6 +53,7 @@ from app.sources.webex_parse import (
     session_key,
 )
 from app.timeutil import format_utc, utc_now
+from app.urls import origin
 
 OVERLAP = timedelta(minutes=15)
 PAGE_MAX = 1000  # seed 003: "between 1 and 1000, inclusive"

@@ -17,7 +17,6 @@ from typing import Any
 from sqlite_utils import Database
 
 from app import jsontext
-from app.http import moved_url
 from app.model import Artifact, Event, Session
 from app.store.raw import RawTables, raw_table_name
 from app.store.schema import (
@@ -28,6 +27,7 @@ from app.store.schema import (
 from app.store.sql import upsert
 from app.store.upgrade import apply_migrations
 from app.timeutil import format_utc, utc_now
+from app.urls import moved_url
 
 PAGE_SIZE = 16384
 
