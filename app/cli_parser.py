@@ -92,8 +92,10 @@ def _add_source_commands(sub: argparse._SubParsersAction) -> None:
 def _add_sync_command(sub: argparse._SubParsersAction) -> None:
     sync = sub.add_parser("sync", help="fetch new history into the cache")
     sync.add_argument("names", nargs="*", metavar="NAME", help="sources (default: all)")
-    sync.add_argument("--since", help="start of a range to (re)fetch, ISO 8601")
-    sync.add_argument("--until", help="end of that range, ISO 8601")
+    sync.add_argument("--since", help="(re)fetch the sessions that started from this time "
+                                      "on, ISO 8601; long ago means all the source keeps")
+    sync.add_argument("--until", help="... and before this time, ISO 8601 (a session still "
+                                      "running then is fetched too)")
     sync.add_argument("--full", action="store_true", help="fetch everything the source keeps")
 
 
