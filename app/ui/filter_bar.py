@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     QTimeZone,
     Signal,
 )
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -78,7 +78,8 @@ class FilterBar(QWidget):
         self._layout()
 
     def _search_box(self) -> QLineEdit:
-        box = QLineEdit(self, objectName="searchBox")
+        box = _SearchBox(self, objectName="searchBox")
+        box.escaped.connect(self._escape_search)
         box.setPlaceholderText("Search names, titles, numbers, events…  (Ctrl+F)")
         box.setToolTip('Words: all must match, as prefixes (off finds offline)\n'
                        '"a phrase": those words in that order\n'
@@ -89,6 +90,11 @@ class FilterBar(QWidget):
         box.textChanged.connect(lambda _text: self._timer.start())
         box.returnPressed.connect(self.apply_now)
         return box
+
+    def _escape_search(self) -> None:
+        """Esc empties the search box and shows the rows at once (no typing pause)."""
+        self.search_box.clear()
+        self.apply_now()
 
     def _combo(self, name: str, everything: str, changed: Callable[[], None]) -> QComboBox:
         box = QComboBox(self, objectName=name)
@@ -287,6 +293,20 @@ class FilterBar(QWidget):
             for edit, value in ((self.date_from, state.get("from")),
                                 (self.date_to, state.get("to"))):
                 edit.set_iso(value)
+
+
+class _SearchBox(QLineEdit):
+    """A line edit where Esc clears the text, as in a browser's find bar; with no text
+    Esc goes on to the window as before."""
+
+    escaped = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.escaped.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 def _refill(box: QComboBox, values: list[str], current: str | None) -> None:

@@ -50,6 +50,7 @@ from app.ui.sessions_table import (
 from app.ui.sidebar import SourceSidebar
 from app.ui.sources_dialog import SourcesDialog
 from app.ui.sync_control import SyncControl
+from app.ui.table_menu import install_row_menu
 from app.ui.workers import Worker
 
 #: Ctrl+C builds the text in memory; beyond this an export is the right tool.
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self.filter_bar = FilterBar(self)
         self.table = SessionsTable(self.model, self.ui_state.get("columns") or {}, self)
         self.table.addAction(self.copy_action)
+        install_row_menu(self, MAX_COPY_ROWS)
         self.empty_state = EmptyState(self.sources_action, self)
         self.table_stack = QStackedWidget(self, objectName="tableStack")
         self.table_stack.addWidget(self.table)

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence
 from PySide6.QtWidgets import QMenu, QTableView, QWidget
 
 from app.export import tsv_text
@@ -25,6 +26,9 @@ SEARCH_ROWS = 20_000
 
 
 class SessionsTable(QTableView):
+    #: The rows' context menu is wanted at this global position (``app.ui.table_menu``).
+    row_menu_requested = Signal(QPoint)
+
     def __init__(self, model: SessionsModel, column_state: dict[str, Any],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +56,34 @@ class SessionsTable(QTableView):
         self.sync_sort_indicator()
         self.setSortingEnabled(True)  # header clicks call the model's SQL sort
         model.sort_changed.connect(lambda *_: self.sync_sort_indicator())
+        self._add_menu_keys()
+
+    # -- the rows' context menu ------------------------------------------------------------
+
+    def _add_menu_keys(self) -> None:
+        """The Menu key and Shift+F10 open the row menu at the current row: only some
+        platforms turn the Menu key into a context-menu event, and none does Shift+F10."""
+        action = QAction("Row menu", self, objectName="rowMenuKeys")
+        action.setShortcuts([QKeySequence(Qt.Key.Key_Menu), QKeySequence("Shift+F10")])
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(lambda: self.row_menu_requested.emit(self._menu_point()))
+        self.addAction(action)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """A right-click (Qt has already selected the row under it, or kept a selection it
+        falls in) opens the menu where the mouse is; a keyboard request at the current row."""
+        if event.reason() == QContextMenuEvent.Reason.Mouse:
+            self.row_menu_requested.emit(event.globalPos())
+        else:
+            self.row_menu_requested.emit(self._menu_point())
+        event.accept()
+
+    def _menu_point(self) -> QPoint:
+        """Just under the current row's first shown cell, or the table's top left."""
+        rect = self.visualRect(self.currentIndex())
+        if not rect.isValid() or not self.viewport().rect().intersects(rect):
+            return self.viewport().mapToGlobal(QPoint(0, 0))
+        return self.viewport().mapToGlobal(QPoint(max(rect.left(), 0) + 8, rect.bottom()))
 
     # -- columns ------------------------------------------------------------------------------
 
