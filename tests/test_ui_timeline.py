@@ -177,3 +177,23 @@ def test_a_session_without_events_says_so_instead_of_an_empty_plot(pane, store, 
     assert not pane.events_view.isVisible() and not pane.event_details.isVisible()
     pane.show_session("pexip-demo", "s1")  # a session with events draws them again
     assert timeline.isVisible() and not shown_texts()
+
+
+def test_clicking_a_bar_selects_the_event_its_tip_tells(shown, qtbot):
+    """A participant's call and its audio stream are one bar; the stream came first in the
+    list, and a click selected it rather than the call the tip names."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from app.ui.timeline import _seconds
+
+    audio = Event("s1", "a-audio", moment(0), "Ana Lima", "audio_stream", end=moment(44))
+    call = Event("s1", "a-call", moment(0), "Ana Lima", "call", end=moment(44),
+                 actor="Ana Lima", detail="H323 · inbound")
+    timeline = shown([audio, call])
+    clicked: list[int] = []
+    timeline.event_clicked.connect(clicked.append)
+    pos = viewport_point(timeline, _seconds(moment(30)), 0)
+    QTest.mouseClick(timeline.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.waitUntil(lambda: bool(clicked))
+    assert timeline._events[clicked[-1]]["kind"] == "call"

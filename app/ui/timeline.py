@@ -273,7 +273,11 @@ class Timeline(QWidget):
         lane_no = round(point.y()) if math.isfinite(point.y()) else -1
         if not 0 <= lane_no < len(self._lanes):
             return
-        index = self._event_at(self._lanes[lane_no], point.x())
+        # The event the tip tells in full: a participant's call rather than the audio
+        # stream drawn on the same bar (before, whichever came first in the list).
+        under = self.events_at(point.x(), point.y())
+        index = min(under, key=lambda i: not self._events[i].get("actor")) if under else \
+            self._event_at(self._lanes[lane_no], point.x())
         if index is not None:
             self.event_clicked.emit(index)
 
