@@ -197,3 +197,11 @@ def test_clicking_a_bar_selects_the_event_its_tip_tells(shown, qtbot):
     QTest.mouseClick(timeline.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     qtbot.waitUntil(lambda: bool(clicked))
     assert timeline._events[clicked[-1]]["kind"] == "call"
+
+
+def test_the_events_list_tells_a_cut_lane_and_actor_whole_on_hover(shown, pane):  # noqa: F811
+    long_name = "Ana Lima <sip:ana.lima.customer-success@video.example.com>"
+    shown([Event("s1", "a-call", moment(0), long_name, "call", end=moment(44),
+                 actor=long_name)])
+    item = pane.events_view.topLevelItem(0)
+    assert item.toolTip(2) == long_name and item.toolTip(4) == long_name

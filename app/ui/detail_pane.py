@@ -266,7 +266,8 @@ class DetailPane(QWidget):
                 event.get("lane") or "", event.get("kind") or "", event.get("actor") or "",
                 event.get("detail") or _data_text(event.get("data")),
             ])
-            item.setToolTip(5, item.text(5))
+            for column in (2, 4, 5):  # lane, actor, detail: the ones long enough to be cut
+                item.setToolTip(column, item.text(column))
             items.append(item)
         self.events_view.addTopLevelItems(items)
         self.events_page.show_events(bool(self._events))
