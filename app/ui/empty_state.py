@@ -25,21 +25,53 @@ TEXT = (
 
 
 class EmptyState(QWidget):
-    def __init__(self, sources_action: QAction, parent: QWidget | None = None) -> None:
+    """The first-run page. With no source it says to add one (Add a source…); once sources
+    are set up but nothing is cached it says so and offers Sync now, the window's own Sync
+    action (before, it still sent a new user to the Sources dialog they had just used)."""
+
+    def __init__(self, sources_action: QAction, sync_action: QAction,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("emptyState")
-        text = QLabel(TEXT, self, objectName="emptyStateText")
-        text.setWordWrap(True)
-        text.setTextFormat(Qt.TextFormat.RichText)
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setMaximumWidth(560)
-        button = QPushButton("Add a source…", self, objectName="emptyAddSource")
-        button.clicked.connect(sources_action.trigger)
+        self.text = QLabel(TEXT, self, objectName="emptyStateText")
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setMaximumWidth(560)
+        self.add_button = QPushButton("Add a source…", self, objectName="emptyAddSource")
+        self.add_button.clicked.connect(sources_action.trigger)
+        self.sync_button = QPushButton("Sync now", self, objectName="emptySyncNow")
+        self.sync_button.clicked.connect(sync_action.trigger)
+        self.sync_button.setToolTip(sync_action.toolTip())
+        # Off while a sync runs, as the toolbar's Sync is.
+        sync_action.changed.connect(lambda: self.sync_button.setEnabled(sync_action.isEnabled()))
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.sync_button)
+        buttons.addWidget(self.add_button)
+        buttons.addStretch(1)
         layout = _scrolling(self)
         layout.addStretch(1)
-        layout.addLayout(_centred(text))
-        layout.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(_centred(self.text))
+        layout.addLayout(buttons)
         layout.addStretch(2)
+        self.set_source_count(0)
+
+    def set_source_count(self, count: int) -> None:
+        """``count`` sources are set up (none of them synced, or the page is not shown)."""
+        self.text.setText(TEXT if not count else _set_up_text(count))
+        self.sync_button.setVisible(count > 0)
+        self.sync_button.setDefault(count > 0)
+        self.add_button.setText("Sources…" if count else "Add a source…")
+        self.add_button.setDefault(not count)
+
+
+def _set_up_text(count: int) -> str:
+    sources = "1 source is" if count == 1 else f"{count} sources are"
+    return (f"<h2>No history cached yet</h2><p>{sources} set up but not synced yet.</p>"
+            "<p>Press <b>Sync now</b> (Ctrl+R) to fetch their history into the local cache; "
+            "the sessions show here as they arrive. The sidebar says how each source's "
+            "sync went.</p>")
 
 
 class NoMatches(QWidget):

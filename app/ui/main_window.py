@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         self.table = SessionsTable(self.model, self.ui_state.get("columns") or {}, self)
         self.table.addAction(self.copy_action)
         install_row_menu(self, MAX_COPY_ROWS)
-        self.empty_state = EmptyState(self.sources_action, self)
+        self.empty_state = EmptyState(self.sources_action, self.sync_action, self)
         self.table_stack = QStackedWidget(self, objectName="tableStack")
         self.table_stack.addWidget(self.table)
         self.table_stack.addWidget(self.empty_state)
@@ -262,6 +262,7 @@ class MainWindow(QMainWindow):
     def refresh_sources(self) -> None:
         summaries = registry.summaries(self.data_dir, self.store)
         self.sidebar.set_sources(summaries, self.sync.running_sources)
+        self.empty_state.set_source_count(len(summaries))
         names = sorted({*(s["name"] for s in summaries), *fast_distinct(self.conn, "source")})
         self.filter_bar.set_choices(names, source_types(self.conn))
         self.sidebar.select_source(self.filter_bar.source_box.currentData())
