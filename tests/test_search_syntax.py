@@ -317,6 +317,47 @@ def test_an_unrelated_phone_number_finds_nothing_and_numbers_still_combine(cli, 
                                                 "Other caller"]
 
 
+#: Numbers as vendors store them (E.164), under a title that names where each is from.
+ABROAD = {"DK": "+4532123456", "NO": "+4722123456", "FR": "+33123456789",
+          "DE": "+4930123456", "UK": "+442079460958", "CH": "+41446681800",
+          "US": "+13035550100", "IE": "+35318765432"}
+
+
+@pytest.fixture
+def abroad(data_dir: Path) -> Path:
+    store = Store(data_dir / "cache.db")
+    store.write_page("graph", "msgraph", "calls", None, sessions=[
+        Session(country, "pstn_call", f"{country} caller", f"2026-11-{day:02d}T10:00:00Z",
+                participants=["Help desk", number], extra={"callee": number})
+        for day, (country, number) in enumerate(ABROAD.items(), 1)] + [
+        Session("T", "pstn_call", "Called at 12:34:56 on the 22nd", "2026-11-20T10:00:00Z")])
+    store.close()
+    return data_dir
+
+
+@pytest.mark.parametrize(("text", "country"), [
+    ("32 12 34 56", "DK"), ("32123456", "DK"), ("+45 32 12 34 56", "DK"),
+    ("0045 32 12 34 56", "DK"), ("22 12 34 56", "NO"), ("01 23 45 67 89", "FR"),
+    ("0123456789", "FR"), ("030 123456", "DE"), ("030123456", "DE"), ("+49 30 123456", "DE"),
+    ("020 7946 0958", "UK"), ("07946 0958", "UK"), ("044 668 18 00", "CH"),
+    ("+41 44 668 18 00", "CH"), ("01 876 5432", "IE"), ("35550100", "US"),
+    ("035550100", "US"), ("550100", "US"), ("303-555-0100", "US")])
+def test_a_number_typed_the_way_people_write_it_at_home_finds_its_e164_form(cli, abroad,
+                                                                            text, country):
+    """Before, only the last 10 and 7 digits of a number were words of their own, so an 8-
+    or 9-digit national number, or one written with its trunk "0", found nothing."""
+    assert found(cli, text) == [f"{country} caller"]
+
+
+def test_a_short_or_unrelated_number_does_not_find_every_number(cli, abroad):
+    assert found(cli, "98 76 54 32") == found(cli, "030 123457") == []
+    # A number's words are found together, not anywhere (as "22nd" and "12:34:56").
+    assert found(cli, "22 12 34 56") == ["NO caller"]
+    assert found(cli, "at 12 34") == ["Called at 12:34:56 on the 22nd"]  # 4 digits: words
+    # Six digits are enough: the numbers that end so, or hold them after their area code.
+    assert found(cli, "123456") == ["DE caller", "DK caller", "FR caller", "NO caller"]
+
+
 def test_the_command_line_says_how_a_search_was_read_and_that_nothing_matched(cli, cache):
     result = cli("sessions", '--search="printer off')
     assert result.code == 0 and "Printer offline" in result.out

@@ -202,6 +202,18 @@ def m012_start_indexes_in_time_order(db: Database) -> None:
                    f"{START_KEY})")
 
 
+@MIGRATIONS()
+def m013_search_text_has_every_phone_number_tail(db: Database) -> None:
+    # The search text now holds every tail of a phone number from 6 digits up to its
+    # national number (``phone_words``), not only the last 10 and 7: "32 12 34 56" finds
+    # "+4532123456" and "030 123456" finds "+4930123456". The new text is the old one with
+    # the missing tails appended, so only sessions with a number are rewritten, and the
+    # index is rebuilt once afterwards (if any was) instead of row by row.
+    _rewrite_search_text(db, "phone_words(search_text)",
+                         f"search_text GLOB {SEVEN_DIGITS} "
+                         "AND phone_words(search_text) != search_text")
+
+
 #: A GLOB pattern for text with a run of 7 digits: a phone number may be in it.
 SEVEN_DIGITS = "'*" + "[0-9]" * 7 + "*'"
 
@@ -280,10 +292,23 @@ SEARCH_TEXT_SQL = _search_text_sql()
 _ZEROED = bytes.maketrans(b"123456789", b"000000000")
 _SEVEN = b"0000000"
 _IN_WORD = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-#: The tails indexed for each number: the national number (10 digits in the NANP, most of
-#: Europe's too) and the local one (7), what people type when they leave out the country
-#: or the area code. ``search_syntax.fts_query`` turns a typed number into one of these.
-PHONE_TAILS = (10, 7)
+#: The shortest tail indexed for each number: people type a number without its country
+#: code, its area code, or the trunk "0" that national formats put in front ("030 123456"
+#: for +4930123456, "01 23 45 67 89" for +33123456789), and some type only its end. Every
+#: tail from this one up to the national number is a word, so each of those is a prefix of
+#: one; ``search_syntax.fts_query`` turns a typed number of at least this many digits into
+#: such a prefix. Fewer digits would find numbers by chance.
+SHORTEST_TAIL = 6
+_TAIL_RUN = b"0" * SHORTEST_TAIL
+#: The ITU-T E.164 country codes of one and two digits; every other code has three. They
+#: are prefix-free, so a "+" number's first digits say where its national number starts
+#: (tails longer than that hold part of the country code, which nobody types alone).
+SHORT_COUNTRY_CODES = frozenset({
+    "1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44",
+    "45", "46", "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61",
+    "62", "63", "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95",
+    "98",
+})
 
 
 def phone_words(text: str | None) -> str | None:
@@ -292,30 +317,42 @@ def phone_words(text: str | None) -> str | None:
     FTS5 matches words by prefix, never by suffix: "+13035550100" is one word that neither
     "3035550100" nor "5550100" is a prefix of. Vendors store numbers in E.164 ("+1303..."),
     people type them without the country or area code. A number is 7 to 15 digits standing
-    as a word (not inside "s1234567" or a longer id). Idempotent (a tail already in the text
-    is not added again). Text without 7 digits in a row (most Pexip sessions) returns after
-    two C-speed passes: this runs on every session a sync page touches.
+    as a word (not inside "s1234567" or a longer id); its tails are those from
+    ``SHORTEST_TAIL`` digits up to its national number (after a "+", up to its country
+    code; else up to all but its first digit). Idempotent (a tail already in the text is
+    not added again). Text without 7 digits in a row (most Pexip sessions) returns after two
+    C-speed passes: this runs on every session a sync page touches.
     """
     if text is None:
         return text
     raw = text.encode()
     zeroed = raw.translate(_ZEROED)
-    at = zeroed.find(_SEVEN)
-    if at < 0:
+    if zeroed.find(_SEVEN) < 0:
         return text
-    runs: dict[str, None] = {}
+    words: dict[str, int] = {}  # each run of 6 or more digits standing as a word: its start
+    at = zeroed.find(_TAIL_RUN)
     while at >= 0:  # ``at`` follows a non-digit: the previous run ended before it
-        end = at + len(_SEVEN)
+        end = at + len(_TAIL_RUN)
         while end < len(zeroed) and zeroed[end] == 48:  # b"0"
             end += 1
-        if end - at <= 15 and (at == 0 or raw[at - 1] not in _IN_WORD) and (
+        if (at == 0 or raw[at - 1] not in _IN_WORD) and (
                 end == len(raw) or raw[end] not in _IN_WORD):
-            runs[raw[at:end].decode()] = None
-        at = zeroed.find(_SEVEN, end)
-    tails = dict.fromkeys(run[-size:] for run in runs for size in PHONE_TAILS
-                          if len(run) > size)
-    new = [tail for tail in tails if tail not in runs]
+            words.setdefault(raw[at:end].decode(), at)
+        at = zeroed.find(_TAIL_RUN, end)
+    tails = dict.fromkeys(
+        run[-size:] for run, start in words.items() if len(run) <= 15
+        for size in range(SHORTEST_TAIL, _national_length(run, raw[start - 1:start]) + 1))
+    new = [tail for tail in tails if tail not in words]
     return f"{text} {' '.join(new)}" if new else text
+
+
+def _national_length(run: str, before: bytes) -> int:
+    """The longest tail of ``run`` worth indexing: its national number after a "+" (the
+    digits after the country code), all but its first digit otherwise."""
+    if before != b"+":
+        return len(run) - 1
+    code = 1 if run[:1] in SHORT_COUNTRY_CODES else 2 if run[:2] in SHORT_COUNTRY_CODES else 3
+    return len(run) - code
 
 
 def register_functions(conn: sqlite3.Connection) -> None:

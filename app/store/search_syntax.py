@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from app.store.schema import SHORTEST_TAIL
+
 
 class BadQuery(ValueError):
     """A search the full-text engine cannot read; the message is a hint for the user."""
@@ -20,9 +22,9 @@ class BadQuery(ValueError):
 _TERM = re.compile(r'(-?)(?:"([^"]*)("?)|([^\s"]+))')
 #: A word of a phone number as people write it: "+1", "(303)", "555-0100", "303.555.0100".
 _PHONE_PIECE = re.compile(r"\+?[0-9().-]*[0-9][0-9().-]*")
-#: Digits a typed number needs to be matched as one (a shorter one is an ordinary word),
-#: and at most (E.164's limit); see ``schema.phone_words`` for what is indexed.
-PHONE_DIGITS = (7, 15)
+#: Digits a typed number needs to be matched as one (a shorter one is an ordinary word):
+#: the shortest tail ``schema.phone_words`` indexes; and at most (E.164's limit).
+PHONE_DIGITS = (SHORTEST_TAIL, 15)
 #: Names people put before a colon to aim a search at one field ("title:VMR", "from:Reid").
 #: The index holds one text per session, so such a prefix would only ever find sessions
 #: with the word "title" right before "VMR": it is dropped, and the rest searched as typed.
@@ -83,9 +85,9 @@ def fts_query(text: str) -> FtsQuery:
       a word groups; one the word closes itself (``(303)``, ``f(x)``) is text. A missing
       closing bracket is taken as at the end, and one never opened is ignored, with a note.
     - ``title:VMR``: searched as ``VMR`` in every field, with a note (``FIELD_NAMES``).
-    - ``(303) 555-0100``, ``+1 303 555 0100``, ``5550100``: a phone number (7 to 15 digits
-      written with spaces, dashes, dots, brackets, a leading +) also matches as its digits,
-      its last 10 when longer, so it finds "+13035550100" (``_phone_term``).
+    - ``(303) 555-0100``, ``+1 303 555 0100``, ``5550100``, ``030 123456``: a phone
+      number (6 to 15 digits written with spaces, dashes, dots, brackets, a leading +) also
+      matches as its digits, so it finds "+13035550100" or "+4930123456" (``_phone_term``).
 
     Everything else is text, never FTS syntax: each term is quoted, so ``*``, ``NEAR(``
     and the punctuation in an e-mail address, a file name or ``+1555...`` reach the
@@ -256,14 +258,20 @@ def _digit_count(body: str) -> int:
 
 def _phone_term(bodies: list[str]) -> str:
     """The FTS5 term for what the user typed: its words, each a prefix, and when they spell
-    a phone number, or else that number's digits (its last 10 when longer: the tail
-    ``schema.phone_words`` indexes, so "+1 303 555 0100" finds "+13035550100"). The typed
-    words stay an alternative, so a date such as 2024-01-15 still finds what it found."""
-    words = [f'"{body}"*' for body in bodies]
-    typed = words[0] if len(words) == 1 else f"({' AND '.join(words)})"
+    a phone number, or else that number's digits as a prefix of a number or of one of the
+    tails ``schema.phone_words`` indexes. Also without leading zeros (a national trunk "0"
+    or an international "00": "030 123456" finds "+4930123456") and, when longer, as its
+    last 10 (a number stored without its country code: "+1 303 555 0100" finds
+    "3035550100"). The typed words stay an alternative, as a phrase, so a date such as
+    2024-01-15 still finds what it found, and "22 12 34 56" does not find every session
+    with those four numbers anywhere (times such as 12:34:56)."""
     digits = "".join(char for body in bodies for char in body if char.isdigit())
     low, high = PHONE_DIGITS
     if not low <= len(digits) <= high or not all(_digit_count(body) for body in bodies):
-        return typed
-    number = f'"{digits[-10:]}"*'
-    return typed if number == typed else f"({typed} OR {number})"
+        words = [f'"{body}"*' for body in bodies]
+        return words[0] if len(words) == 1 else f"({' AND '.join(words)})"
+    typed = f'"{" ".join(bodies)}"*'  # the bodies are words: none holds a quote
+    numbers = [f'"{number}"*' for number in dict.fromkeys(
+        (digits, digits.lstrip("0"), digits[-10:])) if len(number) >= low]
+    either = [typed, *(number for number in numbers if number != typed)]
+    return typed if len(either) == 1 else f"({' OR '.join(either)})"
