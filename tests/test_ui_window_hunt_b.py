@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel
 from app import registry
 from app.demo.pexip import PexipSimulator
 from app.model import SourceConfig
-from tests.test_ui_support import window_factory
+from tests.test_ui_support import fill_cache, window_factory
 
 PASSWORD = "s3cret-Pexip-pw!"
 
@@ -60,3 +60,66 @@ def test_with_no_source_the_first_run_page_still_says_add_one(data_dir, make_win
     assert "Add a source with" in empty.findChild(QLabel).text()
     assert empty.add_button.isVisible() and empty.add_button.text() == "Add a source…"
     assert not empty.sync_button.isVisible()
+
+
+def widths(window) -> dict[str, int]:
+    header = window.table.horizontalHeader()
+    return {key: header.sectionSize(i) for i, key in enumerate(window.table.column_keys())
+            if not header.isSectionHidden(i)}
+
+
+def fills(window) -> bool:
+    return sum(widths(window).values()) == window.table.viewport().width()
+
+
+def test_a_wide_table_gives_its_spare_width_to_title_and_participants(data_dir, make_window,
+                                                                      qtbot):
+    """Before: at 2560 px the columns ended at about 55% of the table, Title and
+    Participants cut off beside the empty rest."""
+    fill_cache(data_dir, 30)
+    window = make_window(data_dir)
+    window.resize(2560, 1400)
+    qtbot.waitUntil(lambda: fills(window))
+    shown = widths(window)
+    assert shown["title"] > 2 * 222 and shown["participants"] > 2 * 200
+    assert abs(shown["title"] / shown["participants"] - 222 / 200) < 0.02  # in proportion
+    assert shown["start"] == 140 and shown["status"] == 86  # the others keep theirs
+    assert window.table.horizontalScrollBar().maximum() == 0
+    window.filter_bar.search_box.setText("printer")
+    window.filter_bar.apply_now()
+    assert widths(window) == shown  # a new query keeps the fill
+    saved = window.table.column_state()["widths"]
+    assert saved["title"] == 222 and saved["participants"] == 200  # not the fill
+    window.filter_bar.clear()
+    window.close()
+    window = make_window(data_dir)  # smaller again: no 2560-px columns, no scroll bar
+    window.resize(1200, 800)
+    qtbot.waitUntil(lambda: widths(window)["title"] < 400)
+    assert widths(window)["title"] >= 222
+
+
+def test_widths_the_user_sets_stay_theirs(data_dir, make_window, qtbot):
+    fill_cache(data_dir, 30)
+    window = make_window(data_dir)
+    window.resize(2560, 1400)
+    qtbot.waitUntil(lambda: fills(window))
+    table, header = window.table, window.table.horizontalHeader()
+    title = table.column_keys().index("title")
+    status = table.column_keys().index("status")
+    header.resizeSection(status, 300)  # as a drag does: the stretch columns give way
+    qtbot.waitUntil(lambda: fills(window))
+    assert widths(window)["status"] == 300
+    header.resizeSection(title, 350)  # Title sized by hand: Participants takes the rest
+    qtbot.waitUntil(lambda: fills(window))
+    assert widths(window)["title"] == 350
+    participants = widths(window)["participants"]
+    assert participants > 800
+    state = table.column_state()
+    assert state["widths"]["title"] == 350 and state["widths"]["status"] == 300
+    assert state["widths"]["participants"] == 200 and state["user_sized"] == ["title"]
+    window.close()
+    window = make_window(data_dir)
+    window.resize(2560, 1400)
+    qtbot.waitUntil(lambda: fills(window))
+    assert widths(window)["title"] == 350 and widths(window)["status"] == 300
+    assert widths(window)["participants"] == participants

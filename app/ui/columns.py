@@ -95,3 +95,22 @@ def columns_for(extra_keys: list[str]) -> list[Column]:
     names = {c.key for c in BASE_COLUMNS}
     extras = [extra_column(k) for k in extra_keys if f"{EXTRA}{k}" not in names]
     return [*BASE_COLUMNS, *extras]
+
+
+#: The columns that take a wide table's spare width: the ones whose text is cut most.
+STRETCH_KEYS = ("title", "participants")
+
+
+def share_out(room: int, bases: dict[int, int]) -> dict[int, int]:
+    """``room`` spare pixels shared among the ``bases`` columns in proportion to their
+    widths (the last one takes the rounding), so Title and Participants keep their
+    relative sizes as the window grows; nothing when there is no room."""
+    if room <= 0 or not bases:
+        return {index: 0 for index in bases}
+    total = sum(bases.values()) or len(bases)
+    extra: dict[int, int] = {}
+    for index, base in bases.items():
+        extra[index] = room * (base or 1) // total
+    last = list(bases)[-1]
+    extra[last] += room - sum(extra.values())
+    return extra

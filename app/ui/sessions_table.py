@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QPoint, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QPoint, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence
 from PySide6.QtWidgets import QMenu, QTableView, QWidget
 
 from app.export import tsv_text
 from app.ui import window_state
+from app.ui.columns import STRETCH_KEYS, share_out
 from app.ui.sessions_model import SessionsModel
 
 #: A selection this large is not put back row by row after a re-read (the current row is).
@@ -52,6 +53,12 @@ class SessionsTable(QTableView):
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._column_menu)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self._extra: dict[int, int] = {}  # pixels a column got to fill a wide table
+        self._user_sized: set[str] = set()  # stretch columns the user resized: theirs
+        self._fitting = False
+        self._fit_timer = QTimer(self, singleShot=True, interval=0)
+        self._fit_timer.timeout.connect(self.fit_width)
+        header.sectionResized.connect(self._section_resized)
         self.size_columns(column_state)
         self.sync_sort_indicator()
         self.setSortingEnabled(True)  # header clicks call the model's SQL sort
@@ -91,15 +98,70 @@ class SessionsTable(QTableView):
         return [c.key for c in self.sessions.columns]
 
     def size_columns(self, state: dict[str, Any]) -> None:
-        """Default widths, then the user's remembered choices (new columns keep defaults)."""
+        """Default widths, then the user's remembered choices (new columns keep defaults);
+        then Title and Participants fill what is left of a wide table (``fit_width``)."""
         header = self.horizontalHeader()
-        for index, column in enumerate(self.sessions.columns):
-            header.resizeSection(index, column.width)
-        window_state.apply_columns(header, self.column_keys(),
-                                   [c.visible for c in self.sessions.columns], state)
+        self._fitting = True
+        try:
+            self._extra.clear()
+            for index, column in enumerate(self.sessions.columns):
+                header.resizeSection(index, column.width)
+            window_state.apply_columns(header, self.column_keys(),
+                                       [c.visible for c in self.sessions.columns], state)
+        finally:
+            self._fitting = False
+        if "user_sized" in state:
+            self._user_sized = set(state["user_sized"])
+        self.fit_width()
 
     def column_state(self) -> dict[str, Any]:
-        return window_state.column_state(self.horizontalHeader(), self.column_keys())
+        """What is remembered: the widths without the fill a wide window added (else the
+        next, smaller window would open with 2560-px-wide columns and a scroll bar), and
+        which stretch columns the user sized by hand."""
+        keys = self.column_keys()
+        state = window_state.column_state(self.horizontalHeader(), keys)
+        state["widths"] = {k: w - self._extra.get(keys.index(k), 0)
+                           for k, w in state["widths"].items()}
+        state["user_sized"] = sorted(self._user_sized)
+        return state
+
+    def fit_width(self) -> None:
+        """Share the table's spare width between Title and Participants in proportion to
+        their own widths (those the user has not sized by hand). Before, at 2560 px the
+        columns ended at 55% of the table while those two were cut off. Only widths are
+        read: nothing here depends on the number of rows."""
+        header = self.horizontalHeader()
+        keys = self.column_keys()
+        shown = [i for i in range(header.count()) if not header.isSectionHidden(i)]
+        bases = {i: header.sectionSize(i) - self._extra.get(i, 0) for i in shown}
+        stretch = {i: bases[i] for i in shown
+                   if keys[i] in STRETCH_KEYS and keys[i] not in self._user_sized}
+        extra = share_out(self.viewport().width() - sum(bases.values()), stretch)
+        self._fitting = True
+        try:
+            for index, add in extra.items():
+                if header.sectionSize(index) != bases[index] + add:
+                    header.resizeSection(index, bases[index] + add)
+                self._extra[index] = add
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, index: int, old: int, new: int) -> None:
+        """A width the user dragged is theirs: its fill goes, and a stretch column stops
+        taking spare width (the other one takes it). Shown, hidden: the room changed."""
+        if self._fitting:
+            return
+        if old and new and not self.horizontalHeader().isSectionHidden(index):
+            self._extra.pop(index, None)
+            keys = self.column_keys()
+            if index < len(keys) and keys[index] in STRETCH_KEYS:
+                self._user_sized.add(keys[index])
+        self._fit_timer.start()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._fit_timer.start()  # after the resize: the scroll bars have settled
+        return super().viewportEvent(event)
 
     def sync_sort_indicator(self) -> None:
         key, descending = self.sessions.sort_key
