@@ -123,3 +123,37 @@ def test_widths_the_user_sets_stay_theirs(data_dir, make_window, qtbot):
     qtbot.waitUntil(lambda: fills(window))
     assert widths(window)["title"] == 350 and widths(window)["status"] == 300
     assert widths(window)["participants"] == participants
+
+
+def test_a_small_window_gives_the_table_the_height_until_a_session_is_shown(
+        data_dir, make_window, qtbot):
+    """Before: at 1024x640 the empty detail pane ("Select a session…") took about 45% of
+    the height and the table showed 8 rows."""
+    fill_cache(data_dir, 60)
+    window = make_window(data_dir)
+    window.resize(1024, 640)
+    split = window.detail_split
+    qtbot.waitUntil(lambda: sum(split.sizes()) > 0 and split.sizes()[1] == 0)
+    rows_seen = window.table.viewport().height() // window.table.rowHeight(0)
+    assert rows_seen >= 14
+    window.select_rows([2])
+    table_height, detail_height = split.sizes()
+    assert detail_height > 0 and window.detail.isVisible()
+    # 40%, or what the pane needs at the least on so small a screen
+    share = round((table_height + detail_height) * 0.4)
+    assert share - 2 <= detail_height <= max(share, window.detail.minimumSizeHint().height())
+    window.resize(1600, 1400)
+    qtbot.waitUntil(lambda: sum(split.sizes()) > 1100)
+    moved_to = int(split.height() * 0.72)  # the user gives the pane less room
+    split.moveSplitter(moved_to, 1)
+    split.splitterMoved.emit(moved_to, 1)  # as a drag of the handle does
+    share = window.ui_state["detail_share"]
+    assert 0.2 < share < 0.4
+    window.close()
+    window = make_window(data_dir)
+    window.resize(1600, 1400)
+    split = window.detail_split
+    qtbot.waitUntil(lambda: sum(split.sizes()) > 1100 and split.sizes()[1] == 0)
+    window.select_rows([0])
+    table_height, detail_height = split.sizes()
+    assert abs(detail_height / (table_height + detail_height) - share) < 0.05  # theirs

@@ -37,6 +37,7 @@ from app.store.queries import (
 from app.sync import SourceResult
 from app.ui import window_actions, window_state
 from app.ui.detail_pane import DetailPane
+from app.ui.detail_split import DetailSplit
 from app.ui.empty_state import EmptyState, NoMatches
 from app.ui.export_dialog import ExportDialog, export_job, show_export_failure
 from app.ui.filter_bar import FilterBar, filter_from_state
@@ -121,7 +122,7 @@ class MainWindow(QMainWindow):
         self.detail_split = QSplitter(Qt.Orientation.Vertical, self, objectName="detailSplit")
         self.detail_split.addWidget(self.table_stack)
         self.detail_split.addWidget(self.detail)
-        self.detail_split.setSizes([520, 330])
+        self.split = DetailSplit(self.detail_split, self.ui_state)
         centre = QWidget(self)
         column = QVBoxLayout(centre)
         column.setContentsMargins(4, 6, 6, 0)
@@ -212,6 +213,7 @@ class MainWindow(QMainWindow):
         if key is None:
             self.detail.clear()
         else:
+            self.split.session_shown()
             self.detail.show_session(*key)
 
     def detail_follow_selection(self) -> None:
@@ -364,6 +366,7 @@ class MainWindow(QMainWindow):
 
     def _restore(self) -> None:
         window_state.restore(self, self.ui_state)
+        self.split.start()  # the table has the height until a session is shown
 
     def shutdown(self) -> None:
         """Cancel and join every worker, then close the cache (idempotent)."""
