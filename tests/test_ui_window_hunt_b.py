@@ -4,6 +4,7 @@ real cache, with real sources on loopback simulators where a sync is involved.""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel
 
 from app import registry
@@ -157,3 +158,40 @@ def test_a_small_window_gives_the_table_the_height_until_a_session_is_shown(
     window.select_rows([0])
     table_height, detail_height = split.sizes()
     assert abs(detail_height / (table_height + detail_height) - share) < 0.05  # theirs
+
+
+def sidebar_entries(window) -> list[str]:
+    entries = window.sidebar.list
+    return [entries.item(row).text() for row in range(entries.count())]
+
+
+def test_a_removed_source_with_its_history_kept_stays_in_the_sidebar(data_dir, make_window,
+                                                                     qtbot):
+    """Before: removing a source with "Remove" (history kept) took it off the sidebar; only
+    the Source drop-down still named it."""
+    fill_cache(data_dir, 12, source="video")
+    fill_cache(data_dir, 5, source="audio")
+    add_pexip(data_dir, "video", "http://127.0.0.1:9")
+    add_pexip(data_dir, "audio", "http://127.0.0.1:9")
+    window = make_window(data_dir)
+    assert [t.split("\n")[0] for t in sidebar_entries(window)] == [
+        "All sources", "video", "audio"]
+    registry.remove_source(data_dir, "audio")  # as the Sources dialog's Remove does
+    window.refresh_after_sync()  # what the dialog's sources_changed calls
+    entries = sidebar_entries(window)
+    assert entries[0] == "All sources" and entries[1].startswith("video\n")
+    assert entries[2] == "audio\nremoved — cached history only"
+    item = window.sidebar.list.item(2)
+    grey = window.sidebar.palette().color(QPalette.ColorGroup.Disabled,
+                                          QPalette.ColorRole.Text)
+    assert item.foreground().color() == grey
+    assert "removed, cached history only" in item.toolTip()
+    window.sidebar.list.setCurrentRow(2)  # it still filters the table to its history
+    qtbot.waitUntil(lambda: window.model.rowCount() == 5)
+    assert window.filter_bar.source_box.currentData() == "audio"
+    assert window.sidebar.sync_button.text() == "Sync all sources"  # not "Sync audio"
+    window.sidebar.set_running(set())  # a sync's redraw keeps it
+    assert sidebar_entries(window)[2] == "audio\nremoved — cached history only"
+    add_pexip(data_dir, "audio", "http://127.0.0.1:9")  # added again: an ordinary entry
+    window.refresh_after_sync()
+    assert "removed" not in " ".join(sidebar_entries(window))

@@ -263,9 +263,10 @@ class MainWindow(QMainWindow):
 
     def refresh_sources(self) -> None:
         summaries = registry.summaries(self.data_dir, self.store)
-        self.sidebar.set_sources(summaries, self.sync.running_sources)
+        cached = fast_distinct(self.conn, "source")
+        self.sidebar.set_sources(summaries, self.sync.running_sources, cached)
         self.empty_state.set_source_count(len(summaries))
-        names = sorted({*(s["name"] for s in summaries), *fast_distinct(self.conn, "source")})
+        names = sorted({*(s["name"] for s in summaries), *cached})
         self.filter_bar.set_choices(names, source_types(self.conn))
         self.sidebar.select_source(self.filter_bar.source_box.currentData())
 

@@ -29,7 +29,9 @@ from app.sync import SourceResult
 from app.ui.formatting import age_text, time_text
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
+REMOVED_ROLE = Qt.ItemDataRole.UserRole + 1  # a removed source whose history was kept
 ALL_SOURCES = "All sources"
+REMOVED = "removed — cached history only"
 
 
 class SourceSidebar(QWidget):
@@ -55,12 +57,21 @@ class SourceSidebar(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.sync_button)
         self._summaries: list[dict[str, Any]] = []
+        self._removed: list[str] = []  # cached sources no longer set up
         self._running: set[str] = set()
         self._results: dict[str, SourceResult] = {}  # this window's last result per source
 
-    def set_sources(self, summaries: list[dict[str, Any]], running: set[str]) -> None:
-        """Redraw the list from ``app.registry.summaries`` rows, keeping the selection."""
+    def set_sources(self, summaries: list[dict[str, Any]], running: set[str],
+                    cached: list[str] | None = None) -> None:
+        """Redraw the list from ``app.registry.summaries`` rows, keeping the selection.
+        ``cached``: the sources the cache has sessions of; those not set up any more are
+        listed after the others, greyed, as removed with their history kept (before, they
+        vanished from the sidebar and only the Source drop-down still named them)."""
         current = self.current_source()
+        names = {row["name"] for row in summaries}
+        if cached is not None:
+            self._removed = sorted(set(cached) - names)
+        self._removed = [name for name in self._removed if name not in names]
         self._summaries = summaries
         self._running = set(running)
         self.list.blockSignals(True)
@@ -70,6 +81,8 @@ class SourceSidebar(QWidget):
         self.list.addItem(everything)
         for row in summaries:
             self.list.addItem(self._item(row, row["name"] in running))
+        for name in self._removed:
+            self.list.addItem(self._removed_item(name))
         self._select(current)
         self.list.blockSignals(False)
         self._label_button()
@@ -103,6 +116,21 @@ class SourceSidebar(QWidget):
         item.setToolTip("\n".join(tips))
         return item
 
+    def _removed_item(self, name: str) -> QListWidgetItem:
+        item = QListWidgetItem(f"{name}\n{REMOVED}")
+        item.setData(NAME_ROLE, name)
+        item.setData(REMOVED_ROLE, True)
+        grey = self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        item.setForeground(grey)
+        item.setToolTip(f"{name} — removed, cached history only: its sessions stay "
+                        "browsable here, and it is no longer synced.\n"
+                        "Add it again with Sources… to sync it.")
+        return item
+
+    def _current_removed(self) -> bool:
+        item = self.list.currentItem()
+        return bool(item is not None and item.data(REMOVED_ROLE))
+
     def current_source(self) -> str | None:
         item = self.list.currentItem()
         return item.data(NAME_ROLE) if item is not None else None
@@ -128,19 +156,23 @@ class SourceSidebar(QWidget):
 
     def _label_button(self) -> None:
         name = self.current_source()
-        self.sync_button.setText(f"Sync {name}" if name else "Sync all sources")
+        removed = self._current_removed()
+        self.sync_button.setText(f"Sync {name}" if name and not removed
+                                 else "Sync all sources")
         # Off while a sync runs: a click could only say "A sync is already running."
         self.sync_button.setEnabled(bool(self._summaries) and not self._running)
         self.sync_button.setToolTip("A sync is running: Cancel sync is in the status bar"
                                     if self._running else "")
 
     def _sync_current(self) -> None:
-        name = self.current_source()
+        name = None if self._current_removed() else self.current_source()
         self.sync_requested.emit([name] if name else [])
 
     def _menu(self, position) -> None:
         item = self.list.itemAt(position)
         name = item.data(NAME_ROLE) if item is not None else None
+        if item is not None and item.data(REMOVED_ROLE):
+            return  # nothing to sync or edit: Sources… adds it again
         menu = QMenu(self)
         if name:
             sync = menu.addAction(f"Sync {name} now", lambda: self.sync_requested.emit([name]))
