@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
 
-from app import registry
+from app import credentials, registry
 from app.demo.pexip import PexipSimulator
 from app.model import SourceConfig
 from tests.test_ui_support import fill_cache, window_factory
@@ -195,3 +195,29 @@ def test_a_removed_source_with_its_history_kept_stays_in_the_sidebar(data_dir, m
     add_pexip(data_dir, "audio", "http://127.0.0.1:9")  # added again: an ordinary entry
     window.refresh_after_sync()
     assert "removed" not in " ".join(sidebar_entries(window))
+
+
+def test_the_sync_details_say_each_failure_once_in_the_window_s_words(data_dir, make_window,
+                                                                     qtbot):
+    """Before: the box printed the whole summary (every failure), then every line again;
+    each line ended in "[Errno 111] Connection refused", and a missing secret said
+    "run `histview source add` again" in a window."""
+    add_pexip(data_dir, "down", "http://127.0.0.1:9")  # nothing listens there
+    add_pexip(data_dir, "nokey", "http://127.0.0.1:9")
+    credentials.delete_secret(registry.data_key(data_dir), "nokey")
+    window = make_window(data_dir)
+    with qtbot.waitSignal(window.sync.sync_finished, timeout=60_000):
+        window.start_sync([])
+    summary = window.findChild(QLabel, "syncSummary")
+    assert summary.text().startswith("2 of 2 sources failed: ")
+    window.findChild(QPushButton, "syncDetails").click()
+    box = window.findChild(QMessageBox, "syncDetailsBox")
+    qtbot.waitUntil(box.isVisible)
+    assert box.text() == "2 of 2 sources failed"
+    lines = box.informativeText().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("✗ down: could not reach http://127.0.0.1:9")
+    assert lines[1] == "✗ nokey: no secret stored in the OS keyring (set it with Sources…)"
+    said = box.text() + box.informativeText() + summary.toolTip() + summary.text()
+    assert "histview source add" not in said and "`" not in said and "Errno" not in said
+    box.close()

@@ -12,6 +12,7 @@ and a status-bar message is one unelided line that runs under the permanent widg
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -41,6 +42,10 @@ FIRST_SYNC = "First sync running…"
 OK_SUMMARY_MS = 30_000
 #: While pages land, the table is re-read at most this often (a re-read is a model reset).
 ROWS_EVERY_S = 1.0
+#: app.sync's advice for a missing secret is the CLI's; the window says where to set it.
+CLI_SECRET_ADVICE = "(run `histview source add` again, or set it in the Sources dialog)"
+GUI_SECRET_ADVICE = "(set it with Sources…)"
+ERRNO = re.compile(r"\[Errno -?\d+\]\s*")
 
 
 class SyncControl(QObject):
@@ -84,6 +89,7 @@ class SyncControl(QObject):
         row.addStretch(1)
         self.summary_box.hide()
         self.details: list[str] = []
+        self.headline = ""  # the details box's first line: the summary is not repeated
         self._summary_timer = QTimer(self, singleShot=True, interval=OK_SUMMARY_MS)
         self._summary_timer.timeout.connect(self.summary_box.hide)
 
@@ -122,7 +128,8 @@ class SyncControl(QObject):
             lookup = registry.secret_lookup(self.data_dir)
             secrets = {c.name: lookup(c) for c in configs}
         except KeyringUnavailable as error:
-            self.show_summary(f"Sync failed: {error}", [str(error)], failed=True)
+            self.show_summary(f"Sync failed: {error}", [str(error)], failed=True,
+                              headline="Sync failed")
             return None
         cache = settings.cache_path
 
@@ -143,7 +150,7 @@ class SyncControl(QObject):
         worker.progress.connect(self._on_progress)
         worker.result.connect(self._on_result)
         worker.error.connect(lambda text: self.show_summary(
-            f"Sync failed: {text}", [text], failed=True))
+            f"Sync failed: {text}", [text], failed=True, headline="Sync failed"))
         worker.finished.connect(self._on_finished)
         self.worker = worker
         names_text = (", ".join(sorted(self.running_sources)) if len(configs) <= 2
@@ -229,12 +236,16 @@ class SyncControl(QObject):
         self.running_changed.emit(False)
         if results is not None:
             self.show_summary(summary(results), detail_lines(results),
-                              failed=any(not r.ok for r in results))
+                              failed=any(not r.ok for r in results),
+                              headline=headline(results))
         self.sync_finished.emit(results or [])  # [] after a failed job: redraw the sidebar
 
-    def show_summary(self, text: str, details: list[str], failed: bool) -> None:
+    def show_summary(self, text: str, details: list[str], failed: bool,
+                     headline: str | None = None) -> None:
         """The run's outcome on the left of the status bar: a clean one goes after
-        ``OK_SUMMARY_MS``; one with a failure or a cancel stays until the next sync."""
+        ``OK_SUMMARY_MS``; one with a failure or a cancel stays until the next sync.
+        ``headline``: the short first line of the details box (else ``text``)."""
+        self.headline = headline or text
         self.summary_label.set_full_text(text)
         self.summary_label.setToolTip("\n".join(details) or text)
         self.details = details
@@ -246,14 +257,16 @@ class SyncControl(QObject):
             self._summary_timer.start()
 
     def show_details(self) -> QMessageBox:
-        """Every source's line, failures first, in a box that can be read and copied."""
+        """A short headline, then every source's line once, failures first, in a box that
+        can be read and copied. (Before, the whole status-bar summary, which names every
+        failure, came first, then the same lines again.)"""
         parent = self.parent()
         box = QMessageBox(parent if isinstance(parent, QWidget) else None)
         box.setObjectName("syncDetailsBox")
         box.setWindowTitle("Last sync")
         failed = any(line.startswith("✗") for line in self.details)
         box.setIcon(QMessageBox.Icon.Warning if failed else QMessageBox.Icon.Information)
-        box.setText(self.summary_label.text())
+        box.setText(self.headline or self.summary_label.text())
         box.setInformativeText("\n".join(self.details))
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -271,13 +284,37 @@ def progress_text(progress: Progress) -> str:
     return head + f"{progress.items:,} items, {pages}"
 
 
+def shown_error(error: str | None) -> str:
+    """A source's error as the window says it: without the CLI's advice (the window's
+    Sources… is where a secret is set) and without an errno ("[Errno 111] Connection
+    refused" reads "Connection refused"). The text itself comes from ``app.sync``,
+    shared with the command line, so it is adapted here, where it is shown."""
+    text = (error or "failed").replace(CLI_SECRET_ADVICE, GUI_SECRET_ADVICE)
+    return ERRNO.sub("", text)
+
+
 def _outcome(result: SourceResult) -> str:
     if result.ok:
         return f"{result.items:,} items{outcome_note(result)}"
     if result.cancelled:
         return (f"cancelled after {result.items:,} items (kept)" if result.items
                 else "cancelled before it started")
-    return result.error or "failed"
+    return shown_error(result.error)
+
+
+def headline(results: list[SourceResult]) -> str:
+    """The details box's first line: "2 of 5 sources failed; 3 synced (9,097 items)"."""
+    failed = sum(1 for r in results if not r.ok and not r.cancelled)
+    cancelled = any(r.cancelled for r in results)
+    ok = [r for r in results if r.ok]
+    if failed:
+        head = (f"{failed} of {len(results)} sources failed" if len(results) > 1
+                else "Sync failed")
+    else:
+        head = "Sync cancelled" if cancelled else "Sync finished"
+    if ok and (failed or cancelled):
+        head += f"; {len(ok)} synced ({sum(r.items for r in ok):,} items)"
+    return head
 
 
 def summary(results: list[SourceResult]) -> str:
@@ -288,7 +325,7 @@ def summary(results: list[SourceResult]) -> str:
     ok = [r for r in results if r.ok]
     parts = []
     if failed:
-        named = "; ".join(f"{r.source} — {r.error or 'failed'}" for r in failed)
+        named = "; ".join(f"{r.source} — {shown_error(r.error)}" for r in failed)
         count = (f"{len(failed)} of {len(results)} sources failed" if len(results) > 1
                  else "Sync failed")
         parts.append(f"{count}: {named}")
