@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QToolButton
 
 from app import credentials, registry
 from app.demo.pexip import PexipSimulator
@@ -221,3 +221,18 @@ def test_the_sync_details_say_each_failure_once_in_the_window_s_words(data_dir, 
     said = box.text() + box.informativeText() + summary.toolTip() + summary.text()
     assert "histview source add" not in said and "`" not in said and "Errno" not in said
     box.close()
+
+
+@pytest.mark.parametrize("size", [(1024, 640), (1440, 900)])
+def test_the_search_placeholder_fits_its_box(data_dir, make_window, qtbot, size):
+    """Before: "Search names, titles, numbers, events… (…" at 1440 and 1024 px wide."""
+    fill_cache(data_dir, 5)
+    window = make_window(data_dir)
+    window.resize(*size)
+    box = window.filter_bar.search_box
+    qtbot.waitUntil(lambda: window.width() == size[0])
+    clear = max((b.width() for b in box.findChildren(QToolButton)), default=0)
+    room = box.contentsRect().width() - clear - 12  # the frame's and text's margins
+    assert box.fontMetrics().horizontalAdvance(box.placeholderText()) <= room
+    assert "Ctrl+F" in box.placeholderText()
+    assert "names, titles, numbers and events" in box.toolTip()  # the whole hint is here

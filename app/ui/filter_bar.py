@@ -80,8 +80,11 @@ class FilterBar(QWidget):
     def _search_box(self) -> QLineEdit:
         box = _SearchBox(self, objectName="searchBox")
         box.escaped.connect(self._escape_search)
-        box.setPlaceholderText("Search names, titles, numbers, events…  (Ctrl+F)")
-        box.setToolTip('Words: all must match, as prefixes (off finds offline)\n'
+        # Short enough for the box at 1024 and 1440 px (the longer hint was cut off to
+        # "Search names, titles, numbers, events… (…"); the tooltip says what it searches.
+        box.setPlaceholderText("Search sessions (Ctrl+F)")
+        box.setToolTip('Searches names, titles, numbers and events; Esc clears it\n'
+                       'Words: all must match, as prefixes (off finds offline)\n'
                        '"a phrase": those words in that order\n'
                        '-word or -"a phrase": leave those sessions out\n'
                        'Reid OR Sato: either one')
