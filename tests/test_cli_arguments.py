@@ -14,6 +14,7 @@ import pytest
 from app.model import Session
 from app.store import Store
 from tests.conftest import ROOT
+from tests.test_cli_input import one_line_error
 
 
 @pytest.fixture
@@ -27,13 +28,6 @@ def cached(data_dir: Path) -> Path:
     ])
     store.close()
     return data_dir
-
-
-def one_line_error(result) -> str:
-    assert result.code == 2, result
-    assert result.out == "" and "Traceback" not in result.err
-    assert len(result.err.strip().splitlines()) == 1, result.err
-    return result.err.strip()
 
 
 def listed(cli, *args: str) -> list[str]:

@@ -51,7 +51,7 @@ from app.ui.sessions_table import (
 from app.ui.sidebar import SourceSidebar
 from app.ui.sources_dialog import SourcesDialog
 from app.ui.sync_control import SyncControl
-from app.ui.table_menu import install_row_menu
+from app.ui.table_menu import install_row_menu, too_many_to_copy
 from app.ui.workers import Worker
 
 #: Ctrl+C builds the text in memory; beyond this an export is the right tool.
@@ -238,11 +238,7 @@ class MainWindow(QMainWindow):
     def copy_selection(self) -> None:
         """Ctrl+C: the selected rows as the table shows them (shown columns, in their order,
         as displayed), tab-separated, to paste into a spreadsheet."""
-        count = self.table.selected_count()
-        if count > MAX_COPY_ROWS:
-            self.statusBar().showMessage(
-                f"{count} rows are too many for the clipboard (at most {MAX_COPY_ROWS}): "
-                "use Export… (Ctrl+E) instead.", 15_000)
+        if too_many_to_copy(self, MAX_COPY_ROWS):
             return
         sessions = self.table.selected_sessions()
         if not sessions:

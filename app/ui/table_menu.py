@@ -43,13 +43,20 @@ def show_row_menu(window: Any, point: QPoint, max_rows: int) -> QMenu:
     return menu
 
 
-def copy_session_ids(window: Any, max_rows: int) -> None:
-    """The selected sessions' IDs, one a line in table order, to the clipboard."""
+def too_many_to_copy(window: Any, max_rows: int) -> bool:
+    """Whether the selection is past what the clipboard takes, said in the status bar:
+    the copy is built in memory, and an export is the tool for that many rows."""
     count = window.table.selected_count()
     if count > max_rows:
         window.statusBar().showMessage(
             f"{count} rows are too many for the clipboard (at most {max_rows}): "
             "use Export… (Ctrl+E) instead.", 15_000)
+    return count > max_rows
+
+
+def copy_session_ids(window: Any, max_rows: int) -> None:
+    """The selected sessions' IDs, one a line in table order, to the clipboard."""
+    if too_many_to_copy(window, max_rows):
         return
     ids = [str(s.get("session_id") or "") for s in window.table.selected_sessions()]
     if not ids:
