@@ -102,13 +102,19 @@ def parse_utc(value: str) -> datetime:
     UTC, and ``2026-11-20x10:00`` passed. A date with an offset is midnight at that offset.
     ``0001-01-01T00:00:00+01:00`` is a valid time whose UTC moment is in the year 0, which
     Python cannot hold: that is a ``TimeOutOfRange`` (a ``ValueError``, as bad input is),
-    not the ``OverflowError`` that reached the user as a traceback."""
-    match = _USER_TIME.fullmatch(value.strip())
-    if match is None:
-        raise ValueError(f"not an ISO 8601 time: {value.strip()[:40]!r}")
-    date, clock, offset = match.group("date", "clock", "offset")
-    text = f"{date}T{clock}" if clock else f"{date}T00:00{offset or ''}"
-    moment = datetime.fromisoformat(re.sub("[Zz]$", "+00:00", text))
+    not the ``OverflowError`` that reached the user as a traceback. Times in the form the
+    cache and the vendors write them skip the pattern: this runs for every record a sync
+    reads, and the pattern cost ten times the parse."""
+    text = value.strip()
+    if not (len(text) > 11 and text[10] == "T" and text[4] == "-"):  # not as we write them
+        match = _USER_TIME.fullmatch(text)
+        if match is None:
+            raise ValueError(f"not an ISO 8601 time: {text[:40]!r}")
+        date, clock, offset = match.group("date", "clock", "offset")
+        text = f"{date}T{clock}" if clock else f"{date}T00:00{offset or ''}"
+    if text[-1] in "Zz":
+        text = text[:-1] + "+00:00"
+    moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     try:
