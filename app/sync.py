@@ -51,6 +51,11 @@ ProgressCallback = Callable[[Progress], None]
 SecretLookup = Callable[[SourceConfig], str | None]
 
 
+#: Where a missing secret is set, for either front end; the window puts its own words in
+#: place of it (``app.ui.sync_control.shown_error``).
+SECRET_ADVICE = "(run `histview source add` again, or set it in the Sources dialog)"
+
+
 def sync_sources(cache_path: Path, configs: Iterable[SourceConfig], secret_for: SecretLookup,
                  request: SyncRequest | None = None, progress: ProgressCallback | None = None,
                  cancel: CancelToken | None = None) -> list[SourceResult]:
@@ -89,8 +94,7 @@ def sync_one(store: Store, config: SourceConfig, secret_for: SecretLookup,
     try:
         secret = secret_for(config)
         if secret is None:
-            raise SourceError("no secret stored in the OS keyring (run `histview source add` "
-                              "again, or set it in the Sources dialog)")
+            raise SourceError(f"no secret stored in the OS keyring {SECRET_ADVICE}")
         redact = Redactor([secret])
         source = create_source(config, secret, cancel)
         redact = source.redactor

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from app import registry
 from app.credentials import KeyringUnavailable
 from app.settings import Settings
-from app.sync import Progress, SourceResult, outcome_note, sync_sources
+from app.sync import SECRET_ADVICE, Progress, SourceResult, outcome_note, sync_sources
 from app.ui.elided_label import ElidedLabel
 from app.ui.formatting import age_text
 from app.ui.workers import Worker
@@ -42,8 +42,7 @@ FIRST_SYNC = "First sync running…"
 OK_SUMMARY_MS = 30_000
 #: While pages land, the table is re-read at most this often (a re-read is a model reset).
 ROWS_EVERY_S = 1.0
-#: app.sync's advice for a missing secret is the CLI's; the window says where to set it.
-CLI_SECRET_ADVICE = "(run `histview source add` again, or set it in the Sources dialog)"
+#: The window's words for app.sync's SECRET_ADVICE: it says where to set the secret here.
 GUI_SECRET_ADVICE = "(set it with Sources…)"
 ERRNO = re.compile(r"\[Errno -?\d+\]\s*")
 
@@ -289,7 +288,7 @@ def shown_error(error: str | None) -> str:
     Sources… is where a secret is set) and without an errno ("[Errno 111] Connection
     refused" reads "Connection refused"). The text itself comes from ``app.sync``,
     shared with the command line, so it is adapted here, where it is shown."""
-    text = (error or "failed").replace(CLI_SECRET_ADVICE, GUI_SECRET_ADVICE)
+    text = (error or "failed").replace(SECRET_ADVICE, GUI_SECRET_ADVICE)
     return ERRNO.sub("", text)
 
 
